@@ -1,0 +1,35 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Finished (RFC 8446 §4.4.4): verify_data is exactly Hash.length bytes.
+ * The MAC itself is computed in keysched.c and compared in constant time
+ * by the state machines.
+ */
+#include "msg.h"
+
+int kmsg_fin_parse(const uint8_t *msg, size_t len, size_t hlen,
+		   const uint8_t **verify_data)
+{
+	struct kr r;
+
+	kr_init(&r, msg + KMSG_HEADER, len - KMSG_HEADER);
+	*verify_data = kr_bytes(&r, hlen);
+	if (!kr_done(&r))
+		return KTLS_E_ALERT_decode_error;
+	return 0;
+}
+
+int kmsg_fin_build(struct ktls_conn *c, const uint8_t *verify_data,
+		   size_t hlen, size_t *len)
+{
+	struct kw w;
+	struct kw_mark msg;
+
+	kw_init(&w, c->msg, sizeof(c->msg));
+	msg = kmsg_begin(&w, KTLS_HS_FINISHED);
+	kw_bytes(&w, verify_data, hlen);
+	kmsg_end(&w, msg);
+	if (!kw_ok(&w))
+		return KTLS_E_BUFFER;
+	*len = w.len;
+	return 0;
+}

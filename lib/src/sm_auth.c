@@ -1,0 +1,86 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * CertificateVerify for both roles (RFC 8446 §4.4.3): choosing our
+ * signature scheme, signing the transcript in-process or through
+ * ops->sign (which may answer later), and checking the peer's signature.
+ */
+#include <string.h>
+
+#include "msg.h"
+#include "sm.h"
+#include "x509.h"
+
+uint16_t ksm_pick_sigscheme(const struct ktls_conn *c, const uint16_t *peer,
+			    size_t n_peer)
+{
+	const struct ktls_config *cfg = c->cfg;
+	size_t i, j;
+
+	if (!cfg->cred || !cfg->cred->pub)
+		return 0;
+	for (i = 0; i < cfg->n_sigschemes; i++) {
+		uint16_t s = cfg->sigschemes[i];
+
+		if (!kc_sig_tls13_ok(s) || !kc_sig_fits_key(s, cfg->cred->pub))
+			continue;
+		for (j = 0; j < n_peer; j++)
+			if (peer[j] == s)
+				return s;
+	}
+	return 0;
+}
+
+int ksm_sign(struct ktls_conn *c, uint8_t *sig, size_t *sig_len)
+{
+	uint8_t th[KC_MAX_HASH];
+	uint8_t tbs[64 + 34 + KC_MAX_HASH];
+	size_t tbs_len;
+	int ret;
+
+	ret = kconn_th_hash(c, th);
+	if (ret)
+		return ret;
+	tbs_len = kmsg_cv_tbs(c->role == KTLS_ROLE_SERVER, th, kc_hash_len(c->hash),
+			      tbs);
+	if (c->ops->sign)
+		return c->ops->sign(c->ops->ctx, c->cfg->cred, c->sigscheme, tbs,
+				    tbs_len, sig, sig_len);
+	if (!c->cfg->cred->key)
+		return KTLS_E_NOKEY;
+	return kc_sig_sign(c->sigscheme, c->cfg->cred->key, tbs, tbs_len, sig,
+			   sig_len);
+}
+
+int ksm_verify_peer_cv(struct ktls_conn *c, const uint8_t *msg, size_t len)
+{
+	const struct ktls_config *cfg = c->cfg;
+	struct kmsg_cv cv;
+	uint8_t th[KC_MAX_HASH];
+	uint8_t tbs[64 + 34 + KC_MAX_HASH];
+	size_t tbs_len, i;
+	bool offered = false;
+	int ret;
+
+	ret = kmsg_cv_parse(msg, len, &cv);
+	if (ret)
+		return kconn_fail(c, ret, "malformed CertificateVerify");
+	/* §4.4.3: the scheme must be one we offered. */
+	for (i = 0; i < cfg->n_sigschemes; i++)
+		if (cfg->sigschemes[i] == cv.scheme)
+			offered = true;
+	if (!offered || !kc_sig_tls13_ok(cv.scheme))
+		return kconn_fail(c, KTLS_E_ALERT_illegal_parameter,
+				  "CertificateVerify uses a scheme we did not offer");
+	ret = kconn_th_hash(c, th);
+	if (ret)
+		return kconn_fail(c, ret, NULL);
+	tbs_len = kmsg_cv_tbs(c->role == KTLS_ROLE_CLIENT, th, kc_hash_len(c->hash),
+			      tbs);
+	ret = kc_sig_verify(cv.scheme, c->peer_pub, tbs, tbs_len, cv.sig, cv.sig_len);
+	if (ret)
+		return kconn_fail(c, ret, ret == KTLS_E_ALERT_decrypt_error
+				  ? "CertificateVerify signature does not verify"
+				  : "CertificateVerify scheme does not fit the certificate key");
+	c->peer_sigscheme = cv.scheme;
+	return kconn_th_add(c, msg, len);
+}

@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Certificates: our own credential (chain + key), the trust store, and
+ * verification of a peer's chain with libcrypto's X509_STORE, including the
+ * name check (DNS SAN with wildcard rules, IP SAN). Implemented in x509.c.
+ */
+#ifndef KTLS_X509_H
+#define KTLS_X509_H
+
+#include <pthread.h>
+
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#include <ktls/ktls.h>
+
+struct ktls_credential {
+	size_t n_certs;
+	uint8_t *der[KTLS_MAX_CHAIN];	/* leaf first */
+	size_t der_len[KTLS_MAX_CHAIN];
+	EVP_PKEY *key;			/* private key; NULL if signing is remote */
+	EVP_PKEY *pub;			/* the leaf's public key */
+};
+
+/*
+ * Parsed peer certificates, keyed by the SHA-256 of their DER (and the DER
+ * itself, compared in full). A client verifies the same server chain on
+ * every handshake, and in OpenSSL 3.0 d2i_X509 with its public key decode
+ * costs far more than the verification that follows. Only parsing is
+ * cached: every handshake still runs the whole X509_verify_cert().
+ */
+#define KX_CACHE_SIZE 64
+
+struct kx_cache_entry {
+	uint8_t hash[32];		/* SHA-256 of der */
+	uint8_t *der;			/* owned copy, compared in full */
+	size_t len;
+	X509 *x509;			/* one reference held by the cache */
+	uint64_t used;			/* LRU clock; 0 = empty slot */
+};
+
+struct ktls_trust {
+	X509_STORE *store;
+	bool crl;			/* check CRLs for the whole chain */
+
+	/*
+	 * The parse cache. A trust object is shared by connections (and
+	 * threads) and handed around as const; the cache is a hidden
+	 * mutable part of it, guarded by @lock.
+	 */
+	pthread_mutex_t lock;
+	bool cache_off;			/* tests and benchmarks: parse always */
+	EVP_MD *sha256;			/* fetched once; NULL disables the cache */
+	uint64_t clock;
+	uint64_t hits;
+	uint64_t misses;
+	struct kx_cache_entry cache[KX_CACHE_SIZE];
+};
+
+/**
+ * kx_verify_chain() - verify a peer's certificate chain
+ * @trust: anchors (and CRLs)
+ * @der, @der_len, @n: the chain as received, leaf first
+ * @name: the name the leaf must carry (DNS or IP literal), or NULL
+ * @peer_is_server: check the server-auth purpose (else client-auth)
+ * @now: verification time (seconds since the epoch)
+ * @leaf: set to the parsed leaf (caller frees with X509_free) on success
+ *	and on verification failure when it parsed
+ * @pub: set to the leaf public key (borrowed from @leaf)
+ * @reason: set to a static string explaining any failure
+ *
+ * Return: 0, or KTLS_E_ALERT_bad_certificate (does not parse, name
+ * mismatch), _unknown_ca, _certificate_expired, _certificate_revoked,
+ * _unsupported_certificate or _certificate_unknown; KTLS_E_INVALID for an
+ * unusable @name, KTLS_E_NOMEM or KTLS_E_INTERNAL when libcrypto fails.
+ */
+KTLS_MUST_CHECK int kx_verify_chain(const struct ktls_trust *trust,
+				    const uint8_t *const *der,
+				    const size_t *der_len, size_t n,
+				    const char *name, bool peer_is_server,
+				    int64_t now, X509 **leaf, EVP_PKEY **pub,
+				    const char **reason);
+
+/* Parse a leaf without verifying it (KTLS_F_NO_VERIFY). */
+KTLS_MUST_CHECK int kx_parse_leaf(const uint8_t *der, size_t len, X509 **leaf,
+				  EVP_PKEY **pub);
+
+/* Parse-cache counters of @trust, read under its lock. */
+void kx_trust_cache_stats(const struct ktls_trust *trust, uint64_t *hits,
+			  uint64_t *misses);
+
+/* True when @name is an IPv4 or IPv6 literal (no SNI for those). */
+bool kx_is_ip_literal(const char *name);
+
+#endif /* KTLS_X509_H */

@@ -1,0 +1,328 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# shellcheck shell=bash
+#
+# Shared helpers for the interop tests, sourced (not run) by each
+# tests/interop/*.sh. They give every script the same shape:
+#
+#   - the skip-or-fail policy: a missing tool is automake's SKIP (exit 77),
+#     or a failure under KTLS_TEST_STRICT=1 (STYLE.md section 11);
+#   - a private network namespace for peers that bind every address
+#     (gnutls-serv, NSS selfserv), entered by re-running the script under
+#     unshare(1) so that server and client share it;
+#   - a temporary directory with the test PKI (mkcerts.sh), removed on exit;
+#   - peer processes, each started under timeout(1), recorded by pid and
+#     killed by pid (never by name) when the script ends;
+#   - checks that compare whole output lines, one PASS/FAIL line each, and
+#     the closing "N passed, N failed" line.
+#
+# Environment: KTLS_PEER (the ktls-peer binary; make check sets it),
+# KTLS_TEST_STRICT, KTLS_INTEROP_TIMEOUT (seconds per client, default 10),
+# KTLS_INTEROP_KEEP=1 to keep the temporary directory for a post-mortem.
+
+set -u
+# A client that died must not kill the script when we write to its stdin.
+trap '' PIPE
+
+it_name=${0##*/}
+it_name=${it_name%.sh}
+it_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+KTLS_PEER=${KTLS_PEER:-$it_dir/../../tools/ktls-peer}
+it_timeout=${KTLS_INTEROP_TIMEOUT:-10}
+# Servers live as long as all their clients together, and no longer.
+it_server_timeout=$((it_timeout * 30))
+
+it_pass=0
+it_fail=0
+it_pids=()
+it_tmp=
+it_context=()		# files to show when a check fails
+
+# The matrix every script draws from. Names are IANA's, as ktls-peer takes them.
+IT_SUITES=(TLS_AES_128_GCM_SHA256 TLS_AES_256_GCM_SHA384
+	TLS_CHACHA20_POLY1305_SHA256 TLS_AES_128_CCM_SHA256)
+IT_GROUPS=(x25519 secp256r1 secp384r1 x448)
+IT_CERTS=(p256 p384 rsa ed25519)
+IT_ALL_SUITES=$(IFS=,; echo "${IT_SUITES[*]}")
+IT_ALL_GROUPS=$(IFS=,; echo "${IT_GROUPS[*]}")
+IT_PSK_ID=ktls-interop-id
+IT_PSK=00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff
+IT_PSK_WRONG=ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100
+
+it_log()
+{
+	printf '%s: %s\n' "$it_name" "$*"
+}
+
+# The signature scheme a server with this kind of key signs with, as a regex.
+it_sigalg_re()
+{
+	case $1 in
+	p256) echo ecdsa_secp256r1_sha256 ;;
+	p384) echo ecdsa_secp384r1_sha384 ;;
+	rsa) echo 'rsa_pss_rsae_sha(256|384|512)' ;;
+	ed25519) echo ed25519 ;;
+	esac
+}
+
+it_cleanup()
+{
+	local pid
+	for pid in "${it_pids[@]}"; do
+		kill "$pid" 2>/dev/null
+	done
+	for pid in "${it_pids[@]}"; do
+		wait "$pid" 2>/dev/null
+	done
+	it_pids=()
+	if [ -n "$it_tmp" ] && [ -d "$it_tmp" ]; then
+		if [ "${KTLS_INTEROP_KEEP:-0}" = 1 ]; then
+			it_log "kept $it_tmp"
+		else
+			rm -rf "$it_tmp"
+		fi
+	fi
+}
+trap it_cleanup EXIT
+trap 'exit 1' INT TERM HUP
+
+# A tool is missing: SKIP, or FAIL when CI asks for strictness.
+it_skip()
+{
+	if [ "${KTLS_TEST_STRICT:-0}" = 1 ]; then
+		it_log "FAIL (KTLS_TEST_STRICT=1, would skip): $*"
+		echo "0 passed, 1 failed"
+		exit 1
+	fi
+	it_log "SKIP: $*"
+	echo "0 passed, 0 failed"
+	exit 77
+}
+
+it_need_cmd()
+{
+	local c
+	for c in "$@"; do
+		command -v "$c" >/dev/null 2>&1 ||
+			it_skip "required command '$c' not found"
+	done
+}
+
+# Re-run this script in a private network namespace, with lo up. Peers that
+# bind every address stay invisible to the host, and every port is ours.
+it_netns()
+{
+	if [ "${KTLS_INTEROP_NETNS:-0}" = 1 ]; then
+		ip link set lo up || it_skip "cannot bring up lo in the namespace"
+		return 0
+	fi
+	it_need_cmd unshare ip
+	if unshare -n true 2>/dev/null; then
+		KTLS_INTEROP_NETNS=1 exec unshare -n -- bash "$0" "$@"
+	elif unshare -rn true 2>/dev/null; then
+		KTLS_INTEROP_NETNS=1 exec unshare -rn -- bash "$0" "$@"
+	fi
+	it_skip "cannot create a network namespace (unshare -n needs root or user namespaces)"
+}
+
+# Temporary directory, the PKI, and the tools every script needs.
+it_setup()
+{
+	it_need_cmd openssl timeout mkfifo
+	[ -x "$KTLS_PEER" ] || it_skip "ktls-peer not built: $KTLS_PEER"
+	it_tmp=$(mktemp -d "${TMPDIR:-/tmp}/ktls-$it_name.XXXXXX") || exit 1
+	IT_PKI=$it_tmp/pki
+	if ! bash "$it_dir/mkcerts.sh" "$IT_PKI" >"$it_tmp/mkcerts.log" 2>&1; then
+		cat "$it_tmp/mkcerts.log"
+		it_log "could not make the test certificates"
+		echo "0 passed, 1 failed"
+		exit 1
+	fi
+	it_log "ktls-peer: $KTLS_PEER; work directory $it_tmp"
+}
+
+# A free TCP port: random, and not bound on this host (or namespace).
+it_used_ports=" "
+it_pick_port()
+{
+	local p hex i
+	for ((i = 0; i < 200; i++)); do
+		p=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
+		case $it_used_ports in *" $p "*) continue ;; esac
+		hex=$(printf '%04X' "$p")
+		if ! awk -v h="$hex" 'FNR > 1 { split($2, a, ":"); if (a[2] == h) f = 1 }
+		     END { exit !f }' /proc/net/tcp /proc/net/tcp6 2>/dev/null; then
+			it_used_ports="$it_used_ports$p "
+			echo "$p"
+			return 0
+		fi
+	done
+	return 1
+}
+
+# Wait until extended regex $2 matches a line of file $1, while pid $3 lives.
+it_wait_for()
+{
+	local file=$1 re=$2 pid=$3 i
+	for ((i = 0; i < it_timeout * 20; i++)); do
+		grep -qE -- "$re" "$file" 2>/dev/null && return 0
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.05
+	done
+	grep -qE -- "$re" "$file" 2>/dev/null
+}
+
+# it_server NAME READY_RE CMD...: start a server under timeout(1), output in
+# $it_tmp/NAME.out, and wait until READY_RE shows there. Sets it_server_pid
+# and it_server_out.
+it_server()
+{
+	local name=$1 ready=$2
+	shift 2
+	it_server_out=$it_tmp/$name.out
+	timeout "$it_server_timeout" "$@" </dev/null >"$it_server_out" 2>&1 &
+	it_server_pid=$!
+	it_pids+=("$it_server_pid")
+	if ! it_wait_for "$it_server_out" "$ready" "$it_server_pid"; then
+		it_log "server $name did not start: $*"
+		sed 's/^/    /' "$it_server_out"
+		it_stop "$it_server_pid"
+		return 1
+	fi
+	return 0
+}
+
+# Stop a process we started (by pid) and reap it; its status is in it_rc.
+it_stop()
+{
+	local pid=$1 p keep=()
+	kill "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	it_rc=$?
+	for p in "${it_pids[@]}"; do
+		[ "$p" = "$pid" ] || keep+=("$p")
+	done
+	it_pids=("${keep[@]}")
+}
+
+# Wait for a process we started to exit by itself (it runs under timeout(1)),
+# then record its exit status as an exit=N line in file $2.
+it_reap()
+{
+	local pid=$1 out=$2 p keep=()
+	wait "$pid" 2>/dev/null
+	echo "exit=$?" >>"$out"
+	for p in "${it_pids[@]}"; do
+		[ "$p" = "$pid" ] || keep+=("$p")
+	done
+	it_pids=("${keep[@]}")
+}
+
+# it_ktls_server NAME ARGS...: ktls-peer server on a port the kernel picks
+# (--listen 127.0.0.1:0). Sets it_server_pid, it_server_out and it_port.
+it_ktls_server()
+{
+	local name=$1
+	shift
+	it_server "$name" 'listening on' "$KTLS_PEER" server \
+		--listen 127.0.0.1:0 --timeout "$it_timeout" "$@" || return 1
+	it_port=$(sed -n 's/.*listening on .*:\([0-9]*\)$/\1/p' "$it_server_out")
+	[ -n "$it_port" ]
+}
+
+# it_run OUT CMD...: run a client to completion; exit=N is appended to OUT.
+it_run()
+{
+	local out=$1
+	shift
+	timeout "$it_timeout" "$@" </dev/null >"$out" 2>&1
+	echo "exit=$?" >>"$out"
+}
+
+# it_ktls_client OUT ARGS...: ktls-peer client; exit=N is appended to OUT.
+it_ktls_client()
+{
+	local out=$1
+	shift
+	it_run "$out" "$KTLS_PEER" client --timeout "$it_timeout" "$@"
+}
+
+# it_talk OUT MSG CMD...: run a client that sends what it reads on stdin and
+# prints what it receives (s_client, gnutls-cli, tstclnt). Type MSG and a
+# newline, wait until MSG comes back or the client exits, then close its
+# stdin so that it closes the connection.
+it_talk()
+{
+	local out=$1 msg=$2 fifo pid fd i
+	shift 2
+	fifo=$it_tmp/stdin.$$.$RANDOM
+	mkfifo "$fifo" || return 1
+	timeout "$it_timeout" "$@" <"$fifo" >"$out" 2>&1 &
+	pid=$!
+	it_pids+=("$pid")
+	exec {fd}>"$fifo"
+	printf '%s\n' "$msg" >&"$fd" 2>/dev/null
+	it_wait_for "$out" "$msg" "$pid"
+	exec {fd}>&-
+	for ((i = 0; i < 60; i++)); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.05
+	done
+	it_stop "$pid"
+	rm -f "$fifo"
+}
+
+it_ok()
+{
+	it_pass=$((it_pass + 1))
+	echo "PASS: $1"
+}
+
+it_not_ok()
+{
+	local f
+	it_fail=$((it_fail + 1))
+	echo "FAIL: $1"
+	shift
+	for f in "$@" "${it_context[@]}"; do
+		[ -f "$f" ] || continue
+		echo "  --- ${f##*/} (last 40 lines)"
+		tail -n 40 "$f" | sed 's/^/    /'
+	done
+}
+
+# it_expect DESC FILE LINE...: each LINE must be a whole line of FILE;
+# a LINE starting with '~' is an extended regex for a whole line instead.
+it_expect()
+{
+	local desc=$1 file=$2 l
+	shift 2
+	for l in "$@"; do
+		case $l in
+		"~"*) grep -qxE -- "${l#\~}" "$file" && continue ;;
+		*) grep -qxF -- "$l" "$file" && continue ;;
+		esac
+		it_not_ok "$desc: no line '$l'" "$file"
+		return 1
+	done
+	it_ok "$desc"
+}
+
+# it_expect_text DESC FILE TEXT...: each TEXT must occur somewhere in FILE.
+it_expect_text()
+{
+	local desc=$1 file=$2 t
+	shift 2
+	for t in "$@"; do
+		grep -qF -- "$t" "$file" && continue
+		it_not_ok "$desc: no '$t'" "$file"
+		return 1
+	done
+	it_ok "$desc"
+}
+
+it_summary()
+{
+	echo "$it_pass passed, $it_fail failed"
+	[ "$it_fail" -eq 0 ]
+	exit $?
+}

@@ -1,0 +1,167 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# ktls-peer as the client, OpenSSL's s_server as the server.
+#
+# The full matrix: 4 cipher suites x 4 groups x 4 server certificates
+# (ECDSA P-256, ECDSA P-384, RSA-2048 signing rsa_pss_rsae, Ed25519), one
+# s_server per certificate; then HelloRetryRequest, mutual authentication,
+# external PSK (psk_dhe_ke and psk_ke), and the failures, each with the
+# alert on the wire as ktls-peer reports it. Application data goes both
+# ways after every successful handshake: s_server -rev answers each line
+# reversed, so we send a palindrome and expect it back unchanged.
+. "$(dirname "$0")/lib.sh"
+
+it_setup
+P=$IT_PKI
+PAL='ktlsd-interop|poretni-dsltk'	# a palindrome, for s_server -rev
+OSSL_SUITES=$(IFS=:; echo "${IT_SUITES[*]}")
+
+# s_server NAME ARGS...: one OpenSSL server on a port of the kernel's choosing.
+s_server()
+{
+	local name=$1
+	shift
+	it_server "$name" '^ACCEPT' openssl s_server -accept 127.0.0.1:0 -rev \
+		-tls1_3 -ciphersuites "$OSSL_SUITES" "$@" || return 1
+	it_port=$(sed -n 's/^ACCEPT .*:\([0-9]*\)$/\1/p' "$it_server_out")
+	it_context=("$it_server_out")
+	[ -n "$it_port" ]
+}
+
+client()
+{
+	it_ktls_client "$1" --connect "127.0.0.1:$it_port" --servername localhost \
+		--ca "$P/ca.pem" "${@:2}"
+}
+
+ok_lines=(exit=0 version=TLSv1.3 "echo=$PAL\\n")
+fail_lines=(exit=1 '~error=.+')
+
+# --- the matrix -------------------------------------------------------------
+for cert in "${IT_CERTS[@]}"; do
+	if ! s_server "s_server-$cert" -cert "$P/server-$cert.pem" \
+		-key "$P/server-$cert.key" -groups X25519:P-256:P-384:X448; then
+		it_not_ok "s_server with $cert did not start"
+		continue
+	fi
+	for suite in "${IT_SUITES[@]}"; do
+		for group in "${IT_GROUPS[@]}"; do
+			out=$it_tmp/matrix-$cert-$suite-$group.out
+			client "$out" --ciphers "$suite" --groups "$group" \
+				--send "$PAL\\n"
+			it_expect "$cert $suite $group" "$out" "${ok_lines[@]}" \
+				"cipher=$suite" "group=$group" \
+				"~sigalg=$(it_sigalg_re "$cert")" hrr=no \
+				peer_verified=yes psk_identity=none
+		done
+	done
+	it_stop "$it_server_pid"
+done
+
+cert_args=(-cert "$P/server-p256.pem" -key "$P/server-p256.key")
+
+# --- HelloRetryRequest: we share x25519, the server takes secp384r1 only ----
+if s_server s_server-hrr "${cert_args[@]}" -groups P-384; then
+	out=$it_tmp/hrr.out
+	client "$out" --groups x25519,secp384r1 --key-shares 1 --send "$PAL\\n"
+	it_expect "HRR to secp384r1" "$out" "${ok_lines[@]}" hrr=yes \
+		group=secp384r1
+	out=$it_tmp/hrr-none.out
+	client "$out" --groups secp384r1,x25519 --key-shares 1 --send "$PAL\\n"
+	it_expect "no HRR when the first share fits" "$out" "${ok_lines[@]}" \
+		hrr=no group=secp384r1
+	it_stop "$it_server_pid"
+else
+	it_not_ok "s_server for HRR did not start"
+fi
+
+# --- mutual authentication: s_server -Verify requires a client certificate --
+if s_server s_server-mutual "${cert_args[@]}" -Verify 1 -CAfile "$P/ca.pem"; then
+	for cc in "${IT_CERTS[@]}"; do
+		out=$it_tmp/mutual-$cc.out
+		client "$out" --cert "$P/client-$cc.pem" --key "$P/client-$cc.key" \
+			--send "$PAL\\n"
+		it_expect "client certificate $cc" "$out" "${ok_lines[@]}" \
+			peer_verified=yes
+	done
+	out=$it_tmp/mutual-nocert.out
+	client "$out" --send "$PAL\\n"
+	it_expect "no client certificate: certificate_required" "$out" \
+		"${fail_lines[@]}" alert=certificate_required \
+		alert_received=certificate_required
+	it_stop "$it_server_pid"
+else
+	it_not_ok "s_server for mutual authentication did not start"
+fi
+
+# --- external PSK ------------------------------------------------------------
+psk_args=(-nocert -psk "$IT_PSK" -psk_identity "$IT_PSK_ID")
+if s_server s_server-psk "${psk_args[@]}"; then
+	out=$it_tmp/psk-dhe.out
+	client "$out" --psk-identity "$IT_PSK_ID" --psk-hex "$IT_PSK" \
+		--ciphers TLS_AES_128_GCM_SHA256 --send "$PAL\\n"
+	it_expect "PSK psk_dhe_ke" "$out" "${ok_lines[@]}" \
+		"psk_identity=$IT_PSK_ID" "~group=(x25519|secp256r1|secp384r1|x448)" \
+		sigalg=none
+	out=$it_tmp/psk-wrong-key.out
+	client "$out" --psk-identity "$IT_PSK_ID" --psk-hex "$IT_PSK_WRONG" \
+		--ciphers TLS_AES_128_GCM_SHA256
+	# OpenSSL answers a binder that does not verify with illegal_parameter.
+	it_expect "wrong PSK: the server rejects the binder" "$out" \
+		"${fail_lines[@]}" alert_received=illegal_parameter
+	out=$it_tmp/psk-wrong-id.out
+	client "$out" --psk-identity other-id --psk-hex "$IT_PSK" \
+		--ciphers TLS_AES_128_GCM_SHA256
+	# An identity it does not know leaves s_server -nocert nothing to use.
+	it_expect "unknown PSK identity: handshake_failure" "$out" \
+		"${fail_lines[@]}" alert_received=handshake_failure
+	it_stop "$it_server_pid"
+else
+	it_not_ok "s_server for PSK did not start"
+fi
+if s_server s_server-psk-ke "${psk_args[@]}" -allow_no_dhe_kex; then
+	out=$it_tmp/psk-ke.out
+	client "$out" --psk-identity "$IT_PSK_ID" --psk-hex "$IT_PSK" \
+		--ciphers TLS_AES_128_GCM_SHA256 --psk-only --send "$PAL\\n"
+	it_expect "PSK psk_ke" "$out" "${ok_lines[@]}" \
+		"psk_identity=$IT_PSK_ID" group=none sigalg=none
+	it_stop "$it_server_pid"
+else
+	it_not_ok "s_server for psk_ke did not start"
+fi
+
+# --- certificate failures: we detect them and send the alert ----------------
+for bad in unknownca:unknown_ca wrongname:bad_certificate \
+	expired:certificate_expired; do
+	cert=${bad%%:*}
+	alert=${bad#*:}
+	if s_server "s_server-$cert" -cert "$P/server-$cert.pem" \
+		-key "$P/server-$cert.key"; then
+		out=$it_tmp/bad-$cert.out
+		client "$out" --send "$PAL\\n"
+		it_expect "server certificate $cert: $alert" "$out" \
+			"${fail_lines[@]}" "alert=$alert"
+		it_stop "$it_server_pid"
+	else
+		it_not_ok "s_server with $cert did not start"
+	fi
+done
+
+# --- nothing in common: the server sends handshake_failure -------------------
+if s_server s_server-narrow "${cert_args[@]}" -groups P-384 \
+	-ciphersuites TLS_AES_256_GCM_SHA384; then
+	out=$it_tmp/no-suite.out
+	client "$out" --ciphers TLS_AES_128_GCM_SHA256 --groups secp384r1
+	it_expect "no common cipher suite" "$out" "${fail_lines[@]}" \
+		alert=handshake_failure alert_received=handshake_failure
+	out=$it_tmp/no-group.out
+	client "$out" --ciphers TLS_AES_256_GCM_SHA384 --groups x25519
+	it_expect "no common group" "$out" "${fail_lines[@]}" \
+		alert=handshake_failure alert_received=handshake_failure
+	it_stop "$it_server_pid"
+else
+	it_not_ok "s_server for the no-overlap tests did not start"
+fi
+
+it_summary

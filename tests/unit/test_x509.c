@@ -1,0 +1,1202 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Unit tests for x509.c: chain verification and the alert each failure
+ * gives, the name check (exact, wildcard, IP literals), credential loading
+ * from PEM files and keyring-style DER, trust loading, and the parse cache.
+ * Every certificate is built at test time with libcrypto's X509 API, so the
+ * tests need neither the openssl binary nor files checked into the tree.
+ */
+#include <check.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include <ktls/ktls.h>
+
+#include "x509.h"
+
+/* The verification time every test uses (2025-06-15). */
+#define NOW ((int64_t)1750000000)
+#define DAY ((int64_t)86400)
+
+struct cert {
+	X509 *x;
+	EVP_PKEY *key;
+	uint8_t *der;
+	size_t len;
+};
+
+static struct {
+	char dir[512];
+	struct cert ca;		/* P-256 root, the trust anchor */
+	struct cert inter;	/* P-384 intermediate under ca */
+	struct cert other_ca;	/* P-256 root nobody trusts */
+	struct cert server;	/* P-256: server.test, 127.0.0.1, ::1 */
+	struct cert p384;	/* P-384 server leaf */
+	struct cert rsa;	/* RSA-2048 server leaf under inter */
+	struct cert ed;		/* Ed25519 server leaf */
+	struct cert wild;	/* *.wild.test */
+	struct cert partial;	/* w*.part.test */
+	struct cert expired;
+	struct cert future;
+	struct cert unknown;	/* under other_ca */
+	struct cert self;	/* self-signed leaf */
+	struct cert revoked;	/* listed in the CRL */
+	struct cert client;	/* clientAuth only */
+	struct cert iponly;	/* IP:10.0.0.1 only */
+	struct cert dnsip;	/* DNS:127.0.0.2 (a DNS SAN that looks like an IP) */
+	struct cert cnonly;	/* CN=cn.test, no SAN */
+	uint8_t *badsig;	/* server with a corrupted signature */
+	size_t badsig_len;
+	char ca_pem[PATH_MAX];
+	char crl_pem[PATH_MAX];
+	char hashdir[1024];
+	struct ktls_trust *trust;
+	struct ktls_trust *trust_crl;
+} fx;
+
+static EVP_PKEY *gen_key(const char *type)
+{
+	if (strcmp(type, "RSA") == 0)
+		return EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);
+	if (strcmp(type, "ED25519") == 0)
+		return EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+	return EVP_PKEY_Q_keygen(NULL, NULL, "EC", type);
+}
+
+static void add_ext(X509 *x, X509 *issuer, int nid, const char *value)
+{
+	X509V3_CTX ctx;
+	X509_EXTENSION *ext;
+
+	X509V3_set_ctx(&ctx, issuer ? issuer : x, x, NULL, NULL, 0);
+	ext = X509V3_EXT_nconf_nid(NULL, &ctx, nid, value);
+	if (!ext || !X509_add_ext(x, ext, -1))
+		abort();
+	X509_EXTENSION_free(ext);
+}
+
+static const EVP_MD *md_for(EVP_PKEY *key)
+{
+	return EVP_PKEY_is_a(key, "ED25519") ? NULL : EVP_sha256();
+}
+
+static void set_der(struct cert *c)
+{
+	unsigned char *der = NULL;
+	int len = i2d_X509(c->x, &der);
+
+	if (len <= 0)
+		abort();
+	c->der = der;
+	c->len = (size_t)len;
+}
+
+/*
+ * Build a certificate. @issuer NULL means self-signed. @san and @eku may be
+ * NULL. A CA gets basicConstraints CA:TRUE and keyCertSign/cRLSign.
+ */
+static void make_cert(struct cert *c, const char *keytype, const char *cn,
+		      const struct cert *issuer, long serial, int64_t nb,
+		      int64_t na, bool ca, const char *san, const char *eku)
+{
+	X509_NAME *name;
+	EVP_PKEY *signer;
+
+	c->key = gen_key(keytype);
+	c->x = X509_new();
+	if (!c->key || !c->x)
+		abort();
+	X509_set_version(c->x, X509_VERSION_3);
+	ASN1_INTEGER_set(X509_get_serialNumber(c->x), serial);
+	ASN1_TIME_set(X509_getm_notBefore(c->x), (time_t)nb);
+	ASN1_TIME_set(X509_getm_notAfter(c->x), (time_t)na);
+	X509_set_pubkey(c->x, c->key);
+	name = X509_get_subject_name(c->x);
+	X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
+				   (const unsigned char *)cn, -1, -1, 0);
+	X509_set_issuer_name(c->x, issuer ? X509_get_subject_name(issuer->x) :
+			     name);
+	add_ext(c->x, issuer ? issuer->x : NULL, NID_subject_key_identifier,
+		"hash");
+	add_ext(c->x, issuer ? issuer->x : NULL, NID_authority_key_identifier,
+		"keyid:always");
+	if (ca) {
+		add_ext(c->x, NULL, NID_basic_constraints, "critical,CA:TRUE");
+		add_ext(c->x, NULL, NID_key_usage,
+			"critical,keyCertSign,cRLSign");
+	} else {
+		add_ext(c->x, NULL, NID_basic_constraints, "critical,CA:FALSE");
+		add_ext(c->x, NULL, NID_key_usage, "critical,digitalSignature");
+	}
+	if (eku)
+		add_ext(c->x, NULL, NID_ext_key_usage, eku);
+	if (san)
+		add_ext(c->x, NULL, NID_subject_alt_name, san);
+	signer = issuer ? issuer->key : c->key;
+	if (!X509_sign(c->x, signer, md_for(signer)))
+		abort();
+	set_der(c);
+}
+
+static void leaf(struct cert *c, const char *keytype, const char *cn,
+		 const struct cert *issuer, long serial, const char *san,
+		 const char *eku)
+{
+	make_cert(c, keytype, cn, issuer, serial, NOW - 30 * DAY,
+		  NOW + 365 * DAY, false, san, eku);
+}
+
+static void free_cert(struct cert *c)
+{
+	X509_free(c->x);
+	EVP_PKEY_free(c->key);
+	OPENSSL_free(c->der);
+	memset(c, 0, sizeof(*c));
+}
+
+static void path_in(char *out, const char *name)
+{
+	snprintf(out, PATH_MAX, "%s/%s", fx.dir, name);
+}
+
+static void write_file(const char *path, const void *data, size_t len)
+{
+	FILE *f = fopen(path, "w");
+
+	if (!f || fwrite(data, 1, len, f) != len || fclose(f))
+		abort();
+}
+
+/* Write certificates (and optionally a key) as one PEM file. */
+static void write_pem(const char *path, const struct cert *const *certs,
+		      size_t n, EVP_PKEY *key)
+{
+	FILE *f = fopen(path, "w");
+	size_t i;
+
+	if (!f)
+		abort();
+	for (i = 0; i < n; i++)
+		if (!PEM_write_X509(f, certs[i]->x))
+			abort();
+	if (key && !PEM_write_PrivateKey(f, key, NULL, NULL, 0, NULL, NULL))
+		abort();
+	fclose(f);
+}
+
+static void write_crl(const char *path)
+{
+	X509_CRL *crl = X509_CRL_new();
+	X509_REVOKED *r = X509_REVOKED_new();
+	ASN1_TIME *last = ASN1_TIME_set(NULL, (time_t)(NOW - DAY));
+	ASN1_TIME *next = ASN1_TIME_set(NULL, (time_t)(NOW + 30 * DAY));
+	ASN1_INTEGER *serial = ASN1_INTEGER_new();
+	FILE *f;
+
+	if (!crl || !r || !last || !next || !serial)
+		abort();
+	X509_CRL_set_version(crl, X509_CRL_VERSION_2);
+	X509_CRL_set_issuer_name(crl, X509_get_subject_name(fx.ca.x));
+	X509_CRL_set1_lastUpdate(crl, last);
+	X509_CRL_set1_nextUpdate(crl, next);
+	ASN1_INTEGER_set(serial, 666);
+	X509_REVOKED_set_serialNumber(r, serial);
+	X509_REVOKED_set_revocationDate(r, last);
+	X509_CRL_add0_revoked(crl, r);
+	X509_CRL_sort(crl);
+	if (!X509_CRL_sign(crl, fx.ca.key, EVP_sha256()))
+		abort();
+	f = fopen(path, "w");
+	if (!f || !PEM_write_X509_CRL(f, crl))
+		abort();
+	fclose(f);
+	ASN1_INTEGER_free(serial);
+	ASN1_TIME_free(last);
+	ASN1_TIME_free(next);
+	X509_CRL_free(crl);
+}
+
+static void fixture_build(void)
+{
+	const struct cert *ca1[] = { &fx.ca };
+	char link[PATH_MAX];
+
+	snprintf(fx.dir, sizeof(fx.dir), "%s/ktls-x509-XXXXXX",
+		 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	if (!mkdtemp(fx.dir))
+		abort();
+
+	make_cert(&fx.ca, "P-256", "ktls test root", NULL, 1, NOW - 365 * DAY,
+		  NOW + 3650 * DAY, true, NULL, NULL);
+	make_cert(&fx.inter, "P-384", "ktls test intermediate", &fx.ca, 2,
+		  NOW - 365 * DAY, NOW + 3650 * DAY, true, NULL, NULL);
+	make_cert(&fx.other_ca, "P-256", "someone else's root", NULL, 3,
+		  NOW - 365 * DAY, NOW + 3650 * DAY, true, NULL, NULL);
+
+	leaf(&fx.server, "P-256", "server.test", &fx.ca, 10,
+	     "DNS:server.test,IP:127.0.0.1,IP:::1", "serverAuth");
+	leaf(&fx.p384, "P-384", "p384.test", &fx.ca, 11, "DNS:p384.test",
+	     "serverAuth");
+	leaf(&fx.rsa, "RSA", "rsa.test", &fx.inter, 12, "DNS:rsa.test",
+	     "serverAuth");
+	leaf(&fx.ed, "ED25519", "ed.test", &fx.ca, 13, "DNS:ed.test",
+	     "serverAuth");
+	leaf(&fx.wild, "P-256", "wild", &fx.ca, 14, "DNS:*.wild.test",
+	     "serverAuth");
+	leaf(&fx.partial, "P-256", "partial", &fx.ca, 15, "DNS:w*.part.test",
+	     "serverAuth");
+	make_cert(&fx.expired, "P-256", "expired.test", &fx.ca, 16,
+		  NOW - 20 * DAY, NOW - 10 * DAY, false, "DNS:expired.test",
+		  "serverAuth");
+	make_cert(&fx.future, "P-256", "future.test", &fx.ca, 17,
+		  NOW + 10 * DAY, NOW + 20 * DAY, false, "DNS:future.test",
+		  "serverAuth");
+	leaf(&fx.unknown, "P-256", "unknown.test", &fx.other_ca, 18,
+	     "DNS:unknown.test", "serverAuth");
+	leaf(&fx.self, "P-256", "self.test", NULL, 19, "DNS:self.test",
+	     "serverAuth");
+	leaf(&fx.revoked, "P-256", "revoked.test", &fx.ca, 666,
+	     "DNS:revoked.test", "serverAuth");
+	leaf(&fx.client, "P-256", "client.test", &fx.ca, 20, "DNS:client.test",
+	     "clientAuth");
+	leaf(&fx.iponly, "P-256", "10.0.0.1", &fx.ca, 21, "IP:10.0.0.1",
+	     "serverAuth");
+	leaf(&fx.dnsip, "P-256", "127.0.0.2", &fx.ca, 22, "DNS:127.0.0.2",
+	     "serverAuth");
+	leaf(&fx.cnonly, "P-256", "cn.test", &fx.ca, 23, NULL, "serverAuth");
+
+	/* Flip a bit inside the signature value (the DER's last byte). */
+	fx.badsig = malloc(fx.server.len);
+	if (!fx.badsig)
+		abort();
+	memcpy(fx.badsig, fx.server.der, fx.server.len);
+	fx.badsig[fx.server.len - 1] ^= 0x01;
+	fx.badsig_len = fx.server.len;
+
+	path_in(fx.ca_pem, "ca.pem");
+	write_pem(fx.ca_pem, ca1, 1, NULL);
+	path_in(fx.crl_pem, "crl.pem");
+	write_crl(fx.crl_pem);
+
+	/* A hashed directory like "openssl rehash" makes. */
+	path_in(fx.hashdir, "hashed");
+	if (mkdir(fx.hashdir, 0700))
+		abort();
+	snprintf(link, sizeof(link), "%s/%08lx.0", fx.hashdir,
+		 X509_subject_name_hash(fx.ca.x));
+	write_pem(link, ca1, 1, NULL);
+
+	if (ktls_trust_load(fx.ca_pem, NULL, NULL, &fx.trust) ||
+	    ktls_trust_load(fx.ca_pem, NULL, fx.crl_pem, &fx.trust_crl))
+		abort();
+}
+
+static void fixture_free(void)
+{
+	char cmd[PATH_MAX + 16];
+
+	ktls_trust_free(fx.trust);
+	ktls_trust_free(fx.trust_crl);
+	free_cert(&fx.ca);
+	free_cert(&fx.inter);
+	free_cert(&fx.other_ca);
+	free_cert(&fx.server);
+	free_cert(&fx.p384);
+	free_cert(&fx.rsa);
+	free_cert(&fx.ed);
+	free_cert(&fx.wild);
+	free_cert(&fx.partial);
+	free_cert(&fx.expired);
+	free_cert(&fx.future);
+	free_cert(&fx.unknown);
+	free_cert(&fx.self);
+	free_cert(&fx.revoked);
+	free_cert(&fx.client);
+	free_cert(&fx.iponly);
+	free_cert(&fx.dnsip);
+	free_cert(&fx.cnonly);
+	free(fx.badsig);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", fx.dir);
+	if (system(cmd))
+		fprintf(stderr, "could not remove %s\n", fx.dir);
+}
+
+/*
+ * Verify a chain of up to 4 certificates; checks the invariants every call
+ * must keep (a reason exactly on failure, a leaf whenever it parsed).
+ */
+static int verify_at(const struct ktls_trust *t, const char *name,
+		     bool server, int64_t now, const struct cert *c0,
+		     const struct cert *c1)
+{
+	const uint8_t *der[2];
+	size_t len[2], n = 0;
+	const char *reason = "unset";
+	EVP_PKEY *pub = NULL;
+	X509 *x = NULL;
+	int ret;
+
+	der[n] = c0->der;
+	len[n++] = c0->len;
+	if (c1) {
+		der[n] = c1->der;
+		len[n++] = c1->len;
+	}
+	ret = kx_verify_chain(t, der, len, n, name, server, now, &x, &pub,
+			      &reason);
+	if (ret) {
+		ck_assert_ptr_nonnull(reason);
+		ck_assert_int_gt(strlen(reason), 0);
+	} else {
+		ck_assert_ptr_null(reason);
+		ck_assert_ptr_nonnull(x);
+		ck_assert_ptr_nonnull(pub);
+		ck_assert_int_eq(X509_cmp(x, c0->x), 0);
+		ck_assert(EVP_PKEY_eq(pub, c0->key) == 1);
+	}
+	X509_free(x);
+	return ret;
+}
+
+static int verify(const char *name, const struct cert *c0,
+		  const struct cert *c1)
+{
+	return verify_at(fx.trust, name, true, NOW, c0, c1);
+}
+
+START_TEST(test_x509_server_leaf_verifies)
+{
+	ck_assert_int_eq(verify("server.test", &fx.server, NULL), 0);
+	/* No name: the chain alone. */
+	ck_assert_int_eq(verify(NULL, &fx.server, NULL), 0);
+	/* A trust store can be a hashed directory too. */
+	{
+		struct ktls_trust *t;
+
+		ck_assert_int_eq(ktls_trust_load(NULL, fx.hashdir, NULL, &t), 0);
+		ck_assert_int_eq(verify_at(t, "server.test", true, NOW,
+					   &fx.server, NULL), 0);
+		ck_assert_int_eq(verify_at(t, NULL, true, NOW, &fx.unknown,
+					   NULL), KTLS_E_ALERT_unknown_ca);
+		ktls_trust_free(t);
+	}
+}
+END_TEST
+
+START_TEST(test_x509_key_types)
+{
+	X509 *x = NULL;
+	EVP_PKEY *pub = NULL;
+	const uint8_t *der[2] = { fx.rsa.der, fx.inter.der };
+	size_t len[2] = { fx.rsa.len, fx.inter.len };
+	const char *why;
+
+	ck_assert_int_eq(verify("p384.test", &fx.p384, NULL), 0);
+	ck_assert_int_eq(verify("ed.test", &fx.ed, NULL), 0);
+	/* RSA leaf under a P-384 intermediate under the P-256 root. */
+	ck_assert_int_eq(verify("rsa.test", &fx.rsa, &fx.inter), 0);
+
+	ck_assert_int_eq(kx_verify_chain(fx.trust, der, len, 2, "rsa.test",
+					 true, NOW, &x, &pub, &why), 0);
+	ck_assert(EVP_PKEY_is_a(pub, "RSA"));
+	ck_assert_int_eq(EVP_PKEY_get_bits(pub), 2048);
+	X509_free(x);
+}
+END_TEST
+
+START_TEST(test_x509_name_exact)
+{
+	ck_assert_int_eq(verify("server.test", &fx.server, NULL), 0);
+	ck_assert_int_eq(verify("SERVER.Test", &fx.server, NULL), 0);
+	ck_assert_int_eq(verify("server.test.", &fx.server, NULL), 0);
+	ck_assert_int_eq(verify("other.test", &fx.server, NULL),
+			 KTLS_E_ALERT_bad_certificate);
+	ck_assert_int_eq(verify("sub.server.test", &fx.server, NULL),
+			 KTLS_E_ALERT_bad_certificate);
+	ck_assert_int_eq(verify("test", &fx.server, NULL),
+			 KTLS_E_ALERT_bad_certificate);
+	ck_assert_int_eq(verify("server.tes", &fx.server, NULL),
+			 KTLS_E_ALERT_bad_certificate);
+	/* An empty name must not switch the check off. */
+	ck_assert_int_eq(verify("", &fx.server, NULL), KTLS_E_INVALID);
+}
+END_TEST
+
+START_TEST(test_x509_name_wildcard)
+{
+	ck_assert_int_eq(verify("a.wild.test", &fx.wild, NULL), 0);
+	ck_assert_int_eq(verify("www.wild.test", &fx.wild, NULL), 0);
+	/* One label only. */
+	ck_assert_int_eq(verify("b.a.wild.test", &fx.wild, NULL),
+			 KTLS_E_ALERT_bad_certificate);
+	ck_assert_int_eq(verify("wild.test", &fx.wild, NULL),
+			 KTLS_E_ALERT_bad_certificate);
+	ck_assert_int_eq(verify("a.wild.testx", &fx.wild, NULL),
+			 KTLS_E_ALERT_bad_certificate);
+	/* No partial-label wildcards. */
+	ck_assert_int_eq(verify("www.part.test", &fx.partial, NULL),
+			 KTLS_E_ALERT_bad_certificate);
+	ck_assert_int_eq(verify("w.part.test", &fx.partial, NULL),
+			 KTLS_E_ALERT_bad_certificate);
+}
+END_TEST
+
+START_TEST(test_x509_name_ip_literal)
+{
+	ck_assert_int_eq(verify("127.0.0.1", &fx.server, NULL), 0);
+	ck_assert_int_eq(verify("::1", &fx.server, NULL), 0);
+	ck_assert_int_eq(verify("0:0:0:0:0:0:0:1", &fx.server, NULL), 0);
+	ck_assert_int_eq(verify("127.0.0.2", &fx.server, NULL),
+			 KTLS_E_ALERT_bad_certificate);
+	ck_assert_int_eq(verify("::2", &fx.server, NULL),
+			 KTLS_E_ALERT_bad_certificate);
+	ck_assert_int_eq(verify("::ffff:127.0.0.1", &fx.server, NULL),
+			 KTLS_E_ALERT_bad_certificate);
+	ck_assert_int_eq(verify("10.0.0.1", &fx.iponly, NULL), 0);
+}
+END_TEST
+
+START_TEST(test_x509_name_dns_vs_ip)
+{
+	/* A DNS name never matches an IP SAN... */
+	ck_assert_int_eq(verify("ten.test", &fx.iponly, NULL),
+			 KTLS_E_ALERT_bad_certificate);
+	/* ... an IP literal never matches a DNS SAN spelled like an IP ... */
+	ck_assert_int_eq(verify("127.0.0.2", &fx.dnsip, NULL),
+			 KTLS_E_ALERT_bad_certificate);
+	/* ... and nothing falls back to the subject CN. */
+	ck_assert_int_eq(verify("cn.test", &fx.cnonly, NULL),
+			 KTLS_E_ALERT_bad_certificate);
+	ck_assert_int_eq(verify("10.0.0.1", &fx.dnsip, NULL),
+			 KTLS_E_ALERT_bad_certificate);
+	ck_assert_int_eq(verify(NULL, &fx.cnonly, NULL), 0);
+}
+END_TEST
+
+START_TEST(test_x509_validity_period)
+{
+	ck_assert_int_eq(verify("expired.test", &fx.expired, NULL),
+			 KTLS_E_ALERT_certificate_expired);
+	ck_assert_int_eq(verify("future.test", &fx.future, NULL),
+			 KTLS_E_ALERT_certificate_expired);
+	/* The time comes from the caller, not the clock. */
+	ck_assert_int_eq(verify_at(fx.trust, "expired.test", true,
+				   NOW - 15 * DAY, &fx.expired, NULL), 0);
+	ck_assert_int_eq(verify_at(fx.trust, "future.test", true,
+				   NOW + 15 * DAY, &fx.future, NULL), 0);
+	ck_assert_int_eq(verify_at(fx.trust, "server.test", true,
+				   NOW + 400 * DAY, &fx.server, NULL),
+			 KTLS_E_ALERT_certificate_expired);
+}
+END_TEST
+
+START_TEST(test_x509_unknown_ca)
+{
+	ck_assert_int_eq(verify("unknown.test", &fx.unknown, NULL),
+			 KTLS_E_ALERT_unknown_ca);
+	ck_assert_int_eq(verify("unknown.test", &fx.unknown, &fx.other_ca),
+			 KTLS_E_ALERT_unknown_ca);
+	ck_assert_int_eq(verify("self.test", &fx.self, NULL),
+			 KTLS_E_ALERT_unknown_ca);
+	/* The intermediate is missing. */
+	ck_assert_int_eq(verify("rsa.test", &fx.rsa, NULL),
+			 KTLS_E_ALERT_unknown_ca);
+}
+END_TEST
+
+START_TEST(test_x509_revoked)
+{
+	ck_assert_int_eq(verify_at(fx.trust_crl, "revoked.test", true, NOW,
+				   &fx.revoked, NULL),
+			 KTLS_E_ALERT_certificate_revoked);
+	ck_assert_int_eq(verify_at(fx.trust_crl, "server.test", true, NOW,
+				   &fx.server, NULL), 0);
+	/* Without the CRL nobody knows. */
+	ck_assert_int_eq(verify("revoked.test", &fx.revoked, NULL), 0);
+	/* CRL_CHECK_ALL: nobody gave us the intermediate's CRL. */
+	ck_assert_int_eq(verify_at(fx.trust_crl, "rsa.test", true, NOW,
+				   &fx.rsa, &fx.inter),
+			 KTLS_E_ALERT_certificate_unknown);
+}
+END_TEST
+
+START_TEST(test_x509_purpose)
+{
+	ck_assert_int_eq(verify_at(fx.trust, "client.test", false, NOW,
+				   &fx.client, NULL), 0);
+	ck_assert_int_eq(verify_at(fx.trust, NULL, false, NOW, &fx.client,
+				   NULL), 0);
+	ck_assert_int_eq(verify_at(fx.trust, "client.test", true, NOW,
+				   &fx.client, NULL),
+			 KTLS_E_ALERT_unsupported_certificate);
+	ck_assert_int_eq(verify_at(fx.trust, NULL, false, NOW, &fx.server,
+				   NULL), KTLS_E_ALERT_unsupported_certificate);
+}
+END_TEST
+
+START_TEST(test_x509_garbage_der)
+{
+	static const uint8_t junk[] = { 0x30, 0x03, 0x02, 0x01, 0x05 };
+	uint8_t *trailing;
+	const uint8_t *der[2];
+	size_t len[2];
+	const char *why = NULL;
+	EVP_PKEY *pub = NULL;
+	X509 *x = NULL;
+
+	der[0] = junk;
+	len[0] = sizeof(junk);
+	ck_assert_int_eq(kx_verify_chain(fx.trust, der, len, 1, NULL, true,
+					 NOW, &x, &pub, &why),
+			 KTLS_E_ALERT_bad_certificate);
+	ck_assert_ptr_null(x);
+	ck_assert_ptr_null(pub);
+	ck_assert_int_gt(strlen(why), 0);
+
+	/* Truncated. */
+	der[0] = fx.server.der;
+	len[0] = fx.server.len - 1;
+	ck_assert_int_eq(kx_verify_chain(fx.trust, der, len, 1, NULL, true,
+					 NOW, &x, &pub, &why),
+			 KTLS_E_ALERT_bad_certificate);
+	ck_assert_ptr_null(x);
+
+	/* Trailing bytes. */
+	trailing = malloc(fx.server.len + 1);
+	ck_assert_ptr_nonnull(trailing);
+	memcpy(trailing, fx.server.der, fx.server.len);
+	trailing[fx.server.len] = 0;
+	der[0] = trailing;
+	len[0] = fx.server.len + 1;
+	ck_assert_int_eq(kx_verify_chain(fx.trust, der, len, 1, NULL, true,
+					 NOW, &x, &pub, &why),
+			 KTLS_E_ALERT_bad_certificate);
+	free(trailing);
+
+	/* Zero length and an empty chain. */
+	der[0] = fx.server.der;
+	len[0] = 0;
+	ck_assert_int_eq(kx_verify_chain(fx.trust, der, len, 1, NULL, true,
+					 NOW, &x, &pub, &why),
+			 KTLS_E_ALERT_bad_certificate);
+	ck_assert_int_eq(kx_verify_chain(fx.trust, der, len, 0, NULL, true,
+					 NOW, &x, &pub, &why),
+			 KTLS_E_ALERT_bad_certificate);
+	ck_assert_int_gt(strlen(why), 0);
+
+	/* A good leaf with junk after it: the leaf is still handed back. */
+	der[0] = fx.server.der;
+	len[0] = fx.server.len;
+	der[1] = junk;
+	len[1] = sizeof(junk);
+	ck_assert_int_eq(kx_verify_chain(fx.trust, der, len, 2, NULL, true,
+					 NOW, &x, &pub, &why),
+			 KTLS_E_ALERT_bad_certificate);
+	ck_assert_ptr_nonnull(x);
+	X509_free(x);
+	x = NULL;
+
+	/* A signature that does not verify. */
+	der[0] = fx.badsig;
+	len[0] = fx.badsig_len;
+	ck_assert_int_eq(kx_verify_chain(fx.trust, der, len, 1, "server.test",
+					 true, NOW, &x, &pub, &why),
+			 KTLS_E_ALERT_bad_certificate);
+	ck_assert_ptr_nonnull(x);
+	ck_assert_int_gt(strlen(why), 0);
+	X509_free(x);
+	ck_assert(ERR_peek_error() == 0);
+}
+END_TEST
+
+START_TEST(test_x509_chain_too_long)
+{
+	const uint8_t *der[KTLS_MAX_CHAIN + 1];
+	size_t len[KTLS_MAX_CHAIN + 1];
+	const char *why = NULL;
+	EVP_PKEY *pub;
+	X509 *x;
+	size_t i;
+
+	der[0] = fx.server.der;
+	len[0] = fx.server.len;
+	for (i = 1; i <= KTLS_MAX_CHAIN; i++) {
+		der[i] = fx.ca.der;
+		len[i] = fx.ca.len;
+	}
+	/* KTLS_MAX_CHAIN certificates (with spare copies) are fine... */
+	ck_assert_int_eq(kx_verify_chain(fx.trust, der, len, KTLS_MAX_CHAIN,
+					 "server.test", true, NOW, &x, &pub,
+					 &why), 0);
+	X509_free(x);
+	/* ... one more is not. */
+	ck_assert_int_eq(kx_verify_chain(fx.trust, der, len,
+					 KTLS_MAX_CHAIN + 1, "server.test",
+					 true, NOW, &x, &pub, &why),
+			 KTLS_E_ALERT_certificate_unknown);
+	ck_assert_ptr_null(x);
+	ck_assert_int_gt(strlen(why), 0);
+}
+END_TEST
+
+START_TEST(test_x509_parse_leaf)
+{
+	static const uint8_t junk[] = { 0x30, 0x00 };
+	EVP_PKEY *pub;
+	X509 *x;
+
+	ck_assert_int_eq(kx_parse_leaf(fx.ed.der, fx.ed.len, &x, &pub), 0);
+	ck_assert(EVP_PKEY_is_a(pub, "ED25519"));
+	ck_assert_int_eq(X509_cmp(x, fx.ed.x), 0);
+	X509_free(x);
+	/* Not verified: an expired leaf from an unknown CA parses. */
+	ck_assert_int_eq(kx_parse_leaf(fx.unknown.der, fx.unknown.len, &x,
+				       &pub), 0);
+	X509_free(x);
+	ck_assert_int_eq(kx_parse_leaf(junk, sizeof(junk), &x, &pub),
+			 KTLS_E_ALERT_bad_certificate);
+	ck_assert_ptr_null(x);
+	ck_assert_ptr_null(pub);
+	ck_assert_int_eq(kx_parse_leaf(fx.ed.der, fx.ed.len - 1, &x, &pub),
+			 KTLS_E_ALERT_bad_certificate);
+}
+END_TEST
+
+START_TEST(test_x509_is_ip_literal)
+{
+	ck_assert(kx_is_ip_literal("127.0.0.1"));
+	ck_assert(kx_is_ip_literal("::1"));
+	ck_assert(kx_is_ip_literal("2001:db8::1"));
+	ck_assert(kx_is_ip_literal("::ffff:10.0.0.1"));
+	ck_assert(!kx_is_ip_literal("server.test"));
+	ck_assert(!kx_is_ip_literal("127.0.0"));
+	ck_assert(!kx_is_ip_literal("256.0.0.1"));
+	ck_assert(!kx_is_ip_literal("[::1]"));
+	ck_assert(!kx_is_ip_literal("1.2.3.4.example"));
+	ck_assert(!kx_is_ip_literal(""));
+	ck_assert(!kx_is_ip_literal(NULL));
+}
+END_TEST
+
+START_TEST(test_x509_credential_pem_chain)
+{
+	const struct cert *chain[] = { &fx.rsa, &fx.inter };
+	struct ktls_credential *cred;
+	char cert[PATH_MAX], key[PATH_MAX];
+
+	path_in(cert, "chain.pem");
+	path_in(key, "rsa-key.pem");
+	write_pem(cert, chain, 2, NULL);
+	write_pem(key, NULL, 0, fx.rsa.key);
+	ck_assert_int_eq(ktls_credential_load_pem(cert, key, &cred), 0);
+	ck_assert_uint_eq(cred->n_certs, 2);
+	ck_assert_uint_eq(cred->der_len[0], fx.rsa.len);
+	ck_assert_mem_eq(cred->der[0], fx.rsa.der, fx.rsa.len);
+	ck_assert_uint_eq(cred->der_len[1], fx.inter.len);
+	ck_assert_mem_eq(cred->der[1], fx.inter.der, fx.inter.len);
+	ck_assert_ptr_nonnull(ktls_credential_key(cred));
+	ck_assert(EVP_PKEY_eq(ktls_credential_key(cred), fx.rsa.key) == 1);
+	ck_assert(EVP_PKEY_eq(cred->pub, fx.rsa.key) == 1);
+	ktls_credential_free(cred);
+
+	/* Certificate and key in one file. */
+	path_in(cert, "combined.pem");
+	write_pem(cert, chain, 1, fx.rsa.key);
+	ck_assert_int_eq(ktls_credential_load_pem(cert, cert, &cred), 0);
+	ck_assert_uint_eq(cred->n_certs, 1);
+	ktls_credential_free(cred);
+	ktls_credential_free(NULL);
+}
+END_TEST
+
+START_TEST(test_x509_credential_key_mismatch)
+{
+	const struct cert *chain[] = { &fx.server };
+	struct ktls_credential *cred = (void *)1;
+	char cert[PATH_MAX], key[PATH_MAX];
+
+	path_in(cert, "server.pem");
+	path_in(key, "p384-key.pem");
+	write_pem(cert, chain, 1, NULL);
+	write_pem(key, NULL, 0, fx.p384.key);
+	ck_assert_int_eq(ktls_credential_load_pem(cert, key, &cred),
+			 KTLS_E_NOKEY);
+	ck_assert_ptr_null(cred);
+	/* Same key type and curve, different key. */
+	write_pem(key, NULL, 0, fx.wild.key);
+	ck_assert_int_eq(ktls_credential_load_pem(cert, key, &cred),
+			 KTLS_E_NOKEY);
+	ck_assert_ptr_null(cred);
+}
+END_TEST
+
+START_TEST(test_x509_credential_no_key)
+{
+	const struct cert *chain[] = { &fx.ed };
+	struct ktls_credential *cred;
+	char cert[PATH_MAX];
+
+	path_in(cert, "ed.pem");
+	write_pem(cert, chain, 1, NULL);
+	ck_assert_int_eq(ktls_credential_load_pem(cert, NULL, &cred), 0);
+	ck_assert_ptr_null(ktls_credential_key(cred));
+	ck_assert_ptr_nonnull(cred->pub);
+	ck_assert(EVP_PKEY_is_a(cred->pub, "ED25519"));
+	ktls_credential_free(cred);
+}
+END_TEST
+
+START_TEST(test_x509_credential_errors)
+{
+	const struct cert *many[KTLS_MAX_CHAIN + 1];
+	const struct cert *one[] = { &fx.server };
+	struct ktls_credential *cred;
+	char cert[PATH_MAX], key[PATH_MAX], bad[PATH_MAX], *text;
+	size_t i;
+	FILE *f;
+	long n;
+
+	path_in(cert, "server.pem");
+	path_in(key, "server-key.pem");
+	write_pem(cert, one, 1, NULL);
+	write_pem(key, NULL, 0, fx.server.key);
+	ck_assert_int_eq(ktls_credential_load_pem(cert, key, &cred), 0);
+	ktls_credential_free(cred);
+
+	path_in(bad, "missing.pem");
+	ck_assert_int_eq(ktls_credential_load_pem(bad, key, &cred),
+			 KTLS_E_IO);
+	ck_assert_ptr_null(cred);
+	ck_assert_int_eq(ktls_credential_load_pem(cert, bad, &cred),
+			 KTLS_E_IO);
+	ck_assert_ptr_null(cred);
+
+	/* No certificate in the file; a key where the key should not be. */
+	path_in(bad, "junk.pem");
+	write_file(bad, "hello\n", 6);
+	ck_assert_int_eq(ktls_credential_load_pem(bad, key, &cred),
+			 KTLS_E_INVALID);
+	ck_assert_int_eq(ktls_credential_load_pem(key, key, &cred),
+			 KTLS_E_INVALID);
+	ck_assert_int_eq(ktls_credential_load_pem(cert, bad, &cred),
+			 KTLS_E_NOKEY);
+	ck_assert_int_eq(ktls_credential_load_pem(cert, cert, &cred),
+			 KTLS_E_NOKEY);
+
+	/* A corrupt block after a good certificate. */
+	f = fopen(cert, "r");
+	ck_assert_ptr_nonnull(f);
+	text = calloc(1, 8192);
+	n = (long)fread(text, 1, 8000, f);
+	fclose(f);
+	ck_assert_int_gt(n, 100);
+	path_in(bad, "corrupt.pem");
+	f = fopen(bad, "w");
+	fwrite(text, 1, (size_t)n, f);
+	text[70] ^= 0x01;	/* inside the base64 body */
+	text[71] = '!';
+	fwrite(text, 1, (size_t)n, f);
+	fclose(f);
+	free(text);
+	ck_assert_int_eq(ktls_credential_load_pem(bad, key, &cred),
+			 KTLS_E_INVALID);
+
+	/* More than KTLS_MAX_CHAIN certificates. */
+	for (i = 0; i <= KTLS_MAX_CHAIN; i++)
+		many[i] = i ? &fx.ca : &fx.server;
+	path_in(bad, "long.pem");
+	write_pem(bad, many, KTLS_MAX_CHAIN + 1, NULL);
+	ck_assert_int_eq(ktls_credential_load_pem(bad, key, &cred),
+			 KTLS_E_INVALID);
+	write_pem(bad, many, KTLS_MAX_CHAIN, NULL);
+	ck_assert_int_eq(ktls_credential_load_pem(bad, key, &cred), 0);
+	ck_assert_uint_eq(cred->n_certs, KTLS_MAX_CHAIN);
+	ktls_credential_free(cred);
+	ck_assert(ERR_peek_error() == 0);
+}
+END_TEST
+
+static size_t pkcs8_der(EVP_PKEY *key, uint8_t **out)
+{
+	PKCS8_PRIV_KEY_INFO *p8 = EVP_PKEY2PKCS8(key);
+	unsigned char *der = NULL;
+	int len;
+
+	ck_assert_ptr_nonnull(p8);
+	len = i2d_PKCS8_PRIV_KEY_INFO(p8, &der);
+	PKCS8_PRIV_KEY_INFO_free(p8);
+	ck_assert_int_gt(len, 0);
+	*out = der;
+	return (size_t)len;
+}
+
+static void check_der_credential(const struct cert *c)
+{
+	struct ktls_credential *cred;
+	unsigned char *der = NULL;
+	uint8_t *p8;
+	size_t p8_len;
+	int len;
+
+	/* The type-specific form (RSAPrivateKey, ECPrivateKey). */
+	len = i2d_PrivateKey(c->key, &der);
+	ck_assert_int_gt(len, 0);
+	ck_assert_int_eq(ktls_credential_from_der(c->der, c->len, der,
+						  (size_t)len, &cred), 0);
+	ck_assert_uint_eq(cred->n_certs, 1);
+	ck_assert_mem_eq(cred->der[0], c->der, c->len);
+	ck_assert(EVP_PKEY_eq(ktls_credential_key(cred), c->key) == 1);
+	ktls_credential_free(cred);
+	/* Trailing bytes in the key blob. */
+	ck_assert_int_eq(ktls_credential_from_der(c->der, c->len, der,
+						  (size_t)len - 1, &cred),
+			 KTLS_E_NOKEY);
+	OPENSSL_clear_free(der, (size_t)len);
+
+	/* PKCS#8 PrivateKeyInfo. */
+	p8_len = pkcs8_der(c->key, &p8);
+	ck_assert_int_eq(ktls_credential_from_der(c->der, c->len, p8, p8_len,
+						  &cred), 0);
+	ck_assert(EVP_PKEY_eq(ktls_credential_key(cred), c->key) == 1);
+	ktls_credential_free(cred);
+	OPENSSL_clear_free(p8, p8_len);
+}
+
+START_TEST(test_x509_credential_from_der)
+{
+	static const uint8_t junk[] = { 0x30, 0x03, 0x02, 0x01, 0x00 };
+	struct ktls_credential *cred;
+	uint8_t *p8;
+	size_t p8_len;
+
+	check_der_credential(&fx.server);
+	check_der_credential(&fx.p384);
+	check_der_credential(&fx.rsa);
+	check_der_credential(&fx.ed);
+
+	/* The key of another certificate. */
+	p8_len = pkcs8_der(fx.p384.key, &p8);
+	ck_assert_int_eq(ktls_credential_from_der(fx.server.der, fx.server.len,
+						  p8, p8_len, &cred),
+			 KTLS_E_NOKEY);
+	ck_assert_ptr_null(cred);
+	ck_assert_int_eq(ktls_credential_from_der(junk, sizeof(junk), p8,
+						  p8_len, &cred),
+			 KTLS_E_INVALID);
+	ck_assert_int_eq(ktls_credential_from_der(fx.p384.der,
+						  fx.p384.len - 1, p8, p8_len,
+						  &cred), KTLS_E_INVALID);
+	ck_assert_int_eq(ktls_credential_from_der(fx.p384.der, fx.p384.len,
+						  junk, sizeof(junk), &cred),
+			 KTLS_E_NOKEY);
+	OPENSSL_clear_free(p8, p8_len);
+	/* No key: signing happens elsewhere. */
+	ck_assert_int_eq(ktls_credential_from_der(fx.p384.der, fx.p384.len,
+						  NULL, 0, &cred), 0);
+	ck_assert_ptr_null(ktls_credential_key(cred));
+	ck_assert(EVP_PKEY_eq(cred->pub, fx.p384.key) == 1);
+	ktls_credential_free(cred);
+	ck_assert(ERR_peek_error() == 0);
+}
+END_TEST
+
+START_TEST(test_x509_trust_load_errors)
+{
+	struct ktls_trust *t = (void *)1;
+	char missing[PATH_MAX], junk[PATH_MAX], key[PATH_MAX];
+
+	path_in(missing, "no-such-file.pem");
+	path_in(junk, "junk-trust.pem");
+	path_in(key, "only-a-key.pem");
+	write_file(junk, "not PEM\n", 8);
+	write_pem(key, NULL, 0, fx.server.key);
+
+	ck_assert_int_eq(ktls_trust_load(missing, NULL, NULL, &t), KTLS_E_IO);
+	ck_assert_ptr_null(t);
+	ck_assert_int_eq(ktls_trust_load(NULL, missing, NULL, &t), KTLS_E_IO);
+	ck_assert_int_eq(ktls_trust_load(NULL, fx.ca_pem, NULL, &t),
+			 KTLS_E_IO);
+	ck_assert_int_eq(ktls_trust_load(fx.ca_pem, NULL, missing, &t),
+			 KTLS_E_IO);
+	ck_assert_int_eq(ktls_trust_load(junk, NULL, NULL, &t),
+			 KTLS_E_INVALID);
+	ck_assert_int_eq(ktls_trust_load(key, NULL, NULL, &t),
+			 KTLS_E_INVALID);
+	/* A CRL file without CRLs; a CA file holding only a CRL. */
+	ck_assert_int_eq(ktls_trust_load(fx.ca_pem, NULL, fx.ca_pem, &t),
+			 KTLS_E_INVALID);
+	ck_assert_int_eq(ktls_trust_load(fx.crl_pem, NULL, NULL, &t),
+			 KTLS_E_INVALID);
+	ck_assert_ptr_null(t);
+
+	ck_assert_int_eq(ktls_trust_load(fx.ca_pem, fx.hashdir, fx.crl_pem,
+					 &t), 0);
+	ck_assert(t->crl);
+	ktls_trust_free(t);
+	ktls_trust_free(NULL);
+
+	/* Neither file nor directory: the system store, without our CA. */
+	ck_assert_int_eq(ktls_trust_load(NULL, NULL, NULL, &t), 0);
+	ck_assert(!t->crl);
+	ck_assert_int_eq(verify_at(t, "server.test", true, NOW, &fx.server,
+				   NULL), KTLS_E_ALERT_unknown_ca);
+	ktls_trust_free(t);
+	ck_assert(ERR_peek_error() == 0);
+}
+END_TEST
+
+START_TEST(test_x509_cache_repeated)
+{
+	struct ktls_trust *t;
+	uint64_t hits, misses;
+	const uint8_t *der[1] = { fx.server.der };
+	size_t len[1] = { fx.server.len };
+	const char *why;
+	EVP_PKEY *pub;
+	X509 *x1, *x2;
+	int i;
+
+	ck_assert_int_eq(ktls_trust_load(fx.ca_pem, NULL, NULL, &t), 0);
+	for (i = 0; i < 5; i++)
+		ck_assert_int_eq(verify_at(t, "server.test", true, NOW,
+					   &fx.server, NULL), 0);
+	kx_trust_cache_stats(t, &hits, &misses);
+	ck_assert_uint_eq(misses, 1);
+	ck_assert_uint_eq(hits, 4);
+
+	/* Verification is not cached: the same bytes fail at another time. */
+	ck_assert_int_eq(verify_at(t, "server.test", true, NOW + 400 * DAY,
+				   &fx.server, NULL),
+			 KTLS_E_ALERT_certificate_expired);
+	ck_assert_int_eq(verify_at(t, "other.test", true, NOW, &fx.server,
+				   NULL), KTLS_E_ALERT_bad_certificate);
+
+	/* The leaf handed out outlives the trust object and its cache. */
+	ck_assert_int_eq(kx_verify_chain(t, der, len, 1, "server.test", true,
+					 NOW, &x1, &pub, &why), 0);
+	ck_assert_int_eq(kx_verify_chain(t, der, len, 1, "server.test", true,
+					 NOW, &x2, &pub, &why), 0);
+	ck_assert_ptr_eq(x1, x2);
+	X509_free(x2);
+	ktls_trust_free(t);
+	ck_assert_int_eq(X509_cmp(x1, fx.server.x), 0);
+	ck_assert_ptr_nonnull(X509_get0_pubkey(x1));
+	X509_free(x1);
+}
+END_TEST
+
+struct expect {
+	const struct cert *c0, *c1;
+	const char *name;
+	bool server;
+	int ret;
+};
+
+/* A mix of chains and expected answers, built once before any thread runs. */
+static struct expect mixed_tab[16];
+static size_t mixed_n;
+
+static void mixed_build(void)
+{
+	struct expect *e = mixed_tab;
+	size_t i = 0;
+
+	e[i++] = (struct expect){ &fx.server, NULL, "server.test", true, 0 };
+	e[i++] = (struct expect){ &fx.expired, NULL, "expired.test", true,
+				  KTLS_E_ALERT_certificate_expired };
+	e[i++] = (struct expect){ &fx.wild, NULL, "x.wild.test", true, 0 };
+	e[i++] = (struct expect){ &fx.wild, NULL, "x.y.wild.test", true,
+				  KTLS_E_ALERT_bad_certificate };
+	e[i++] = (struct expect){ &fx.rsa, &fx.inter, "rsa.test", true, 0 };
+	e[i++] = (struct expect){ &fx.rsa, NULL, "rsa.test", true,
+				  KTLS_E_ALERT_unknown_ca };
+	e[i++] = (struct expect){ &fx.unknown, NULL, "unknown.test", true,
+				  KTLS_E_ALERT_unknown_ca };
+	e[i++] = (struct expect){ &fx.client, NULL, "client.test", false, 0 };
+	e[i++] = (struct expect){ &fx.client, NULL, "client.test", true,
+				  KTLS_E_ALERT_unsupported_certificate };
+	e[i++] = (struct expect){ &fx.ed, NULL, "ed.test", true, 0 };
+	e[i++] = (struct expect){ &fx.p384, NULL, "127.0.0.1", true,
+				  KTLS_E_ALERT_bad_certificate };
+	e[i++] = (struct expect){ &fx.server, NULL, "127.0.0.1", true, 0 };
+	mixed_n = i;
+}
+
+static const struct expect *mixed(size_t *n)
+{
+	*n = mixed_n;
+	return mixed_tab;
+}
+
+START_TEST(test_x509_cache_different_chains)
+{
+	struct cert many[KX_CACHE_SIZE + 8];
+	struct ktls_trust *t;
+	const struct expect *e;
+	uint64_t hits, misses;
+	char name[32];
+	size_t n, i, round;
+
+	ck_assert_int_eq(ktls_trust_load(fx.ca_pem, NULL, NULL, &t), 0);
+	e = mixed(&n);
+	for (round = 0; round < 3; round++)
+		for (i = 0; i < n; i++)
+			ck_assert_int_eq(verify_at(t, e[i].name, e[i].server,
+						   NOW, e[i].c0, e[i].c1),
+					 e[i].ret);
+	kx_trust_cache_stats(t, &hits, &misses);
+	/* 9 distinct certificates, each parsed once. */
+	ck_assert_uint_eq(misses, 9);
+	ck_assert_uint_gt(hits, 0);
+
+	/* More distinct certificates than slots: eviction stays correct. */
+	for (i = 0; i < KX_CACHE_SIZE + 8; i++) {
+		snprintf(name, sizeof(name), "DNS:host%zu.test", i);
+		leaf(&many[i], "P-256", name + 4, &fx.ca, 1000 + (long)i, name,
+		     "serverAuth");
+	}
+	for (round = 0; round < 2; round++) {
+		for (i = 0; i < KX_CACHE_SIZE + 8; i++) {
+			snprintf(name, sizeof(name), "host%zu.test", i);
+			ck_assert_int_eq(verify_at(t, name, true, NOW,
+						   &many[i], NULL), 0);
+			ck_assert_int_eq(verify_at(t, "host.test", true, NOW,
+						   &many[i], NULL),
+					 KTLS_E_ALERT_bad_certificate);
+		}
+		for (i = 0; i < n; i++)
+			ck_assert_int_eq(verify_at(t, e[i].name, e[i].server,
+						   NOW, e[i].c0, e[i].c1),
+					 e[i].ret);
+	}
+	/* The same answers with the cache off. */
+	t->cache_off = true;
+	for (i = 0; i < n; i++)
+		ck_assert_int_eq(verify_at(t, e[i].name, e[i].server, NOW,
+					   e[i].c0, e[i].c1), e[i].ret);
+	ktls_trust_free(t);
+	for (i = 0; i < KX_CACHE_SIZE + 8; i++)
+		free_cert(&many[i]);
+}
+END_TEST
+
+struct worker {
+	struct ktls_trust *t;
+	int failures;
+};
+
+static void *worker_run(void *arg)
+{
+	struct worker *w = arg;
+	const struct expect *e;
+	const uint8_t *der[2];
+	size_t len[2], n, i, k;
+	const char *why;
+	EVP_PKEY *pub;
+	X509 *x;
+	int ret;
+
+	e = mixed(&n);
+	for (k = 0; k < 40; k++) {
+		for (i = 0; i < n; i++) {
+			der[0] = e[i].c0->der;
+			len[0] = e[i].c0->len;
+			if (e[i].c1) {
+				der[1] = e[i].c1->der;
+				len[1] = e[i].c1->len;
+			}
+			ret = kx_verify_chain(w->t, der, len, e[i].c1 ? 2 : 1,
+					      e[i].name, e[i].server, NOW, &x,
+					      &pub, &why);
+			if (ret != e[i].ret)
+				w->failures++;
+			X509_free(x);
+		}
+	}
+	return NULL;
+}
+
+START_TEST(test_x509_cache_threads)
+{
+	struct worker w[8];
+	pthread_t tid[8];
+	struct ktls_trust *t;
+	uint64_t hits, misses;
+	size_t i;
+
+	ck_assert_int_eq(ktls_trust_load(fx.ca_pem, NULL, NULL, &t), 0);
+	for (i = 0; i < 8; i++) {
+		w[i].t = t;
+		w[i].failures = 0;
+		ck_assert_int_eq(pthread_create(&tid[i], NULL, worker_run,
+						&w[i]), 0);
+	}
+	for (i = 0; i < 8; i++) {
+		pthread_join(tid[i], NULL);
+		ck_assert_int_eq(w[i].failures, 0);
+	}
+	kx_trust_cache_stats(t, &hits, &misses);
+	ck_assert_uint_ge(misses, 9);
+	ck_assert_uint_eq(hits + misses, 8 * 40 * 13);
+	ktls_trust_free(t);
+}
+END_TEST
+
+static Suite *x509_suite(void)
+{
+	Suite *s = suite_create("x509");
+	TCase *tc = tcase_create("x509");
+
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_x509_server_leaf_verifies);
+	tcase_add_test(tc, test_x509_key_types);
+	tcase_add_test(tc, test_x509_name_exact);
+	tcase_add_test(tc, test_x509_name_wildcard);
+	tcase_add_test(tc, test_x509_name_ip_literal);
+	tcase_add_test(tc, test_x509_name_dns_vs_ip);
+	tcase_add_test(tc, test_x509_validity_period);
+	tcase_add_test(tc, test_x509_unknown_ca);
+	tcase_add_test(tc, test_x509_revoked);
+	tcase_add_test(tc, test_x509_purpose);
+	tcase_add_test(tc, test_x509_garbage_der);
+	tcase_add_test(tc, test_x509_chain_too_long);
+	tcase_add_test(tc, test_x509_parse_leaf);
+	tcase_add_test(tc, test_x509_is_ip_literal);
+	tcase_add_test(tc, test_x509_credential_pem_chain);
+	tcase_add_test(tc, test_x509_credential_key_mismatch);
+	tcase_add_test(tc, test_x509_credential_no_key);
+	tcase_add_test(tc, test_x509_credential_errors);
+	tcase_add_test(tc, test_x509_credential_from_der);
+	tcase_add_test(tc, test_x509_trust_load_errors);
+	tcase_add_test(tc, test_x509_cache_repeated);
+	tcase_add_test(tc, test_x509_cache_different_chains);
+	tcase_add_test(tc, test_x509_cache_threads);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr;
+	int failed;
+
+	fixture_build();
+	mixed_build();
+	sr = srunner_create(x509_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	fixture_free();
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,1133 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * ktls-peer: a TLS 1.3 client or server built on libktls alone, for
+ * diagnosis and for the interop tests. It drives the sans-IO engine from a
+ * plain blocking socket exactly as the comment at the top of ktls.h shows
+ * (input space / ack, output / ack), moves application data with
+ * ktls_app_write()/ktls_app_read() in user space (no kernel TLS here), and
+ * reports the outcome as key=value lines a script can grep:
+ *
+ *	version=TLSv1.3 cipher=... group=... sigalg=... alpn=... hrr=...
+ *	peer_verified=... psk_identity=... [echo=...] [alert_received=...]
+ *
+ * or error=<reason> and alert=<name> on failure. Exit status: 0 success,
+ * 1 failure, 2 misuse (style(9), like every ktlsd command).
+ */
+#ifdef HAVE_CONFIG_H
+#include <config.h>
+#endif
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <netdb.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
+#include <openssl/crypto.h>
+
+#include <ktls/ktls.h>
+
+#define PEER_DEFAULT_TIMEOUT 10		/* seconds, per connection */
+#define PEER_MAX_SEND 4096		/* bytes of --send after unescaping */
+#define PEER_DRAIN_MS 1000		/* wait for the peer's close at exit */
+#define PEER_SYSTEM_CA "/etc/ssl/certs/ca-certificates.crt"
+
+static const char *progname = "ktls-peer";
+
+/* Everything the command line says; one per process. */
+struct peer_opts {
+	enum ktls_role role;
+	const char *addr;		/* --connect or --listen, HOST:PORT */
+	const char *servername;
+	const char *ca;
+	const char *cert;
+	const char *key;
+	const char *groups;
+	const char *ciphers;
+	const char *sigalgs;
+	const char *alpn;
+	const char *psk_identity;
+	uint8_t psk_key[KTLS_MAX_PSK_KEY];
+	size_t psk_key_len;
+	enum ktls_hash psk_hash;
+	uint8_t send[PEER_MAX_SEND];
+	size_t send_len;
+	bool have_send;
+	long key_shares;		/* 0: the engine's default */
+	long timeout;
+	long count;			/* server: connections to serve, 0 = forever */
+	unsigned int flags;
+};
+
+/* One connection's socket, engine and deadline. */
+struct peer_conn {
+	int fd;
+	struct ktls_conn *c;
+	struct timespec deadline;
+	int io_err;			/* a socket-side failure, as a KTLS_E_* code */
+	const char *io_what;		/* and what we were doing */
+	bool eof;			/* the peer closed its side of TCP */
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: %s client --connect HOST:PORT [--servername NAME] [--ca FILE]\n"
+		"\t[--cert FILE --key FILE] [--groups LIST] [--ciphers LIST]\n"
+		"\t[--sigalgs LIST] [--alpn LIST] [--psk-identity ID --psk-hex HEX\n"
+		"\t[--psk-hash sha256|sha384]] [--psk-only] [--send TEXT] [--no-verify]\n"
+		"\t[--key-shares N] [--compat-ccs] [--timeout SEC]\n"
+		"       %s server --listen ADDR:PORT [--cert FILE --key FILE]\n"
+		"\t[--ca FILE --require-client-cert | --request-client-cert]\n"
+		"\t[--psk-identity ID --psk-hex HEX [--psk-hash sha256|sha384]] [--psk-ke]\n"
+		"\t[--groups LIST] [--ciphers LIST] [--sigalgs LIST] [--alpn LIST]\n"
+		"\t[--count N] [--hrr-cookie] [--compat-ccs] [--timeout SEC]\n",
+		progname, progname);
+}
+
+static void __attribute__((format(printf, 1, 2))) misuse(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", progname);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	usage(stderr);
+	exit(2);
+}
+
+/* Print @p as text a shell can compare: printable ASCII as is, the rest escaped. */
+static void print_escaped(const uint8_t *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		switch (p[i]) {
+		case '\\':
+			fputs("\\\\", stdout);
+			break;
+		case '\n':
+			fputs("\\n", stdout);
+			break;
+		case '\r':
+			fputs("\\r", stdout);
+			break;
+		case '\t':
+			fputs("\\t", stdout);
+			break;
+		default:
+			if (p[i] >= 0x20 && p[i] < 0x7f)
+				putchar(p[i]);
+			else
+				printf("\\x%02x", p[i]);
+		}
+	}
+}
+
+static int hexval(int ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	if (ch >= 'a' && ch <= 'f')
+		return ch - 'a' + 10;
+	if (ch >= 'A' && ch <= 'F')
+		return ch - 'A' + 10;
+	return -1;
+}
+
+/* --send TEXT takes the escapes print_escaped() writes: \n \r \t \\ \xHH. */
+static int unescape(const char *s, uint8_t *out, size_t cap, size_t *len)
+{
+	size_t n = 0;
+	int hi, lo;
+
+	while (*s) {
+		uint8_t b;
+
+		if (n == cap)
+			return -1;
+		if (*s != '\\') {
+			out[n++] = (uint8_t)*s++;
+			continue;
+		}
+		s++;
+		switch (*s) {
+		case 'n':
+			b = '\n';
+			break;
+		case 'r':
+			b = '\r';
+			break;
+		case 't':
+			b = '\t';
+			break;
+		case '\\':
+			b = '\\';
+			break;
+		case 'x':
+			hi = hexval(s[1]);
+			lo = hi < 0 ? -1 : hexval(s[2]);
+			if (lo < 0)
+				return -1;
+			b = (uint8_t)(hi << 4 | lo);
+			s += 2;
+			break;
+		default:
+			return -1;
+		}
+		out[n++] = b;
+		s++;
+	}
+	*len = n;
+	return 0;
+}
+
+static int parse_hex(const char *s, uint8_t *out, size_t cap, size_t *len)
+{
+	size_t n = 0;
+	int hi, lo;
+
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+		s += 2;
+	while (s[0]) {
+		hi = hexval(s[0]);
+		lo = hi < 0 ? -1 : hexval(s[1]);
+		if (lo < 0 || n == cap)
+			return -1;
+		out[n++] = (uint8_t)(hi << 4 | lo);
+		s += 2;
+	}
+	if (n == 0)
+		return -1;
+	*len = n;
+	return 0;
+}
+
+static long parse_num(const char *opt, const char *s, long min, long max)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < min || v > max)
+		misuse("%s: expected a number from %ld to %ld, got '%s'", opt, min,
+		       max, s);
+	return v;
+}
+
+/* Split HOST:PORT (or [V6]:PORT) into @host and @port, in place. */
+static int split_hostport(char *s, char **host, char **port)
+{
+	char *colon;
+
+	if (*s == '[') {
+		char *close = strchr(s, ']');
+
+		if (!close || close[1] != ':')
+			return -1;
+		*close = '\0';
+		*host = s + 1;
+		*port = close + 2;
+	} else {
+		colon = strrchr(s, ':');
+		if (!colon)
+			return -1;
+		*colon = '\0';
+		*host = s;
+		*port = colon + 1;
+	}
+	return **host && **port ? 0 : -1;
+}
+
+static int parse_list(const char *opt, const char *list,
+		      uint16_t (*lookup)(const char *), uint16_t *out)
+{
+	int n = ktls_parse_list(list, lookup, out, KTLS_MAX_LIST);
+
+	if (n <= 0)
+		misuse("%s: unknown, surplus or empty name in '%s'", opt, list);
+	return n;
+}
+
+enum {
+	OPT_CONNECT = 256, OPT_LISTEN, OPT_SERVERNAME, OPT_CA, OPT_CERT,
+	OPT_KEY, OPT_GROUPS, OPT_CIPHERS, OPT_SIGALGS, OPT_ALPN, OPT_PSK_ID,
+	OPT_PSK_HEX, OPT_PSK_HASH, OPT_PSK_ONLY, OPT_PSK_KE, OPT_SEND,
+	OPT_NO_VERIFY, OPT_KEY_SHARES, OPT_TIMEOUT, OPT_COUNT, OPT_HRR_COOKIE,
+	OPT_COMPAT_CCS, OPT_REQUIRE_CC, OPT_REQUEST_CC, OPT_HELP,
+};
+
+static const struct option long_opts[] = {
+	{ "connect", required_argument, NULL, OPT_CONNECT },
+	{ "listen", required_argument, NULL, OPT_LISTEN },
+	{ "servername", required_argument, NULL, OPT_SERVERNAME },
+	{ "ca", required_argument, NULL, OPT_CA },
+	{ "cert", required_argument, NULL, OPT_CERT },
+	{ "key", required_argument, NULL, OPT_KEY },
+	{ "groups", required_argument, NULL, OPT_GROUPS },
+	{ "ciphers", required_argument, NULL, OPT_CIPHERS },
+	{ "sigalgs", required_argument, NULL, OPT_SIGALGS },
+	{ "alpn", required_argument, NULL, OPT_ALPN },
+	{ "psk-identity", required_argument, NULL, OPT_PSK_ID },
+	{ "psk-hex", required_argument, NULL, OPT_PSK_HEX },
+	{ "psk-hash", required_argument, NULL, OPT_PSK_HASH },
+	{ "psk-only", no_argument, NULL, OPT_PSK_ONLY },
+	{ "psk-ke", no_argument, NULL, OPT_PSK_KE },
+	{ "send", required_argument, NULL, OPT_SEND },
+	{ "no-verify", no_argument, NULL, OPT_NO_VERIFY },
+	{ "key-shares", required_argument, NULL, OPT_KEY_SHARES },
+	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "count", required_argument, NULL, OPT_COUNT },
+	{ "hrr-cookie", no_argument, NULL, OPT_HRR_COOKIE },
+	{ "compat-ccs", no_argument, NULL, OPT_COMPAT_CCS },
+	{ "require-client-cert", no_argument, NULL, OPT_REQUIRE_CC },
+	{ "request-client-cert", no_argument, NULL, OPT_REQUEST_CC },
+	{ "help", no_argument, NULL, OPT_HELP },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* Options that make sense for one role only, for misuse messages. */
+static void only_for(const struct peer_opts *o, enum ktls_role role,
+		     const char *opt)
+{
+	if (o->role != role)
+		misuse("%s is a %s option", opt,
+		       role == KTLS_ROLE_CLIENT ? "client" : "server");
+}
+
+static void parse_args(int argc, char **argv, struct peer_opts *o)
+{
+	int ch;
+
+	memset(o, 0, sizeof(*o));
+	o->psk_hash = KTLS_HASH_SHA256;
+	o->timeout = PEER_DEFAULT_TIMEOUT;
+	o->count = 1;
+
+	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		usage(stdout);
+		exit(0);
+	}
+	if (argc < 2)
+		misuse("missing mode: client or server");
+	if (!strcmp(argv[1], "client"))
+		o->role = KTLS_ROLE_CLIENT;
+	else if (!strcmp(argv[1], "server"))
+		o->role = KTLS_ROLE_SERVER;
+	else
+		misuse("unknown mode '%s'", argv[1]);
+
+	optind = 2;
+	while ((ch = getopt_long(argc, argv, "h", long_opts, NULL)) != -1) {
+		switch (ch) {
+		case OPT_CONNECT:
+			only_for(o, KTLS_ROLE_CLIENT, "--connect");
+			o->addr = optarg;
+			break;
+		case OPT_LISTEN:
+			only_for(o, KTLS_ROLE_SERVER, "--listen");
+			o->addr = optarg;
+			break;
+		case OPT_SERVERNAME:
+			only_for(o, KTLS_ROLE_CLIENT, "--servername");
+			o->servername = optarg;
+			break;
+		case OPT_CA:
+			o->ca = optarg;
+			break;
+		case OPT_CERT:
+			o->cert = optarg;
+			break;
+		case OPT_KEY:
+			o->key = optarg;
+			break;
+		case OPT_GROUPS:
+			o->groups = optarg;
+			break;
+		case OPT_CIPHERS:
+			o->ciphers = optarg;
+			break;
+		case OPT_SIGALGS:
+			o->sigalgs = optarg;
+			break;
+		case OPT_ALPN:
+			if (!*optarg)
+				misuse("--alpn: empty list");
+			o->alpn = optarg;
+			break;
+		case OPT_PSK_ID:
+			if (!*optarg || strlen(optarg) > KTLS_MAX_PSK_IDENTITY)
+				misuse("--psk-identity: 1 to %d bytes",
+				       KTLS_MAX_PSK_IDENTITY);
+			o->psk_identity = optarg;
+			break;
+		case OPT_PSK_HEX:
+			if (parse_hex(optarg, o->psk_key, sizeof(o->psk_key),
+				      &o->psk_key_len))
+				misuse("--psk-hex: expected 1 to %d bytes in hex",
+				       KTLS_MAX_PSK_KEY);
+			break;
+		case OPT_PSK_HASH:
+			if (!strcasecmp(optarg, "sha256"))
+				o->psk_hash = KTLS_HASH_SHA256;
+			else if (!strcasecmp(optarg, "sha384"))
+				o->psk_hash = KTLS_HASH_SHA384;
+			else
+				misuse("--psk-hash: sha256 or sha384");
+			break;
+		case OPT_PSK_ONLY:
+			only_for(o, KTLS_ROLE_CLIENT, "--psk-only");
+			o->flags |= KTLS_F_PSK_ONLY_KE | KTLS_F_PSK_KE;
+			break;
+		case OPT_PSK_KE:
+			only_for(o, KTLS_ROLE_SERVER, "--psk-ke");
+			o->flags |= KTLS_F_PSK_KE;
+			break;
+		case OPT_SEND:
+			only_for(o, KTLS_ROLE_CLIENT, "--send");
+			if (unescape(optarg, o->send, sizeof(o->send), &o->send_len) ||
+			    o->send_len == 0)
+				misuse("--send: 1 to %d bytes; escapes \\n \\r \\t \\\\ \\xHH",
+				       PEER_MAX_SEND);
+			o->have_send = true;
+			break;
+		case OPT_NO_VERIFY:
+			only_for(o, KTLS_ROLE_CLIENT, "--no-verify");
+			o->flags |= KTLS_F_NO_VERIFY;
+			break;
+		case OPT_KEY_SHARES:
+			only_for(o, KTLS_ROLE_CLIENT, "--key-shares");
+			o->key_shares = parse_num("--key-shares", optarg, 1, KTLS_MAX_LIST);
+			break;
+		case OPT_TIMEOUT:
+			o->timeout = parse_num("--timeout", optarg, 1, 3600);
+			break;
+		case OPT_COUNT:
+			only_for(o, KTLS_ROLE_SERVER, "--count");
+			o->count = parse_num("--count", optarg, 0, LONG_MAX);
+			break;
+		case OPT_HRR_COOKIE:
+			only_for(o, KTLS_ROLE_SERVER, "--hrr-cookie");
+			o->flags |= KTLS_F_HRR_COOKIE;
+			break;
+		case OPT_COMPAT_CCS:
+			o->flags |= KTLS_F_COMPAT_CCS;
+			break;
+		case OPT_REQUIRE_CC:
+			only_for(o, KTLS_ROLE_SERVER, "--require-client-cert");
+			o->flags |= KTLS_F_REQUEST_CLIENT_CERT |
+				    KTLS_F_REQUIRE_CLIENT_CERT;
+			break;
+		case OPT_REQUEST_CC:
+			only_for(o, KTLS_ROLE_SERVER, "--request-client-cert");
+			o->flags |= KTLS_F_REQUEST_CLIENT_CERT;
+			break;
+		case OPT_HELP:
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			usage(stderr);
+			exit(2);
+		}
+	}
+	if (optind != argc)
+		misuse("unexpected argument '%s'", argv[optind]);
+
+	if (!o->addr)
+		misuse("%s is required", o->role == KTLS_ROLE_CLIENT ?
+		       "--connect HOST:PORT" : "--listen ADDR:PORT");
+	if (!o->cert != !o->key)
+		misuse("--cert and --key go together");
+	if (!o->psk_identity != !o->psk_key_len)
+		misuse("--psk-identity and --psk-hex go together");
+	if ((o->flags & KTLS_F_PSK_ONLY_KE) && !o->psk_identity)
+		misuse("--psk-only needs --psk-identity and --psk-hex");
+	if (o->role == KTLS_ROLE_SERVER) {
+		if (!o->cert && !o->psk_identity)
+			misuse("a server needs --cert/--key, a PSK, or both");
+		if ((o->flags & KTLS_F_REQUEST_CLIENT_CERT) && !o->ca)
+			misuse("client certificates need --ca to verify them");
+	}
+}
+
+/* The configuration every connection of this process shares. */
+struct peer_setup {
+	struct ktls_config cfg;
+	struct ktls_credential *cred;
+	struct ktls_trust *trust;
+	struct ktls_psk psk;
+	const struct peer_opts *o;
+};
+
+static int psk_lookup(void *arg, const uint8_t *identity, size_t identity_len,
+		      struct ktls_psk *out)
+{
+	const struct peer_setup *s = arg;
+
+	if (!s->psk.identity || identity_len != s->psk.identity_len ||
+	    memcmp(identity, s->psk.identity, identity_len) != 0)
+		return KTLS_E_ALERT_unknown_psk_identity;
+	*out = s->psk;
+	return 0;
+}
+
+static const char *err_text(const struct ktls_conn *c, int err)
+{
+	const char *d = c ? ktls_error_detail(c) : NULL;
+
+	return d && *d ? d : ktls_strerror(err);
+}
+
+/* Setup failures are not handshake failures, but scripts read them the same way. */
+static int setup_fail(const char *what, const char *file, int err)
+{
+	printf("error=%s %s: %s\n", what, file, ktls_strerror(err));
+	printf("alert=none\n");
+	return 1;
+}
+
+static int setup(struct peer_setup *s, const struct peer_opts *o)
+{
+	struct ktls_config *cfg = &s->cfg;
+	const char *ca = o->ca;
+	int ret;
+
+	memset(s, 0, sizeof(*s));
+	s->o = o;
+	ktls_config_init(cfg);
+	if (o->ciphers)
+		cfg->n_suites = (size_t)parse_list("--ciphers", o->ciphers,
+						   ktls_suite_from_name,
+						   cfg->suites);
+	if (o->groups)
+		cfg->n_groups = (size_t)parse_list("--groups", o->groups,
+						   ktls_group_from_name,
+						   cfg->groups);
+	if (o->sigalgs)
+		cfg->n_sigschemes = (size_t)parse_list("--sigalgs", o->sigalgs,
+						       ktls_sigscheme_from_name,
+						       cfg->sigschemes);
+	if (o->key_shares)
+		cfg->key_shares = (size_t)o->key_shares;
+	cfg->alpn = o->alpn;
+	cfg->flags |= o->flags;
+
+	if (o->cert) {
+		ret = ktls_credential_load_pem(o->cert, o->key, &s->cred);
+		if (ret)
+			return setup_fail("loading", o->cert, ret);
+		cfg->cred = s->cred;
+	}
+	/*
+	 * A client that verifies and was given no --ca falls back to the
+	 * system bundle, so `ktls-peer client --connect example.org:443`
+	 * diagnoses a public server as a browser would.
+	 */
+	if (!ca && o->role == KTLS_ROLE_CLIENT && !(o->flags & KTLS_F_NO_VERIFY) &&
+	    !(o->flags & KTLS_F_PSK_ONLY_KE) && access(PEER_SYSTEM_CA, R_OK) == 0)
+		ca = PEER_SYSTEM_CA;
+	if (ca) {
+		ret = ktls_trust_load(ca, NULL, NULL, &s->trust);
+		if (ret)
+			return setup_fail("loading", ca, ret);
+		cfg->trust = s->trust;
+	}
+	if (o->psk_identity) {
+		s->psk.identity = (const uint8_t *)o->psk_identity;
+		s->psk.identity_len = strlen(o->psk_identity);
+		s->psk.key = o->psk_key;
+		s->psk.key_len = o->psk_key_len;
+		s->psk.hash = o->psk_hash;
+		if (o->role == KTLS_ROLE_SERVER) {
+			cfg->psk_lookup = psk_lookup;
+			cfg->psk_lookup_arg = s;
+		}
+	}
+	return 0;
+}
+
+static void setup_clear(struct peer_setup *s)
+{
+	ktls_credential_free(s->cred);
+	s->cred = NULL;
+	ktls_trust_free(s->trust);
+	s->trust = NULL;
+}
+
+static void deadline_set(struct peer_conn *pc, long seconds)
+{
+	clock_gettime(CLOCK_MONOTONIC, &pc->deadline);
+	pc->deadline.tv_sec += seconds;
+}
+
+static int ms_left(const struct timespec *deadline)
+{
+	struct timespec now;
+	long long ms;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ms = (long long)(deadline->tv_sec - now.tv_sec) * 1000 +
+	     (deadline->tv_nsec - now.tv_nsec) / 1000000;
+	if (ms < 0)
+		return 0;
+	return ms > INT_MAX ? INT_MAX : (int)ms;
+}
+
+static void io_fail(struct peer_conn *pc, int err, const char *what)
+{
+	if (!pc->io_err) {
+		pc->io_err = err;
+		pc->io_what = what;
+	}
+}
+
+/* Wait until @fd is readable or the deadline passes. */
+static int wait_readable(struct peer_conn *pc)
+{
+	struct pollfd pfd = { .fd = pc->fd, .events = POLLIN };
+	int n;
+
+	for (;;) {
+		n = poll(&pfd, 1, ms_left(&pc->deadline));
+		if (n > 0)
+			return 0;
+		if (n == 0) {
+			io_fail(pc, KTLS_E_TIMEOUT, "waiting for the peer");
+			return -1;
+		}
+		if (errno != EINTR) {
+			io_fail(pc, KTLS_E_IO, "poll");
+			return -1;
+		}
+	}
+}
+
+/* Send everything ktls_output() holds. */
+static int flush_output(struct peer_conn *pc)
+{
+	const uint8_t *p;
+	size_t len;
+	ssize_t n;
+
+	while ((p = ktls_output(pc->c, &len)) != NULL && len > 0) {
+		n = send(pc->fd, p, len, MSG_NOSIGNAL);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			io_fail(pc, errno == EAGAIN ? KTLS_E_TIMEOUT : KTLS_E_IO,
+				"sending");
+			return -1;
+		}
+		ktls_output_ack(pc->c, (size_t)n);
+	}
+	return 0;
+}
+
+/*
+ * Receive straight into the engine's input window. The window never
+ * reaches past the current record, so nothing is read that belongs to
+ * whoever takes the socket after the handshake.
+ */
+static int feed_input(struct peer_conn *pc)
+{
+	uint8_t *p;
+	size_t len;
+	ssize_t n;
+
+	p = ktls_input_space(pc->c, &len);
+	if (!p || len == 0) {
+		io_fail(pc, KTLS_E_INTERNAL, "engine offered no input space");
+		return -1;
+	}
+	if (wait_readable(pc))
+		return -1;
+	do
+		n = recv(pc->fd, p, len, 0);
+	while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		/* A reset is the peer going away: tell the engine as end of stream. */
+		if (errno != ECONNRESET) {
+			io_fail(pc, KTLS_E_IO, "receiving");
+			return -1;
+		}
+		n = 0;
+	}
+	if (n == 0)
+		pc->eof = true;
+	/* A failure shows in ktls_status(); the caller looks there. */
+	(void)ktls_input_ack(pc->c, (size_t)n);
+	return 0;
+}
+
+/* The handshake loop of ktls.h. Return: 0 when done, else an error code. */
+static int handshake(struct peer_conn *pc)
+{
+	unsigned int st;
+
+	for (;;) {
+		st = ktls_status(pc->c);
+		if (st & KTLS_HAS_OUTPUT) {
+			if (flush_output(pc))
+				break;
+		} else if (st & (KTLS_DONE | KTLS_FAILED)) {
+			break;
+		} else if (st & KTLS_WANT_INPUT) {
+			if (pc->eof || feed_input(pc))
+				break;
+		} else if (st & KTLS_PENDING) {
+			/* ktls_default_ops signs in process: nothing can be pending. */
+			io_fail(pc, KTLS_E_INTERNAL, "unexpected pending signature");
+			break;
+		} else {
+			io_fail(pc, KTLS_E_INTERNAL, "engine is stuck");
+			break;
+		}
+	}
+	st = ktls_status(pc->c);
+	if (st & KTLS_FAILED) {
+		struct ktls_result r;
+
+		ktls_get_result(pc->c, &r);
+		return r.error ? r.error : KTLS_E_FAILED;
+	}
+	if (st & KTLS_DONE)
+		return 0;
+	return pc->io_err ? pc->io_err : KTLS_E_CLOSED;
+}
+
+/*
+ * Move application data until @want bytes arrived (client: the echo), or
+ * until the peer closes (server, @want == 0: echo everything back).
+ * Return: 0, or an error code.
+ */
+static int app_data(struct peer_conn *pc, size_t want, uint8_t *got,
+		    size_t *got_len, bool echo)
+{
+	unsigned int st;
+	const uint8_t *p;
+	size_t len, used;
+	int ret;
+
+	for (;;) {
+		st = ktls_status(pc->c);
+		if (st & KTLS_HAS_OUTPUT) {
+			if (flush_output(pc))
+				return pc->io_err;
+			continue;
+		}
+		if (st & KTLS_FAILED) {
+			struct ktls_result r;
+
+			ktls_get_result(pc->c, &r);
+			/* An echo server's client may just hang up: not a failure. */
+			if (!want && pc->eof && r.error == KTLS_E_CLOSED)
+				return 0;
+			return r.error ? r.error : KTLS_E_FAILED;
+		}
+		if (st & KTLS_APP_DATA) {
+			p = ktls_app_read(pc->c, &len);
+			if (!p)
+				len = 0;
+			if (got && *got_len < want) {
+				size_t take = want - *got_len < len ?
+					      want - *got_len : len;
+
+				memcpy(got + *got_len, p, take);
+				*got_len += take;
+			}
+			while (echo && len > 0) {
+				ret = ktls_app_write(pc->c, p, len, &used);
+				if (ret)
+					return ret;
+				if (used == 0 &&
+				    !(ktls_status(pc->c) & KTLS_HAS_OUTPUT))
+					return KTLS_E_BUFFER;
+				ktls_app_consume(pc->c, used);
+				if (flush_output(pc))
+					return pc->io_err;
+				p = ktls_app_read(pc->c, &len);
+				if (!p)
+					len = 0;
+			}
+			if (!echo)
+				ktls_app_consume(pc->c, len);
+			if (want && *got_len >= want)
+				return 0;
+			continue;
+		}
+		if ((st & KTLS_PEER_CLOSED) || pc->eof)
+			return want ? KTLS_E_CLOSED : 0;
+		if (feed_input(pc))
+			return pc->io_err;
+	}
+}
+
+static const char *name_or(const char *name, const char *dflt)
+{
+	return name ? name : dflt;
+}
+
+static void print_alert(const char *key, int alert)
+{
+	const char *n = ktls_alert_name(alert);
+
+	if (n)
+		printf("%s=%s\n", key, n);
+	else
+		printf("%s=%d\n", key, alert);
+}
+
+static void print_result(const struct ktls_result *r)
+{
+	if (r->version == KTLS_VERSION_TLS13)
+		printf("version=TLSv1.3\n");
+	else
+		printf("version=0x%04x\n", r->version);
+	printf("cipher=%s\n", name_or(ktls_suite_name(r->suite), "unknown"));
+	printf("group=%s\n", r->group ?
+	       name_or(ktls_group_name(r->group), "unknown") : "none");
+	printf("sigalg=%s\n", r->sigscheme ?
+	       name_or(ktls_sigscheme_name(r->sigscheme), "unknown") : "none");
+	printf("alpn=%s\n", r->alpn[0] ? r->alpn : "none");
+	printf("hrr=%s\n", r->hrr ? "yes" : "no");
+	printf("peer_verified=%s\n", r->peer_verified ? "yes" : "no");
+	printf("psk_identity=");
+	if (r->psk && r->psk_identity_len)
+		print_escaped(r->psk_identity, r->psk_identity_len);
+	else
+		fputs("none", stdout);
+	putchar('\n');
+}
+
+/* error= and alert= for a failed connection; @c may be NULL. */
+static void print_failure(struct peer_conn *pc, int err)
+{
+	struct ktls_result r;
+	int alert = -1;
+
+	if (pc->c) {
+		ktls_get_result(pc->c, &r);
+		alert = r.alert_sent >= 0 ? r.alert_sent : r.alert_received;
+	}
+	if (pc->io_err && err == pc->io_err)
+		printf("error=%s: %s\n", pc->io_what, ktls_strerror(err));
+	else
+		printf("error=%s\n", err_text(pc->c, err));
+	if (alert >= 0)
+		print_alert("alert", alert);
+	else
+		printf("alert=none\n");
+}
+
+static void print_alert_received(struct peer_conn *pc)
+{
+	struct ktls_result r;
+
+	if (!pc->c)
+		return;
+	ktls_get_result(pc->c, &r);
+	if (r.alert_received >= 0)
+		print_alert("alert_received", r.alert_received);
+}
+
+/* Queue close_notify and send it; then wait briefly for the peer's close. */
+static void close_conn(struct peer_conn *pc)
+{
+	uint8_t buf[512];
+	struct timespec dl;
+	struct pollfd pfd = { .fd = pc->fd, .events = POLLIN };
+
+	if (!(ktls_status(pc->c) & KTLS_FAILED) && ktls_close(pc->c) == 0)
+		(void)flush_output(pc);
+	shutdown(pc->fd, SHUT_WR);
+	/* Reading to EOF keeps unread bytes from turning our close into a RST. */
+	clock_gettime(CLOCK_MONOTONIC, &dl);
+	dl.tv_nsec += (long)PEER_DRAIN_MS * 1000000;
+	dl.tv_sec += dl.tv_nsec / 1000000000;
+	dl.tv_nsec %= 1000000000;
+	while (!pc->eof && poll(&pfd, 1, ms_left(&dl)) > 0) {
+		if (recv(pc->fd, buf, sizeof(buf), 0) <= 0)
+			break;
+	}
+}
+
+static int conn_open(struct peer_conn *pc, const struct peer_setup *s)
+{
+	int ret;
+
+	ret = ktls_conn_new(&s->cfg, &ktls_default_ops, s->o->role, &pc->c);
+	if (ret) {
+		pc->c = NULL;
+		return ret;
+	}
+	return 0;
+}
+
+static int set_timeouts(int fd, long seconds)
+{
+	struct timeval tv = { .tv_sec = seconds };
+	int one = 1;
+
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	/* SO_SNDTIMEO also bounds connect(2) on Linux. */
+	return setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+}
+
+static int tcp_connect(const char *host, const char *port, long timeout,
+		       const char **why)
+{
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *res, *ai;
+	int fd = -1, gai;
+
+	gai = getaddrinfo(host, port, &hints, &res);
+	if (gai) {
+		*why = gai_strerror(gai);
+		return -1;
+	}
+	*why = "no address";
+	for (ai = res; ai; ai = ai->ai_next) {
+		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC,
+			    ai->ai_protocol);
+		if (fd < 0)
+			continue;
+		set_timeouts(fd, timeout);
+		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
+			break;
+		*why = strerror(errno);
+		close(fd);
+		fd = -1;
+	}
+	freeaddrinfo(res);
+	return fd;
+}
+
+static int run_client(const struct peer_opts *o, struct peer_setup *s)
+{
+	struct peer_conn pc = { .fd = -1 };
+	char addr[NI_MAXHOST + NI_MAXSERV + 2];
+	char *host, *port;
+	const char *why, *name;
+	uint8_t echo[PEER_MAX_SEND];
+	size_t echo_len = 0;
+	struct ktls_result r;
+	int ret;
+
+	snprintf(addr, sizeof(addr), "%s", o->addr);
+	if (split_hostport(addr, &host, &port))
+		misuse("--connect: expected HOST:PORT, got '%s'", o->addr);
+
+	ret = conn_open(&pc, s);
+	if (ret)
+		goto fail;
+	name = o->servername ? o->servername : host;
+	ret = ktls_conn_set_peer_name(pc.c, name);
+	if (ret)
+		goto fail;
+	if (s->psk.identity) {
+		ret = ktls_conn_set_psks(pc.c, &s->psk, 1);
+		if (ret)
+			goto fail;
+	}
+
+	pc.fd = tcp_connect(host, port, o->timeout, &why);
+	if (pc.fd < 0) {
+		printf("error=connect %s: %s\nalert=none\n", o->addr, why);
+		ret = KTLS_E_IO;
+		goto out;
+	}
+	deadline_set(&pc, o->timeout);
+	ret = ktls_start(pc.c);
+	if (ret)
+		goto fail;
+	ret = handshake(&pc);
+	if (ret)
+		goto fail;
+	ktls_get_result(pc.c, &r);
+	print_result(&r);
+	fflush(stdout);
+
+	if (o->have_send) {
+		size_t off = 0, used;
+
+		while (off < o->send_len) {
+			ret = ktls_app_write(pc.c, o->send + off,
+					     o->send_len - off, &used);
+			if (ret)
+				goto fail;
+			if (used == 0 &&
+			    !(ktls_status(pc.c) & KTLS_HAS_OUTPUT)) {
+				ret = KTLS_E_BUFFER;
+				goto fail;
+			}
+			off += used;
+			if (flush_output(&pc)) {
+				ret = pc.io_err;
+				goto fail;
+			}
+		}
+		ret = app_data(&pc, o->send_len, echo, &echo_len, false);
+		if (ret)
+			goto fail;
+		printf("echo=");
+		print_escaped(echo, echo_len);
+		putchar('\n');
+	}
+	close_conn(&pc);
+	print_alert_received(&pc);
+	ret = 0;
+	goto out;
+fail:
+	if (pc.c && pc.fd >= 0)
+		(void)flush_output(&pc);	/* the alert, if the engine queued one */
+	print_failure(&pc, ret);
+	print_alert_received(&pc);
+out:
+	if (pc.fd >= 0)
+		close(pc.fd);
+	ktls_conn_free(pc.c);
+	return ret ? 1 : 0;
+}
+
+static int tcp_listen(const struct peer_opts *o)
+{
+	struct addrinfo hints = {
+		.ai_socktype = SOCK_STREAM,
+		.ai_flags = AI_PASSIVE | AI_NUMERICHOST | AI_NUMERICSERV,
+	}, *res;
+	char addr[NI_MAXHOST + NI_MAXSERV + 2], h[NI_MAXHOST], p[NI_MAXSERV];
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	char *host, *port;
+	int fd, one = 1, gai;
+
+	snprintf(addr, sizeof(addr), "%s", o->addr);
+	if (split_hostport(addr, &host, &port))
+		misuse("--listen: expected ADDR:PORT, got '%s'", o->addr);
+	gai = getaddrinfo(host, port, &hints, &res);
+	if (gai)
+		misuse("--listen %s: %s (numeric address expected)", o->addr,
+		       gai_strerror(gai));
+	fd = socket(res->ai_family, res->ai_socktype | SOCK_CLOEXEC,
+		    res->ai_protocol);
+	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+	    bind(fd, res->ai_addr, res->ai_addrlen) || listen(fd, 16)) {
+		printf("error=listen %s: %s\nalert=none\n", o->addr, strerror(errno));
+		freeaddrinfo(res);
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	freeaddrinfo(res);
+	/* Scripts wait for this line; with port 0 it says which port we got. */
+	if (getsockname(fd, (struct sockaddr *)&ss, &sl) == 0 &&
+	    getnameinfo((struct sockaddr *)&ss, sl, h, sizeof(h), p, sizeof(p),
+			NI_NUMERICHOST | NI_NUMERICSERV) == 0)
+		fprintf(stderr, "%s: listening on %s%s%s:%s\n", progname,
+			ss.ss_family == AF_INET6 ? "[" : "", h,
+			ss.ss_family == AF_INET6 ? "]" : "", p);
+	return fd;
+}
+
+static int serve_one(const struct peer_opts *o, struct peer_setup *s, int lfd)
+{
+	struct peer_conn pc = { .fd = -1 };
+	struct ktls_result r;
+	int ret;
+
+	do
+		pc.fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+	while (pc.fd < 0 && errno == EINTR);
+	if (pc.fd < 0) {
+		printf("error=accept: %s\nalert=none\n", strerror(errno));
+		return 1;
+	}
+	set_timeouts(pc.fd, o->timeout);
+	deadline_set(&pc, o->timeout);
+	ret = conn_open(&pc, s);
+	if (ret)
+		goto fail;
+	ret = ktls_start(pc.c);
+	if (ret)
+		goto fail;
+	ret = handshake(&pc);
+	if (ret)
+		goto fail;
+	ktls_get_result(pc.c, &r);
+	print_result(&r);
+	fflush(stdout);
+
+	/* Echo until the peer closes; the deadline is per connection. */
+	deadline_set(&pc, o->timeout);
+	ret = app_data(&pc, 0, NULL, NULL, true);
+	if (ret)
+		goto fail;
+	close_conn(&pc);
+	print_alert_received(&pc);
+	ret = 0;
+	goto out;
+fail:
+	if (pc.c)
+		(void)flush_output(&pc);
+	print_failure(&pc, ret);
+	print_alert_received(&pc);
+out:
+	fflush(stdout);
+	close(pc.fd);
+	ktls_conn_free(pc.c);
+	return ret ? 1 : 0;
+}
+
+static int run_server(const struct peer_opts *o, struct peer_setup *s)
+{
+	long i;
+	int lfd, failed = 0;
+
+	lfd = tcp_listen(o);
+	if (lfd < 0)
+		return 1;
+	for (i = 0; o->count == 0 || i < o->count; i++) {
+		if (o->count != 1)
+			printf("conn=%ld\n", i + 1);
+		failed |= serve_one(o, s, lfd);
+	}
+	close(lfd);
+	return failed;
+}
+
+int main(int argc, char **argv)
+{
+	struct peer_opts o;
+	struct peer_setup s;
+	int ret;
+
+	parse_args(argc, argv, &o);
+	/* Line-buffered, so a script polling our output sees whole lines. */
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	signal(SIGPIPE, SIG_IGN);
+
+	ret = setup(&s, &o);
+	if (ret == 0)
+		ret = o.role == KTLS_ROLE_CLIENT ? run_client(&o, &s) :
+						   run_server(&o, &s);
+	setup_clear(&s);
+	OPENSSL_cleanse(o.psk_key, sizeof(o.psk_key));
+	return ret;
+}
