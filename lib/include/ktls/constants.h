@@ -140,7 +140,8 @@ enum ktls_hash {
 
 /*
  * Name lookups for logs and the command line. Each returns NULL (or 0 for
- * the reverse lookups) when the value or name is unknown.
+ * the reverse lookups; -1 for ktls_alert_from_name, since close_notify is 0)
+ * when the value or name is unknown.
  */
 const char *ktls_suite_name(uint16_t suite);
 const char *ktls_group_name(uint16_t group);

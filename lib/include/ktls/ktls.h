@@ -168,7 +168,7 @@ struct evp_pkey_st *ktls_credential_key(const struct ktls_credential *cred);
 /**
  * ktls_trust_load() - trust anchors for peer verification
  * @ca_file: PEM bundle or NULL
- * @ca_dir: hashed directory or NULL
+ * @ca_dir: hashed directory or NULL (both NULL: the system trust store)
  * @crl_file: PEM CRLs checked for the whole chain, or NULL
  */
 KTLS_MUST_CHECK int ktls_trust_load(const char *ca_file, const char *ca_dir,
