@@ -98,6 +98,16 @@ int krec_check_header(const struct ktls_conn *c, const uint8_t *hdr,
 			return KTLS_E_ALERT_unexpected_message;
 		return 0;
 	case KTLS_CT_ALERT:
+		/*
+		 * A peer that could not read our ServerHello has no keys
+		 * and alerts in plaintext: take it during the handshake,
+		 * so the caller learns the real reason.
+		 */
+		if (c->rd_protected && c->state == KSM_CONNECTED)
+			return KTLS_E_ALERT_unexpected_message;
+		if (len != 2)
+			return KTLS_E_ALERT_decode_error;
+		return 0;
 	case KTLS_CT_HANDSHAKE:
 		/*
 		 * RFC 8446 §5.2: once keys are in use every record is

@@ -28,6 +28,9 @@ static int server_lookup_psk(struct ktls_conn *c, const struct kmsg_ch *ch,
 
 	*found = -1;
 	for (i = 0; i < ch->n_ids; i++) {
+		/* Longer than we could ever have configured: not ours. */
+		if (ch->ids[i].len > KTLS_MAX_PSK_IDENTITY)
+			continue;
 		memset(&p, 0, sizeof(p));
 		ret = c->cfg->psk_lookup(c->cfg->psk_lookup_arg, ch->ids[i].id,
 					 ch->ids[i].len, &p);

@@ -131,7 +131,7 @@ close_deps()
 	awk -v depfile="$KTLSD_VM_MODULES/modules.dep" '
 	BEGIN {
 		while ((getline line < depfile) > 0) {
-			sub(/\.xz/, "", line); gsub(/\.xz /, " ", line); sub(/\.xz$/, "", line)
+			gsub(/\.ko\.xz/, ".ko", line)
 			n = index(line, ":")
 			dep[substr(line, 1, n - 1)] = substr(line, n + 1)
 		}
