@@ -37,6 +37,7 @@ enum ksm_state {
 	KSM_S_WAIT_CH,
 	KSM_S_WAIT_CH2,
 	KSM_S_SIGN,
+	KSM_S_PSK_LOOKUP,
 	KSM_S_WAIT_CERT,
 	KSM_S_WAIT_CV,
 	KSM_S_WAIT_FIN,
@@ -92,6 +93,11 @@ struct ktls_conn {
 	bool psk_ke;			/* psk_ke: no (EC)DHE */
 	int psk_index;			/* into psks[] (client) */
 	struct kpsk psk;		/* the PSK in use (server: looked up) */
+	/* server: an asynchronous PSK lookup (ktls_psk_lookup_done) */
+	enum ksm_state lookup_resume;	/* state to re-run the ClientHello in */
+	size_t lookup_msg_len;		/* the ClientHello, still in hs[] */
+	size_t lookup_next;		/* identity index being looked up */
+	int lookup_answer;		/* 0 none, 1 found (in psk), -1 unknown */
 	char alpn[KTLS_MAX_ALPN + 1];
 	uint16_t peer_rsl;		/* peer's record_size_limit */
 	bool peer_cert;

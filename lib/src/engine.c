@@ -326,6 +326,7 @@ unsigned int ktls_status(const struct ktls_conn *c)
 		return st;
 	case KSM_C_SIGN:
 	case KSM_S_SIGN:
+	case KSM_S_PSK_LOOKUP:
 		return st | KTLS_PENDING;
 	case KSM_START:
 		return st;
@@ -338,6 +339,7 @@ uint8_t *ktls_input_space(struct ktls_conn *c, size_t *len)
 {
 	if (c->state == KSM_FAILED || c->peer_closed || c->phase == KREC_HOLD ||
 	    c->state == KSM_C_SIGN || c->state == KSM_S_SIGN ||
+	    c->state == KSM_S_PSK_LOOKUP ||
 	    c->state == KSM_START) {
 		*len = 0;
 		return NULL;
@@ -384,6 +386,10 @@ static int on_handshake(struct ktls_conn *c, const uint8_t *p, size_t len)
 			return c->state == KSM_FAILED ? ret : kconn_fail(c, ret, NULL);
 		if (c->state == KSM_FAILED)
 			return c->error;
+		/* Waiting on the caller: the message must stay in hs[]. */
+		if (c->state == KSM_S_PSK_LOOKUP && len)
+			return kconn_fail(c, KTLS_E_ALERT_unexpected_message,
+					  "data after ClientHello in the same record");
 	}
 	return 0;
 }
@@ -556,4 +562,12 @@ int ktls_signature_done(struct ktls_conn *c, int result, const uint8_t *sig,
 	if (ret && c->state != KSM_FAILED)
 		return kconn_fail(c, ret, NULL);
 	return ret;
+}
+
+int ktls_psk_lookup_done(struct ktls_conn *c, int result,
+			 const struct ktls_psk *psk)
+{
+	if (c->state != KSM_S_PSK_LOOKUP)
+		return KTLS_E_INVALID;
+	return ksm_server_psk_answer(c, result, psk);
 }

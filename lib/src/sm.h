@@ -42,6 +42,9 @@ int ksm_s_certificate_verify(struct ktls_conn *c, const uint8_t *msg, size_t len
 int ksm_s_finished(struct ktls_conn *c, const uint8_t *msg, size_t len);
 KTLS_MUST_CHECK int ksm_server_signed(struct ktls_conn *c, const uint8_t *sig,
 				      size_t sig_len);
+/* The answer to a KTLS_E_PENDING psk_lookup; re-runs the ClientHello. */
+KTLS_MUST_CHECK int ksm_server_psk_answer(struct ktls_conn *c, int result,
+					  const struct ktls_psk *psk);
 
 /* appdata.c: after the handshake */
 int kapp_key_update(struct ktls_conn *c, const uint8_t *msg, size_t len);

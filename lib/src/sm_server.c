@@ -19,6 +19,28 @@ struct server_choice {
 	int psk_id;				/* index in ch->ids, or -1 */
 };
 
+/* Keep the PSK a lookup returned; reject what we could not use. */
+static int server_take_psk(struct ktls_conn *c, const struct kmsg_ch *ch,
+			   size_t i, const struct ktls_psk *p)
+{
+	if (p->key_len == 0 || p->key_len > KTLS_MAX_PSK_KEY ||
+	    !kc_hash_len(p->hash))
+		return KTLS_E_NOKEY;
+	memcpy(c->psk.identity, ch->ids[i].id, ch->ids[i].len);
+	c->psk.identity_len = ch->ids[i].len;
+	memcpy(c->psk.key, p->key, p->key_len);
+	c->psk.key_len = p->key_len;
+	c->psk.hash = p->hash;
+	c->psk.tag = p->tag;
+	return 0;
+}
+
+/*
+ * Look the offered identities up in order; the first one known wins. A
+ * lookup may answer later (KTLS_E_PENDING): the ClientHello is then
+ * processed again from the start once ktls_psk_lookup_done() has the
+ * answer for identity c->lookup_next.
+ */
 static int server_lookup_psk(struct ktls_conn *c, const struct kmsg_ch *ch,
 			     int *found)
 {
@@ -31,23 +53,30 @@ static int server_lookup_psk(struct ktls_conn *c, const struct kmsg_ch *ch,
 		/* Longer than we could ever have configured: not ours. */
 		if (ch->ids[i].len > KTLS_MAX_PSK_IDENTITY)
 			continue;
+		if (i < c->lookup_next)
+			continue;	/* answered earlier: unknown */
+		if (i == c->lookup_next && c->lookup_answer) {
+			if (c->lookup_answer < 0) {
+				c->lookup_next++;
+				c->lookup_answer = 0;
+				continue;
+			}
+			*found = (int)i;
+			return 0;
+		}
 		memset(&p, 0, sizeof(p));
 		ret = c->cfg->psk_lookup(c->cfg->psk_lookup_arg, ch->ids[i].id,
 					 ch->ids[i].len, &p);
+		if (ret == KTLS_E_PENDING) {
+			c->lookup_next = i;
+			return ret;
+		}
 		if (ret == KTLS_E_ALERT_unknown_psk_identity)
 			continue;
+		if (!ret)
+			ret = server_take_psk(c, ch, i, &p);
 		if (ret)
 			return ret;
-		if (p.key_len == 0 || p.key_len > KTLS_MAX_PSK_KEY ||
-		    p.identity_len > KTLS_MAX_PSK_IDENTITY ||
-		    !kc_hash_len(p.hash))
-			return KTLS_E_NOKEY;
-		memcpy(c->psk.identity, ch->ids[i].id, ch->ids[i].len);
-		c->psk.identity_len = ch->ids[i].len;
-		memcpy(c->psk.key, p.key, p.key_len);
-		c->psk.key_len = p.key_len;
-		c->psk.hash = p.hash;
-		c->psk.tag = p.tag;
 		*found = (int)i;
 		return 0;
 	}
@@ -445,6 +474,12 @@ int ksm_s_client_hello(struct ktls_conn *c, const uint8_t *msg, size_t len)
 	}
 	memset(&x, 0, sizeof(x));
 	ret = server_choose(c, &ch, &x, &why);
+	if (ret == KTLS_E_PENDING) {
+		c->lookup_resume = c->state;
+		c->lookup_msg_len = len;
+		c->state = KSM_S_PSK_LOOKUP;
+		return 0;
+	}
 	if (ret)
 		return kconn_fail(c, ret, why);
 	if (first) {
@@ -559,4 +594,31 @@ int ksm_s_finished(struct ktls_conn *c, const uint8_t *msg, size_t len)
 		return ret;
 	c->state = KSM_CONNECTED;
 	return 0;
+}
+
+int ksm_server_psk_answer(struct ktls_conn *c, int result,
+			  const struct ktls_psk *psk)
+{
+	struct kmsg_ch ch;
+	int ret;
+
+	if (result == KTLS_E_ALERT_unknown_psk_identity) {
+		c->lookup_answer = -1;
+	} else if (result) {
+		return kconn_fail(c, result, "PSK lookup failed");
+	} else {
+		ret = kmsg_ch_parse(c->hs, c->lookup_msg_len, &ch);
+		if (!ret && (c->lookup_next >= ch.n_ids || !psk))
+			ret = KTLS_E_INVALID;
+		if (!ret)
+			ret = server_take_psk(c, &ch, c->lookup_next, psk);
+		if (ret)
+			return kconn_fail(c, ret, "bad PSK from the lookup");
+		c->lookup_answer = 1;
+	}
+	c->state = c->lookup_resume;
+	ret = ksm_s_client_hello(c, c->hs, c->lookup_msg_len);
+	if (ret && c->state != KSM_FAILED)
+		return kconn_fail(c, ret, NULL);
+	return ret;
 }

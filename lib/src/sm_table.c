@@ -43,6 +43,7 @@ static const char *const ksm_names[KSM_STATE_COUNT] = {
 	[KSM_S_WAIT_CH] = "server_wait_client_hello",
 	[KSM_S_WAIT_CH2] = "server_wait_client_hello_after_retry",
 	[KSM_S_SIGN] = "server_signing",
+	[KSM_S_PSK_LOOKUP] = "server_psk_lookup",
 	[KSM_S_WAIT_CERT] = "server_wait_certificate",
 	[KSM_S_WAIT_CV] = "server_wait_certificate_verify",
 	[KSM_S_WAIT_FIN] = "server_wait_finished",

@@ -869,6 +869,62 @@ START_TEST(test_handshake_async_sign)
 }
 END_TEST
 
+
+/* psk_lookup answers later, as the privileged process of ktlsd does. */
+static int lookup_calls;
+
+static int lookup_later(void *arg, const uint8_t *id, size_t len, struct ktls_psk *out)
+{
+	lookup_calls++;
+	return KTLS_E_PENDING;
+}
+
+START_TEST(test_handshake_async_psk_lookup)
+{
+	struct pair p;
+	struct ktls_result rc, rs;
+	struct ktls_psk offer[2] = {
+		{ .identity = (const uint8_t *)"stale", .identity_len = 5,
+		  .key = psk_key, .key_len = 32, .hash = KTLS_HASH_SHA256, .tag = 1 },
+		{ .identity = (const uint8_t *)"NVMe0R01 h s", .identity_len = 12,
+		  .key = psk_key, .key_len = 32, .hash = KTLS_HASH_SHA256, .tag = 2 },
+	};
+	struct ktls_psk answer = offer[1];
+	int i;
+
+	lookup_calls = 0;
+	pair_init(&p);
+	p.srv.cfg.psk_lookup = lookup_later;
+	pair_start(&p, NULL);
+	ck_assert_int_eq(ktls_conn_set_psks(p.cli.c, offer, 2), 0);
+	ck_assert_int_eq(ktls_start(p.cli.c), 0);
+	pump(p.cli.c, p.srv.c, 0);
+	ck_assert(ktls_status(p.srv.c) & KTLS_PENDING);
+	ck_assert_int_eq(lookup_calls, 1);
+	/* The first identity is unknown: the engine asks for the second. */
+	ck_assert_int_eq(ktls_psk_lookup_done(p.srv.c, KTLS_E_ALERT_unknown_psk_identity, NULL), 0);
+	ck_assert(ktls_status(p.srv.c) & KTLS_PENDING);
+	ck_assert_int_eq(lookup_calls, 2);
+	answer.tag = 99;
+	ck_assert_int_eq(ktls_psk_lookup_done(p.srv.c, 0, &answer), 0);
+	ck_assert(!(ktls_status(p.srv.c) & KTLS_PENDING));
+	for (i = 0; i < 10; i++) {
+		pump(p.srv.c, p.cli.c, 0);
+		pump(p.cli.c, p.srv.c, 0);
+	}
+	ck_assert(ktls_status(p.cli.c) & KTLS_DONE);
+	ck_assert(ktls_status(p.srv.c) & KTLS_DONE);
+	ktls_get_result(p.cli.c, &rc);
+	ktls_get_result(p.srv.c, &rs);
+	ck_assert_uint_eq(rc.psk_tag, 2);
+	ck_assert_uint_eq(rs.psk_tag, 99);
+	keys_match(p.cli.c, p.srv.c);
+	/* A second answer is refused. */
+	ck_assert_int_eq(ktls_psk_lookup_done(p.srv.c, 0, &answer), KTLS_E_INVALID);
+	pair_free(&p);
+}
+END_TEST
+
 /* Deterministic ops give byte-identical ClientHellos. */
 static int det_random(void *ctx, uint8_t *buf, size_t len)
 {
@@ -936,6 +992,7 @@ static Suite *handshake_suite(void)
 	tcase_add_test(tc, test_handshake_garbage_fails_cleanly);
 	tcase_add_test(tc, test_handshake_closed_mid_handshake);
 	tcase_add_test(tc, test_handshake_async_sign);
+	tcase_add_test(tc, test_handshake_async_psk_lookup);
 	tcase_add_test(tc, test_handshake_deterministic_ops);
 	suite_add_tcase(s, tc);
 	return s;

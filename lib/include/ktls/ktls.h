@@ -12,7 +12,7 @@
  *		if (st & KTLS_HAS_OUTPUT) { p = ktls_output(c, &n); send; ktls_output_ack(c, sent); }
  *		else if (st & (KTLS_DONE | KTLS_FAILED)) break;
  *		else if (st & KTLS_WANT_INPUT) { p = ktls_input_space(c, &n); n = recv(p, n); ktls_input_ack(c, n); }
- *		else if (st & KTLS_PENDING) wait for ktls_signature_done();
+ *		else if (st & KTLS_PENDING) wait for ktls_signature_done() or ktls_psk_lookup_done();
  *	}
  *
  * ktls_input_space() never asks for more than the rest of the current
@@ -60,7 +60,7 @@ enum ktls_role {
 #define KTLS_KEYS_READY 0x04	/* application traffic keys can be pulled */
 #define KTLS_DONE 0x08		/* handshake complete (send output first) */
 #define KTLS_FAILED 0x10	/* failed; output may hold an alert */
-#define KTLS_PENDING 0x20	/* waiting for ktls_signature_done() */
+#define KTLS_PENDING 0x20	/* waiting for a signature or a PSK lookup */
 #define KTLS_APP_DATA 0x40	/* ktls_app_read() has plaintext */
 #define KTLS_PEER_CLOSED 0x80	/* peer sent close_notify */
 
@@ -105,8 +105,10 @@ struct ktls_psk {
 
 /**
  * typedef ktls_psk_lookup_fn - server side PSK lookup
- * Fill @out (pointers must stay valid until the handshake ends) and return
- * 0, or return KTLS_E_ALERT_unknown_psk_identity when @identity is unknown.
+ * Fill @out (the engine copies the key before returning) and return 0, or
+ * return KTLS_E_ALERT_unknown_psk_identity when @identity is unknown, or
+ * KTLS_E_PENDING and answer later with ktls_psk_lookup_done() (the key may
+ * live in another process).
  */
 typedef int (*ktls_psk_lookup_fn)(void *arg, const uint8_t *identity,
 				  size_t identity_len, struct ktls_psk *out);
@@ -231,6 +233,13 @@ void ktls_output_ack(struct ktls_conn *c, size_t n);
 /** ktls_signature_done() - complete a KTLS_E_PENDING ops->sign */
 KTLS_MUST_CHECK int ktls_signature_done(struct ktls_conn *c, int result,
 					const uint8_t *sig, size_t sig_len);
+
+/**
+ * ktls_psk_lookup_done() - answer a psk_lookup that returned KTLS_E_PENDING
+ * @result: 0 with @psk, KTLS_E_ALERT_unknown_psk_identity, or an error
+ */
+KTLS_MUST_CHECK int ktls_psk_lookup_done(struct ktls_conn *c, int result,
+					 const struct ktls_psk *psk);
 
 /* The outcome. */
 struct ktls_result {
