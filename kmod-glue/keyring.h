@@ -67,24 +67,25 @@ enum ktls_keyring_defaults {
 	KTLS_KEYRING_NFSD = 1u << 2,
 };
 
-KTLS_GLUE_MUST_CHECK int ktls_keyring_read_cert(int32_t serial,
-						struct ktls_key_blob *out);
-KTLS_GLUE_MUST_CHECK int ktls_keyring_read_privkey(int32_t serial,
-						   struct ktls_key_blob *out);
+KTLS_GLUE_MUST_CHECK
+int ktls_keyring_read_cert(int32_t serial, struct ktls_key_blob *out);
+KTLS_GLUE_MUST_CHECK
+int ktls_keyring_read_privkey(int32_t serial, struct ktls_key_blob *out);
 void ktls_key_blob_free(struct ktls_key_blob *blob);
 
-KTLS_GLUE_MUST_CHECK int ktls_keyring_read_psk(int32_t serial,
-					       struct ktls_keyring_psk *psk);
-KTLS_GLUE_MUST_CHECK int ktls_keyring_search_psk(int32_t keyring,
-						 const char *identity,
-						 unsigned int flags,
-						 struct ktls_keyring_psk *psk);
+KTLS_GLUE_MUST_CHECK
+int ktls_keyring_read_psk(int32_t serial, struct ktls_keyring_psk *psk);
+KTLS_GLUE_MUST_CHECK
+int ktls_keyring_search_psk(int32_t keyring, const char *identity,
+			    unsigned int flags, struct ktls_keyring_psk *psk);
 void ktls_keyring_psk_wipe(struct ktls_keyring_psk *psk);
 
-KTLS_GLUE_MUST_CHECK int ktls_keyring_link_defaults(unsigned int *linked);
-KTLS_GLUE_MUST_CHECK int ktls_keyring_link_named(const char *name,
-						 int32_t *serial);
-KTLS_GLUE_MUST_CHECK int ktls_keyring_hold(int32_t keyring);
+KTLS_GLUE_MUST_CHECK
+int ktls_keyring_link_defaults(unsigned int *linked);
+KTLS_GLUE_MUST_CHECK
+int ktls_keyring_link_named(const char *name, int32_t *serial);
+KTLS_GLUE_MUST_CHECK
+int ktls_keyring_hold(int32_t keyring);
 void ktls_keyring_release(int32_t keyring);
 
 #endif /* KTLS_GLUE_KEYRING_H */

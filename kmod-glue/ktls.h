@@ -66,16 +66,18 @@ typedef int (*ktls_glue_setsockopt_fn)(int fd, int level, int optname,
 ktls_glue_setsockopt_fn ktls_glue_set_setsockopt(ktls_glue_setsockopt_fn fn);
 
 unsigned int ktls_glue_cipher_bit(uint16_t cipher_suite);
-KTLS_GLUE_MUST_CHECK int ktls_glue_crypto_info(const struct ktls_glue_keys *keys,
-					       union ktls_crypto_info *ci,
-					       socklen_t *len);
-KTLS_GLUE_MUST_CHECK int ktls_glue_install(int fd,
-					   const struct ktls_glue_keys *tx,
-					   const struct ktls_glue_keys *rx,
-					   unsigned int tx_max_payload,
-					   unsigned int *result);
-KTLS_GLUE_MUST_CHECK int ktls_glue_probe_ciphers(unsigned int *mask);
-KTLS_GLUE_MUST_CHECK int ktls_glue_nagle_save(int fd, int *saved);
-KTLS_GLUE_MUST_CHECK int ktls_glue_nagle_restore(int fd, int saved);
+KTLS_GLUE_MUST_CHECK
+int ktls_glue_crypto_info(const struct ktls_glue_keys *keys,
+			  union ktls_crypto_info *ci, socklen_t *len);
+KTLS_GLUE_MUST_CHECK
+int ktls_glue_install(int fd, const struct ktls_glue_keys *tx,
+		      const struct ktls_glue_keys *rx,
+		      unsigned int tx_max_payload, unsigned int *result);
+KTLS_GLUE_MUST_CHECK
+int ktls_glue_probe_ciphers(unsigned int *mask);
+KTLS_GLUE_MUST_CHECK
+int ktls_glue_nagle_save(int fd, int *saved);
+KTLS_GLUE_MUST_CHECK
+int ktls_glue_nagle_restore(int fd, int saved);
 
 #endif /* KTLS_GLUE_KTLS_H */

@@ -910,8 +910,9 @@ static void note_orphan(struct ktls_nl *nl, const struct nlmsghdr *nlh)
 
 	if (nlh->nlmsg_type != nl->family)
 		return;
-	/* Even a malformed reply may carry the fd; parse errors don't matter. */
-	(void)ktls_nl_parse_accept(nlh, nlh->nlmsg_len, &req);
+	/* Even a malformed reply may carry the fd: only the fd matters here. */
+	if (ktls_nl_parse_accept(nlh, nlh->nlmsg_len, &req) && req.sockfd < 0)
+		return;
 	if (req.sockfd < 0)
 		return;
 	if (nl->num_orphans < KTLS_NL_MAX_ORPHANS)
@@ -1197,8 +1198,9 @@ out:
  * returns -EAGAIN (gotcha 5).
  *
  * Return: 0; -ENOBUFS if notifications were lost to a socket overrun (the
- * socket stays usable: drain the queue with ACCEPT and carry on); another
- * negative errno on a real failure.
+ * socket stays usable and @nready still counts what was read: drain the
+ * queue with ACCEPT and carry on); another negative errno on a real
+ * failure.
  */
 int ktls_nl_recv_ready(struct ktls_nl *nl, unsigned int *nready)
 {
@@ -1290,6 +1292,10 @@ int ktls_nl_accept(struct ktls_nl *nl, struct ktls_request *req)
 				   sizeof(msg), &len);
 	if (ret)
 		goto out;
+	/*
+	 * The kernel runs ACCEPT inside this sendto(): when it returns, the
+	 * reply is queued and the fd it names is already in our table.
+	 */
 	ret = sock_send(nl, msg, len);
 	if (ret)
 		goto out;

@@ -24,8 +24,11 @@
 
 #include "request.h"
 
-/* Largest netlink datagram we read; every message we expect is far below. */
-#define KTLS_NL_RECV_BUF 16384
+/*
+ * Largest netlink datagram we read. The kernel sizes dump batches to the
+ * reader's buffer but never beyond 32 KiB, so nothing we ask for is cut.
+ */
+#define KTLS_NL_RECV_BUF 32768
 /* How long we wait for the kernel's answer to ACCEPT, DONE or GETPOLICY. */
 #define KTLS_NL_REPLY_TIMEOUT_MS 5000
 /* Receive buffer requested for the multicast (READY) socket. */
@@ -71,16 +74,21 @@ void ktls_request_init(struct ktls_request *req);
 void ktls_nl_caps_default(struct ktls_nl_caps *caps);
 bool ktls_nl_caps_done_has(const struct ktls_nl_caps *caps, unsigned int attr);
 
+KTLS_GLUE_MUST_CHECK
 int ktls_nl_parse_accept(const void *buf, size_t len, struct ktls_request *req);
+KTLS_GLUE_MUST_CHECK
 int ktls_nl_parse_ready(const void *buf, size_t len, uint32_t *handler_class);
+KTLS_GLUE_MUST_CHECK
 int ktls_nl_build_accept(uint16_t family, uint32_t seq, uint32_t portid,
 			 void *buf, size_t size, size_t *len);
+KTLS_GLUE_MUST_CHECK
 int ktls_nl_build_done(const struct ktls_done *done,
 		       const struct ktls_nl_caps *caps, uint16_t family,
 		       uint32_t seq, uint32_t portid, void *buf, size_t size,
 		       size_t *len);
 void ktls_nl_policy_scan_init(struct ktls_nl_policy_scan *scan,
 			      uint16_t family);
+KTLS_GLUE_MUST_CHECK
 int ktls_nl_parse_policy(struct ktls_nl_policy_scan *scan, const void *buf,
 			 size_t len);
 void ktls_nl_policy_caps(const struct ktls_nl_policy_scan *scan,
@@ -88,14 +96,19 @@ void ktls_nl_policy_caps(const struct ktls_nl_policy_scan *scan,
 
 /* ---- socket functions ---- */
 
+KTLS_GLUE_MUST_CHECK
 int ktls_nl_open(struct ktls_nl **nlp, unsigned int flags);
 void ktls_nl_close(struct ktls_nl *nl);
 int ktls_nl_fd(const struct ktls_nl *nl);
 uint16_t ktls_nl_family(const struct ktls_nl *nl);
+KTLS_GLUE_MUST_CHECK
 int ktls_nl_probe(struct ktls_nl *nl, struct ktls_nl_caps *caps);
 void ktls_nl_set_caps(struct ktls_nl *nl, const struct ktls_nl_caps *caps);
+KTLS_GLUE_MUST_CHECK
 int ktls_nl_recv_ready(struct ktls_nl *nl, unsigned int *nready);
+KTLS_GLUE_MUST_CHECK
 int ktls_nl_accept(struct ktls_nl *nl, struct ktls_request *req);
+KTLS_GLUE_MUST_CHECK
 int ktls_nl_done(struct ktls_nl *nl, const struct ktls_done *done);
 
 #endif /* KTLS_GLUE_NETLINK_H */

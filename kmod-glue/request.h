@@ -11,6 +11,11 @@
 
 #include <stdint.h>
 
+/* Fallible glue functions return 0 or a negative errno; don't drop it. */
+#ifndef KTLS_GLUE_MUST_CHECK
+#define KTLS_GLUE_MUST_CHECK __attribute__((warn_unused_result))
+#endif
+
 /*
  * Bounds. The kernel sends at most 5 PSK identities and 5 remote peer ids
  * (tls_handshake_args.ta_my_peerids[5]); we accept a little more so that a
