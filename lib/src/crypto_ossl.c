@@ -36,7 +36,12 @@ enum kc_cipher_id {
 	KC_CIPHER_AES128CCM,
 	KC_CIPHER_COUNT
 };
-enum kc_curve_id { KC_CURVE_P256, KC_CURVE_P384, KC_CURVE_P521, KC_CURVE_COUNT };
+enum kc_curve_id {
+	KC_CURVE_P256,
+	KC_CURVE_P384,
+	KC_CURVE_P521,
+	KC_CURVE_COUNT
+};
 
 static const char *const kc_md_names[KC_MD_COUNT] = {
 	"SHA2-256", "SHA2-384", "SHA2-512",
@@ -82,15 +87,16 @@ static void kc_cache_init(void)
 {
 	int i;
 
+	ERR_set_mark();
 	for (i = 0; i < KC_MD_COUNT; i++)
 		kc_cache.md[i] = EVP_MD_fetch(NULL, kc_md_names[i], NULL);
 	for (i = 0; i < KC_CIPHER_COUNT; i++)
 		kc_cache.cipher[i] = EVP_CIPHER_fetch(NULL, kc_cipher_names[i],
 						      NULL);
 	for (i = 0; i < KC_CURVE_COUNT; i++)
-		kc_cache.curve[i] = EC_GROUP_new_by_curve_name_ex(NULL, NULL,
-								  kc_curve_nids[i]);
-	ERR_clear_error();
+		kc_cache.curve[i] =
+			EC_GROUP_new_by_curve_name_ex(NULL, NULL, kc_curve_nids[i]);
+	ERR_pop_to_mark();
 	OPENSSL_atexit(kc_cache_free);
 }
 
@@ -512,7 +518,7 @@ int kc_hkdf_expand_label(enum ktls_hash alg, const uint8_t *secret,
 			 uint8_t *out, size_t out_len)
 {
 	static const char prefix[] = "tls13 ";
-	/* struct HkdfLabel: uint16 length, opaque label<7..255>, context<0..255> */
+	/* HkdfLabel: uint16 length, opaque label<7..255>, context<0..255> */
 	uint8_t info[2 + 1 + 255 + 1 + 255];
 	size_t label_len = strlen(label), plen = sizeof(prefix) - 1, n = 0;
 	size_t hlen = kc_hash_len(alg);
@@ -599,7 +605,8 @@ int kc_aead_init(struct kc_aead *a, uint16_t suite, const uint8_t *key,
 		goto out;
 	/*
 	 * CCM fixes its nonce and tag lengths when the key is set, so both
-	 * go first (RFC 8446 §5.3: 12-byte nonce; RFC 8446 B.4: 16-byte tag).
+	 * go first: the 12-byte TLS nonce (RFC 8446 §5.3) and the 16-byte
+	 * tag of AEAD_AES_128_CCM (RFC 5116 §5.3).
 	 */
 	if (s->cipher == KC_CIPHER_AES128CCM &&
 	    (EVP_CIPHER_CTX_ctrl(a->ctx, EVP_CTRL_AEAD_SET_IVLEN, KC_IV_LEN,
@@ -1148,19 +1155,39 @@ static int key_curve_nid(EVP_PKEY *key)
 }
 
 /*
- * An RSASSA-PSS key may restrict its digest (RFC 4055 §3.1); the scheme's
- * hash must then be that one.
+ * An RSASSA-PSS key may carry parameters (RFC 4055 §3.1) that restrict it
+ * to one hash, an MGF1 hash (SHA-1 when not given) and a minimum salt
+ * length. TLS 1.3 needs MGF1 with the scheme's hash and a salt as long as
+ * the hash (RFC 8446 §4.2.3), so the key must allow exactly that.
  */
 static bool pss_key_allows(EVP_PKEY *key, const EVP_MD *md)
 {
 	char name[64];
+	int min_salt = 0;
+	bool ok = false;
 
+	if (!md)
+		return false;
+	ERR_set_mark();
 	if (!EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_MANDATORY_DIGEST,
 					    name, sizeof(name), NULL)) {
-		ERR_clear_error();
-		return true;
+		ok = true;	/* unrestricted */
+		goto out;
 	}
-	return md && EVP_MD_is_a(md, name);
+	if (!EVP_MD_is_a(md, name))
+		goto out;
+	if (!EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_RSA_MGF1_DIGEST,
+					    name, sizeof(name), NULL) ||
+	    !EVP_MD_is_a(md, name))
+		goto out;
+	if (EVP_PKEY_get_int_param(key, OSSL_PKEY_PARAM_RSA_PSS_SALTLEN,
+				   &min_salt) &&
+	    min_salt > EVP_MD_get_size(md))
+		goto out;
+	ok = true;
+out:
+	ERR_pop_to_mark();
+	return ok;
 }
 
 static bool sig_fits(const struct kc_sig_info *s, EVP_PKEY *key)

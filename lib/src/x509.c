@@ -31,6 +31,7 @@
 
 #include <ktls/ktls.h>
 
+#include "crypto.h"
 #include "x509.h"
 
 /* Private key files are small; anything bigger is not one. */
@@ -919,4 +920,23 @@ void ktls_trust_free(struct ktls_trust *trust)
 	X509_STORE_free(trust->store);
 	pthread_mutex_destroy(&trust->lock);
 	free(trust);
+}
+
+int ktls_credential_sign(const struct ktls_credential *cred, uint16_t scheme,
+			 const uint8_t *tbs, size_t tbs_len, uint8_t *sig,
+			 size_t *sig_len)
+{
+	if (!cred || !cred->key)
+		return KTLS_E_NOKEY;
+	if (!kc_sig_tls13_ok(scheme) || !kc_sig_fits_key(scheme, cred->key))
+		return KTLS_E_INVALID;
+	return kc_sig_sign(scheme, cred->key, tbs, tbs_len, sig, sig_len);
+}
+
+int ktls_credential_fingerprint(const struct ktls_credential *cred,
+				uint8_t out[32])
+{
+	if (!cred || !cred->n_certs)
+		return KTLS_E_INVALID;
+	return kc_digest(KTLS_HASH_SHA256, cred->der[0], cred->der_len[0], out);
 }

@@ -164,6 +164,18 @@ KTLS_MUST_CHECK int ktls_credential_from_der(const uint8_t *cert, size_t cert_le
 					     const uint8_t *key, size_t key_len,
 					     struct ktls_credential **out);
 void ktls_credential_free(struct ktls_credential *cred);
+/**
+ * ktls_credential_sign() - sign a CertificateVerify's content with @cred's
+ * private key, for a process that signs on another's behalf (ops->sign)
+ * @sig_len: capacity in, length out
+ */
+KTLS_MUST_CHECK int ktls_credential_sign(const struct ktls_credential *cred,
+					 uint16_t scheme, const uint8_t *tbs,
+					 size_t tbs_len, uint8_t *sig,
+					 size_t *sig_len);
+/** ktls_credential_fingerprint() - SHA-256 of the leaf certificate */
+KTLS_MUST_CHECK int ktls_credential_fingerprint(const struct ktls_credential *cred,
+						uint8_t out[32]);
 /** ktls_credential_key() - the loaded private key, or NULL (borrowed) */
 struct evp_pkey_st *ktls_credential_key(const struct ktls_credential *cred);
 

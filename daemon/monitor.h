@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The privileged half of ktlsd: netlink READY/ACCEPT/DONE, keyrings,
+ * private keys and signing, the queue of accepted requests, and the
+ * worker processes it starts (a new one on each reload; the old one
+ * finishes what it has).
+ */
+#ifndef KTLSD_MONITOR_H
+#define KTLSD_MONITOR_H
+
+#include "config.h"
+
+struct monitor_opts {
+	const char *config_path;	/* NULL: the default search */
+	const char *self_exe;		/* to start workers with */
+	const char *worker_user;	/* overrides the config when non-NULL */
+	int log_stderr;
+};
+
+/*
+ * Keep only the cipher suites this kernel can install (@mask: the
+ * ktls_glue_probe_ciphers() bits); an empty list means all four.
+ * Return: 0, or -1 when none is left.
+ */
+int kcfg_apply_cipher_mask(struct kcfg *cfg, unsigned int mask);
+
+/* Run until SIGTERM/SIGINT. Return: the process exit status. */
+int monitor_main(const struct monitor_opts *opts, struct kcfg *cfg);
+
+#endif /* KTLSD_MONITOR_H */

@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Counters and gauges, kept in one place: a field table drives the
+ * key=value output, the JSON output, the STATISTICS section of ktlsd(8)
+ * and a test that every key is documented.
+ */
+#ifndef KTLSD_STATS_H
+#define KTLSD_STATS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum stat_kind {
+	STAT_COUNTER,	/* only goes up (until "clear counters") */
+	STAT_GAUGE,	/* current value */
+};
+
+/* key, kind, unit, help: every statistic ktlsd keeps. */
+#define KTLSD_STATS(X)                                                                 \
+	X(requests_accepted, STAT_COUNTER, "requests", "handshake requests taken from the kernel") \
+	X(requests_rejected, STAT_COUNTER, "requests", "requests answered at once with an error (no material, bad request)") \
+	X(handshakes_ok, STAT_COUNTER, "handshakes", "handshakes completed with kernel TLS installed") \
+	X(handshakes_failed, STAT_COUNTER, "handshakes", "handshakes that ended with a non-zero DONE status") \
+	X(handshakes_timeout, STAT_COUNTER, "handshakes", "handshakes that ran out of time or whose peer went away") \
+	X(alerts_sent, STAT_COUNTER, "alerts", "fatal alerts sent to peers") \
+	X(alerts_received, STAT_COUNTER, "alerts", "fatal alerts received from peers") \
+	X(ktls_install_failed, STAT_COUNTER, "handshakes", "kernel TLS key installations that failed") \
+	X(done_sent, STAT_COUNTER, "messages", "DONE messages sent to the kernel") \
+	X(done_failed, STAT_COUNTER, "messages", "DONE messages the kernel refused") \
+	X(netlink_overruns, STAT_COUNTER, "events", "netlink receive overruns (ENOBUFS) recovered by draining") \
+	X(signatures, STAT_COUNTER, "operations", "CertificateVerify signatures made by the privileged process") \
+	X(psk_lookups, STAT_COUNTER, "operations", "PSK lookups by identity in a keyring") \
+	X(worker_restarts, STAT_COUNTER, "events", "unprivileged worker restarts") \
+	X(reloads, STAT_COUNTER, "events", "configuration reloads that took effect") \
+	X(reloads_failed, STAT_COUNTER, "events", "configuration reloads refused (old configuration kept)") \
+	X(inflight, STAT_GAUGE, "handshakes", "handshakes in flight now") \
+	X(queued, STAT_GAUGE, "requests", "accepted requests waiting for a handshake slot") \
+	X(handshake_usec_total, STAT_COUNTER, "microseconds", "summed duration of completed handshakes")
+
+enum stat_id {
+#define KTLSD_STAT_ENUM(key, kind, unit, help) STAT_##key,
+	KTLSD_STATS(KTLSD_STAT_ENUM)
+#undef KTLSD_STAT_ENUM
+	STAT_COUNT
+};
+
+struct stat_field {
+	const char *key;
+	enum stat_kind kind;
+	const char *unit;
+	const char *help;
+};
+
+extern const struct stat_field stat_fields[STAT_COUNT];
+
+struct stats {
+	uint64_t v[STAT_COUNT];
+};
+
+static inline void stats_inc(struct stats *s, enum stat_id id)
+{
+	s->v[id]++;
+}
+
+static inline void stats_add(struct stats *s, enum stat_id id, uint64_t n)
+{
+	s->v[id] += n;
+}
+
+/**
+ * stat_kind_name() - "counter" or "gauge", for typed output
+ * @kind: a stat_kind
+ *
+ * Return: a static string ("unknown" for a value outside the enum).
+ */
+const char *stat_kind_name(enum stat_kind kind);
+
+/**
+ * stats_format_kv() - write one "key=value\n" line per statistic, in
+ *	table order
+ * @s: the values
+ * @buf: output; may be NULL when @cap is 0 (to size a buffer)
+ * @cap: bytes available at @buf, NUL included
+ *
+ * Like snprintf(), the return value is the length of the *whole* output
+ * (NUL excluded), whether or not it fit: the output is complete exactly
+ * when the return value is below @cap. When it is not, @buf holds only the
+ * leading lines that fit whole, so a cut never leaves a partial number
+ * that could be read as a value. @buf is NUL-terminated whenever @cap > 0.
+ *
+ * Return: the length the complete output needs, NUL excluded.
+ */
+size_t stats_format_kv(const struct stats *s, char *buf, size_t cap);
+
+/**
+ * stats_format_json() - write every statistic as one JSON object on one
+ *	line: {"key":value,...} and a newline
+ * @s: the values
+ * @buf: output; may be NULL when @cap is 0
+ * @cap: bytes available at @buf, NUL included
+ *
+ * Same return convention as stats_format_kv(). A JSON object cut short is
+ * useless, so when the output does not fit @buf is set to "" (if @cap > 0).
+ * Keys are C identifiers and values are integers: nothing needs escaping.
+ *
+ * Return: the length the complete output needs, NUL excluded.
+ */
+size_t stats_format_json(const struct stats *s, char *buf, size_t cap);
+
+/**
+ * stats_clear_counters() - zero every STAT_COUNTER, keep every STAT_GAUGE
+ * @s: the values
+ *
+ * This is the "clear counters" command; nothing else lowers a counter.
+ */
+void stats_clear_counters(struct stats *s);
+
+#endif /* KTLSD_STATS_H */
