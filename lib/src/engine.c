@@ -437,6 +437,10 @@ static int on_record(struct ktls_conn *c)
 				  "record interrupts a handshake message");
 	switch (type) {
 	case KTLS_CT_ALERT:
+		/* §5.4: zero-length alert content is unexpected_message. */
+		if (!len)
+			return kconn_fail(c, KTLS_E_ALERT_unexpected_message,
+					  "empty alert record");
 		return on_alert(c, plain, len);
 	case KTLS_CT_HANDSHAKE:
 		if (!len)

@@ -8,6 +8,8 @@
 #ifndef KTLS_EXT_H
 #define KTLS_EXT_H
 
+#include <ktls/error.h>
+
 #include "codec.h"
 
 #define KEXT_MAX 64	/* extensions in one block */

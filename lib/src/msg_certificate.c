@@ -14,6 +14,8 @@ int kmsg_cert_parse(const uint8_t *msg, size_t len, struct kmsg_cert *cert)
 	int ret;
 
 	memset(cert, 0, sizeof(*cert));
+	if (len < KMSG_HEADER)
+		return KTLS_E_ALERT_decode_error;
 	kr_init(&r, msg + KMSG_HEADER, len - KMSG_HEADER);
 	kr_open8(&r, &sub, 0, 255);
 	cert->context_len = kr_left(&sub);

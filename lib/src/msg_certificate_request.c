@@ -14,6 +14,8 @@ int kmsg_cr_parse(const uint8_t *msg, size_t len, struct kmsg_cr *cr)
 	int ret;
 
 	memset(cr, 0, sizeof(*cr));
+	if (len < KMSG_HEADER)
+		return KTLS_E_ALERT_decode_error;
 	kr_init(&r, msg + KMSG_HEADER, len - KMSG_HEADER);
 	kr_open8(&r, &sub, 0, 255);
 	cr->context_len = kr_left(&sub);

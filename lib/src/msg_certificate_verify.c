@@ -12,9 +12,11 @@ int kmsg_cv_parse(const uint8_t *msg, size_t len, struct kmsg_cv *cv)
 	struct kr r, sig;
 
 	memset(cv, 0, sizeof(*cv));
+	if (len < KMSG_HEADER)
+		return KTLS_E_ALERT_decode_error;
 	kr_init(&r, msg + KMSG_HEADER, len - KMSG_HEADER);
 	cv->scheme = kr_u16(&r);
-	kr_open16(&r, &sig, 1, 0xffff);
+	kr_open16(&r, &sig, 0, 0xffff);
 	cv->sig_len = kr_left(&sig);
 	cv->sig = kr_bytes(&sig, cv->sig_len);
 	kr_close(&r, &sig);

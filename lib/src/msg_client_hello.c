@@ -234,6 +234,8 @@ int kmsg_ch_parse(const uint8_t *msg, size_t len, struct kmsg_ch *ch)
 	int ret;
 
 	memset(ch, 0, sizeof(*ch));
+	if (len < KMSG_HEADER)
+		return KTLS_E_ALERT_decode_error;
 	kr_init(&r, msg + KMSG_HEADER, len - KMSG_HEADER);
 	ch->legacy_version = kr_u16(&r);
 	ch->random = kr_bytes(&r, 32);

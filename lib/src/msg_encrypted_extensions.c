@@ -30,10 +30,13 @@ static int ee_extension(const struct kext *e, struct kmsg_ee *ee)
 	case KTLS_EXT_SERVER_NAME:
 		/* §4.2 / RFC 6066: the server's acknowledgement is empty. */
 		break;
-	case KTLS_EXT_SUPPORTED_GROUPS:
-		/* Informational (§4.2.7); the client may ignore it. */
-		kr_skip(&b, kr_left(&b));
+	case KTLS_EXT_SUPPORTED_GROUPS: {
+		/* Informational (§4.2.7), but it must still be well formed. */
+		struct klist16 groups;
+
+		klist16_read(&b, &groups, 2);
 		break;
+	}
 	default:
 		return KTLS_E_ALERT_unsupported_extension;
 	}
@@ -47,6 +50,8 @@ int kmsg_ee_parse(const uint8_t *msg, size_t len, struct kmsg_ee *ee)
 	int ret;
 
 	memset(ee, 0, sizeof(*ee));
+	if (len < KMSG_HEADER)
+		return KTLS_E_ALERT_decode_error;
 	kr_init(&r, msg + KMSG_HEADER, len - KMSG_HEADER);
 	ret = kext_parse(&r, KEXT_EE, 0, &ee->ext);
 	if (ret)

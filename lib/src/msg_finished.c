@@ -11,6 +11,8 @@ int kmsg_fin_parse(const uint8_t *msg, size_t len, size_t hlen,
 {
 	struct kr r;
 
+	if (len < KMSG_HEADER)
+		return KTLS_E_ALERT_decode_error;
 	kr_init(&r, msg + KMSG_HEADER, len - KMSG_HEADER);
 	*verify_data = kr_bytes(&r, hlen);
 	if (!kr_done(&r))

@@ -10,6 +10,8 @@ int kmsg_ku_parse(const uint8_t *msg, size_t len, bool *update_requested)
 	struct kr r;
 	uint8_t v;
 
+	if (len < KMSG_HEADER)
+		return KTLS_E_ALERT_decode_error;
 	kr_init(&r, msg + KMSG_HEADER, len - KMSG_HEADER);
 	v = kr_u8(&r);
 	if (!kr_done(&r))

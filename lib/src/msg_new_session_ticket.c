@@ -12,6 +12,8 @@ int kmsg_nst_parse(const uint8_t *msg, size_t len)
 	struct kext_list ext;
 	int ret;
 
+	if (len < KMSG_HEADER)
+		return KTLS_E_ALERT_decode_error;
 	kr_init(&r, msg + KMSG_HEADER, len - KMSG_HEADER);
 	kr_u32(&r);	/* ticket_lifetime */
 	kr_u32(&r);	/* ticket_age_add */

@@ -54,6 +54,8 @@ int kmsg_sh_parse(const uint8_t *msg, size_t len, struct kmsg_sh *sh)
 	int ret;
 
 	memset(sh, 0, sizeof(*sh));
+	if (len < KMSG_HEADER)
+		return KTLS_E_ALERT_decode_error;
 	kr_init(&r, msg + KMSG_HEADER, len - KMSG_HEADER);
 	sh->legacy_version = kr_u16(&r);
 	sh->random = kr_bytes(&r, 32);

@@ -105,6 +105,8 @@ int krec_check_header(const struct ktls_conn *c, const uint8_t *hdr,
 		 */
 		if (c->rd_protected && c->state == KSM_CONNECTED)
 			return KTLS_E_ALERT_unexpected_message;
+		if (len > KTLS_MAX_PLAINTEXT)
+			return KTLS_E_ALERT_record_overflow;
 		if (len != 2)
 			return KTLS_E_ALERT_decode_error;
 		return 0;
@@ -151,6 +153,15 @@ int krec_unprotect(struct ktls_conn *c, uint8_t *type, uint8_t **plain,
 	if (ret)
 		return ret;
 	len -= KC_TAG_LEN;
+	/*
+	 * §5.4: the whole TLSInnerPlaintext (content, type, padding) is at
+	 * most 2^14 + 1 bytes; RFC 8449 §4: and at most the limit we
+	 * advertised, once both sides sent record_size_limit.
+	 */
+	if (len > KTLS_MAX_PLAINTEXT + 1)
+		return KTLS_E_ALERT_record_overflow;
+	if (c->cfg->record_size_limit && c->peer_rsl && len > c->cfg->record_size_limit)
+		return KTLS_E_ALERT_record_overflow;
 	/* Strip zero padding; the last non-zero byte is the type (§5.4). */
 	while (len > 0 && body[len - 1] == 0)
 		len--;

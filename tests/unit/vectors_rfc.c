@@ -178,8 +178,10 @@ int rfc8448_load(const char *path, struct rfc_trace *t)
 		char *end;
 		int sec;
 
-		/* "3.  Simple 1-RTT Handshake" (the table of contents is
-		 * indented, so only real headings start in column 0) */
+		/*
+		 * "3.  Simple 1-RTT Handshake" (the table of contents is
+		 * indented, so only real headings start in column 0)
+		 */
 		if (isdigit((unsigned char)s[0])) {
 			sec = (int)strtol(s, &end, 10);
 			if (end[0] == '.' && end[1] == ' ')
@@ -350,8 +352,7 @@ int rfc5869_load(const char *path, struct rfc5869_case *cases, size_t max,
 			field = &c->ikm;
 			field_len = &c->ikm_len;
 		} else if (!strcmp(name, "salt")) {
-			/* "not provided" is the same as HashLen zeros, i.e.
-			 * an empty HMAC key (RFC 5869 §2.2) */
+			/* "not provided" means HashLen zeros (RFC 5869 §2.2) */
 			if (starts_with(eq + 3, "not provided"))
 				continue;
 			field = &c->salt;
