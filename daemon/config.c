@@ -218,6 +218,9 @@ static char kcfg_search[KS_COUNT][KCFG_PATH_MAX] = {
 	[KS_TLSHD] = KCFG_TLSHD_PATH,
 };
 
+/* O_NONBLOCK: a FIFO at the path must not hang us; fstat() refuses it. */
+#define KCFG_OPEN_FLAGS (O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)
+
 struct kcfg_parser {
 	struct kcfg *cfg;
 	const char *file;
@@ -437,9 +440,8 @@ static int kcfg_set_file(struct kcfg_parser *p, const struct kcfg_key *k,
 	scheme = k->type == KT_KEY_FILE ? kcfg_url_scheme_len(path) : 0;
 	if (scheme)
 		/* Only the scheme: a pkcs11: URL may carry a PIN. */
-		return kcfg_error(p, "%s: private key URLs (%.*s:...) are not supported; give a PEM file (write a relative path as ./%.*s...)",
-				  k->name, (int)scheme, path, (int)scheme,
-				  path);
+		return kcfg_error(p, "%s: private key URLs (%.*s:...) are not supported; give the path of a PEM file (start a relative name that has a colon with ./)",
+				  k->name, (int)scheme, path);
 	if (access(path, R_OK)) {
 		if (strict)
 			return kcfg_error(p, "%s: cannot read \"%s\": %s",
@@ -619,14 +621,24 @@ static const struct kcfg_key *kcfg_find_key(unsigned int groups,
 	return NULL;
 }
 
-static const char *kcfg_first_group(unsigned int groups)
+/* "[a]" or "[a] or [b]": where a key belongs, for messages. */
+static const char *kcfg_groups_text(unsigned int groups, char *buf,
+				    size_t cap)
 {
-	size_t g;
+	size_t g, n = 0;
+	int r;
 
-	for (g = 0; g < KCFG_ARRAY_SIZE(kcfg_group_names); g++)
-		if ((groups & KG_BIT(g)) && kcfg_group_names[g])
-			return kcfg_group_names[g];
-	return "?";
+	buf[0] = '\0';
+	for (g = 0; g < KCFG_ARRAY_SIZE(kcfg_group_names); g++) {
+		if (!(groups & KG_BIT(g)) || !kcfg_group_names[g])
+			continue;
+		r = snprintf(buf + n, cap - n, "%s[%s]", n ? " or " : "",
+			     kcfg_group_names[g]);
+		if (r < 0 || (size_t)r >= cap - n)
+			break;
+		n += (size_t)r;
+	}
+	return buf;
 }
 
 static int kcfg_set(struct kcfg_parser *p, const char *key, const char *value)
@@ -635,6 +647,7 @@ static int kcfg_set(struct kcfg_parser *p, const char *key, const char *value)
 	const struct kcfg_key *k;
 	struct kcfg_role *role;
 	bool bval, strict;
+	char where[128];
 	char *field;
 
 	if (p->group == KG_UNKNOWN)
@@ -643,9 +656,18 @@ static int kcfg_set(struct kcfg_parser *p, const char *key, const char *value)
 	if (!k) {
 		k = kcfg_find_key(~0u, key);
 		if (k && (k->ktlsd_only || !p->compat))
-			return kcfg_error(p, "key \"%s\" belongs in [%s], not [%s]",
-					  key, kcfg_first_group(k->groups),
+			return kcfg_error(p, "key \"%s\" belongs in %s, not [%s]",
+					  key,
+					  kcfg_groups_text(k->groups, where,
+							   sizeof(where)),
 					  group);
+		if (k) {
+			kcfg_warn(p, "ignoring key \"%s\" in [%s]: it belongs in %s",
+				  key, group,
+				  kcfg_groups_text(k->groups, where,
+						   sizeof(where)));
+			return 0;
+		}
 		/* Our own group is never lenient: a typo there is ours. */
 		if (!p->compat || p->group == KG_KTLSD)
 			return kcfg_error(p, "unknown key \"%s\" in [%s]", key,
@@ -895,7 +917,7 @@ int kcfg_load(const char *path, struct kcfg *cfg, char err[KCFG_ERR_MAX])
 			kcfg_error(&p, "invalid configuration file name");
 			goto out;
 		}
-		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+		fd = open(path, KCFG_OPEN_FLAGS);
 		if (fd < 0) {
 			kcfg_error(&p, "%s", strerror(errno));
 			goto out;
@@ -903,7 +925,7 @@ int kcfg_load(const char *path, struct kcfg *cfg, char err[KCFG_ERR_MAX])
 	} else {
 		for (i = 0; i < KS_COUNT && fd < 0; i++) {
 			p.file = kcfg_search[i];
-			fd = open(p.file, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+			fd = open(p.file, KCFG_OPEN_FLAGS);
 			/* Only absence moves on: an unreadable file is an error. */
 			if (fd < 0 && errno != ENOENT && errno != ENOTDIR) {
 				kcfg_error(&p, "%s", strerror(errno));

@@ -17,10 +17,7 @@
  * at LOG_CRIT and exit(1). errno is preserved across every call, so a
  * caller can log and then still return -errno.
  */
-/*
- * No #include "config.h": from daemon/ it would find daemon/config.h (the
- * ktlsd configuration) before autoconf's, and nothing here needs autoconf.
- */
+/* Autoconf's config.h arrives by -include; the unit tests build without it. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif

@@ -19,6 +19,16 @@
 #include "monitor.h"
 #include "worker.h"
 
+void kcfg_log_warnings(const struct kcfg *cfg)
+{
+	size_t i;
+
+	for (i = 0; i < cfg->n_warnings; i++)
+		log_warnx("%s", cfg->warnings[i]);
+	if (cfg->n_warnings_dropped)
+		log_warnx("%zu more configuration warnings not shown", (size_t)cfg->n_warnings_dropped);
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: ktlsd [-hsv] [-c file] [--check-config]\n");
@@ -121,6 +131,7 @@ int main(int argc, char **argv)
 	if (check)
 		return check_config(&cfg);
 	log_set_level(cfg.loglevel);
+	kcfg_log_warnings(&cfg);
 	if (cfg.legacy_path)
 		log_warnx("%s is deprecated: move it to %s", cfg.source, KCFG_DEFAULT_PATH);
 

@@ -819,6 +819,7 @@ static void reload(struct monitor *m)
 	}
 	*m->cfg = *fresh;
 	log_set_level(m->cfg->loglevel);
+	kcfg_log_warnings(m->cfg);
 	if (worker_spawn(m, wi)) {
 		stats_inc(&m->stats, STAT_reloads_failed);
 		goto out;

@@ -24,6 +24,9 @@ struct monitor_opts {
  */
 int kcfg_apply_cipher_mask(struct kcfg *cfg, unsigned int mask);
 
+/* Log what a lenient (tlshd-compatible) configuration load let pass. */
+void kcfg_log_warnings(const struct kcfg *cfg);
+
 /* Run until SIGTERM/SIGINT. Return: the process exit status. */
 int monitor_main(const struct monitor_opts *opts, struct kcfg *cfg);
 
