@@ -130,7 +130,8 @@ int main(int argc, char **argv)
 	}
 	if (check)
 		return check_config(&cfg);
-	log_set_level(cfg.loglevel);
+	/* tlshd's loglevel: 0 is normal, anything above is debug. */
+	log_set_level(cfg.loglevel > 0 ? LOG_LVL_DEBUG : LOG_LVL_INFO);
 	kcfg_log_warnings(&cfg);
 	if (cfg.legacy_path)
 		log_warnx("%s is deprecated: move it to %s", cfg.source, KCFG_DEFAULT_PATH);

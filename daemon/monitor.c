@@ -15,6 +15,8 @@
 #include <string.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -86,6 +88,7 @@ struct monitor {
 	struct stats stats;
 	unsigned int cipher_mask;	/* what this kernel can install */
 	uint64_t stop_deadline_ms;
+	int stats_fd;			/* listening statistics socket, or -1 */
 	unsigned int restarts_recent;
 	uint64_t restart_window_ms;
 };
@@ -317,6 +320,7 @@ static int worker_spawn(struct monitor *m, int wi)
 
 		sigemptyset(&all);
 		sigprocmask(SIG_SETMASK, &all, NULL);
+		notify_forget();	/* only the monitor talks to systemd */
 		/* The worker's end must survive exec; everything else closes. */
 		if (dup2(sv[1], 3) < 0 || fcntl(3, F_SETFD, 0) < 0)
 			_exit(127);
@@ -818,7 +822,7 @@ static void reload(struct monitor *m)
 		goto out;
 	}
 	*m->cfg = *fresh;
-	log_set_level(m->cfg->loglevel);
+	log_set_level(m->cfg->loglevel > 0 ? LOG_LVL_DEBUG : LOG_LVL_INFO);
 	kcfg_log_warnings(m->cfg);
 	if (worker_spawn(m, wi)) {
 		stats_inc(&m->stats, STAT_reloads_failed);
@@ -906,6 +910,53 @@ int kcfg_apply_cipher_mask(struct kcfg *cfg, unsigned int mask)
 	return n ? 0 : -1;
 }
 
+/* The statistics socket: each connection gets key=value lines, then EOF. */
+static void stats_open(struct monitor *m)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	const char *path = m->cfg->stats_socket;
+	int fd;
+
+	m->stats_fd = -1;
+	if (!path[0])
+		return;
+	if (strlen(path) >= sizeof(sun.sun_path)) {
+		log_warnx("statistics socket path too long: %s", path);
+		return;
+	}
+	strcpy(sun.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0) {
+		log_warn("statistics socket");
+		return;
+	}
+	unlink(path);
+	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) || listen(fd, 16)) {
+		log_warn("statistics socket %s", path);
+		close(fd);
+		return;
+	}
+	/* Counters are not secret; anyone on the machine may read them. */
+	chmod(path, 0666);
+	m->stats_fd = fd;
+}
+
+static void stats_serve(struct monitor *m)
+{
+	char buf[4096];
+	size_t len;
+	int c;
+
+	while ((c = accept4(m->stats_fd, NULL, NULL, SOCK_CLOEXEC)) >= 0) {
+		len = stats_format_kv(&m->stats, buf, sizeof(buf));
+		if (len >= sizeof(buf))
+			len = strlen(buf);
+		/* A reader too slow for 4 KiB in one go gets what fits. */
+		(void)!send(c, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+		close(c);
+	}
+}
+
 static int setup_kernel(struct monitor *m)
 {
 	struct ktls_nl_caps caps;
@@ -979,6 +1030,7 @@ int monitor_main(const struct monitor_opts *opts, struct kcfg *cfg)
 
 	if (setup_kernel(m))
 		return 1;
+	stats_open(m);
 	if (worker_spawn(m, 0))
 		return 1;
 	m->current = 0;
@@ -988,8 +1040,9 @@ int monitor_main(const struct monitor_opts *opts, struct kcfg *cfg)
 	accept_all(m);
 
 	while (!m->stopping || m->used) {
-		struct pollfd pfd[2 + MAX_WORKERS];
-		int widx[2 + MAX_WORKERS];
+		struct pollfd pfd[3 + MAX_WORKERS];
+		int widx[3 + MAX_WORKERS];
+		int stats_idx = -1;
 		int n = 0, ret;
 		unsigned int nready = 0;
 
@@ -1004,6 +1057,11 @@ int monitor_main(const struct monitor_opts *opts, struct kcfg *cfg)
 			pfd[n].fd = m->workers[i].sock;
 			pfd[n++].events = POLLIN | (m->workers[i].out_head ? POLLOUT : 0);
 		}
+		if (m->stats_fd >= 0) {
+			stats_idx = n;
+			pfd[n].fd = m->stats_fd;
+			pfd[n++].events = POLLIN;
+		}
 		ret = poll(pfd, (nfds_t)n, next_timeout(m));
 		if (ret < 0 && errno != EINTR)
 			fatal("poll");
@@ -1017,7 +1075,11 @@ int monitor_main(const struct monitor_opts *opts, struct kcfg *cfg)
 					reap(m);
 			}
 		}
+		if (stats_idx >= 0 && (pfd[stats_idx].revents & POLLIN))
+			stats_serve(m);
 		for (i = 2; i < n; i++) {
+			if (i == stats_idx)
+				continue;
 			if (pfd[i].revents & POLLOUT)
 				wflush(m, widx[i]);
 			if (pfd[i].revents & (POLLIN | POLLHUP | POLLERR))
@@ -1057,5 +1119,7 @@ int monitor_main(const struct monitor_opts *opts, struct kcfg *cfg)
 	for (i = 0; i < MAX_WORKERS; i++)
 		if (m->workers[i].pid > 0)
 			kill(m->workers[i].pid, SIGTERM);
+	if (m->stats_fd >= 0)
+		unlink(m->cfg->stats_socket);
 	return 0;
 }

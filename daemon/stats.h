@@ -3,6 +3,10 @@
  * Counters and gauges, kept in one place: a field table drives the
  * key=value output, the JSON output, the STATISTICS section of ktlsd(8)
  * and a test that every key is documented.
+ *
+ * To add a statistic, add its row below and its two lines to STATISTICS in
+ * docs/man/ktlsd.8; `KTLS_PRINT_MAN=1 tests/unit/test_stats` prints the
+ * whole list to paste, and test_stats fails until the page matches.
  */
 #ifndef KTLSD_STATS_H
 #define KTLSD_STATS_H

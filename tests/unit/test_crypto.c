@@ -13,8 +13,13 @@
  *     and give the listed secret (RFC 7748 §5 masks and accepts them).
  *   - ECDH ecpoint: compressed points are refused (RFC 8446 §4.2.8.2
  *     allows only the uncompressed form).
- *   - RSA PKCS#1 v1.5 MissingNull: whatever libcrypto does is accepted;
- *     the outcome is logged.
+ *   - RSA PKCS#1 v1.5 MissingNull: either outcome passes and is logged
+ *     (libcrypto 3.0 rejects it).
+ * RSA-PSS groups with a TLS hash but other parameters (MGF1 hash, salt
+ * length) must be rejected even where Wycheproof says "valid": RFC 8446
+ * §4.2.3 fixes MGF1 with the same hash and a salt as long as the hash.
+ * AEAD groups with nonces other than 96 bits, tags other than 128 bits or
+ * key sizes no TLS 1.3 suite uses are skipped (and counted in the log).
  */
 #include <check.h>
 #include <stdio.h>
