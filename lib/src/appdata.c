@@ -27,6 +27,8 @@ static int send_key_update(struct ktls_conn *c, bool request)
 	int ret;
 
 	ret = kmsg_ku_build(c, request, &len);
+	if (!ret && len > c->msg_used)
+		c->msg_used = len;
 	if (!ret)
 		ret = krec_write(c, KTLS_CT_HANDSHAKE, c->msg, len);
 	/* Everything after our KeyUpdate goes out under the next key. */

@@ -56,6 +56,17 @@ struct kpsk {
 	uint32_t tag;
 };
 
+/*
+ * A direction's current traffic key and IV: what ktls_get_traffic_keys()
+ * exports, and what the AEAD context is made from on first use (a kernel
+ * TLS caller never seals or opens with the application keys).
+ */
+struct kconn_key {
+	uint8_t key[KC_MAX_KEY];
+	size_t key_len;
+	uint8_t iv[KC_IV_LEN];
+};
+
 /* Where the record reader is. */
 enum krec_phase {
 	KREC_HEADER = 0,
@@ -79,8 +90,7 @@ struct ktls_conn {
 	/* what we were asked to do */
 	char peer_name[KTLS_MAX_SERVER_NAME + 1];
 	bool peer_name_is_ip;
-	struct kpsk psks[KTLS_MAX_PSKS];
-	size_t n_psks;
+	size_t n_psks;			/* in psks[], at the end */
 
 	/* what was negotiated */
 	uint16_t suite;
@@ -103,8 +113,7 @@ struct ktls_conn {
 	bool peer_cert;
 	bool peer_verified;
 	bool cert_requested;		/* client: server sent CR */
-	uint8_t cr_context[255];	/* client: CertificateRequest context */
-	size_t cr_context_len;
+	size_t cr_context_len;		/* cr_context[], at the end */
 	uint16_t peer_sigs[KTLS_MAX_LIST * 2];	/* schemes the peer accepts */
 	size_t n_peer_sigs;
 	X509 *peer_leaf;
@@ -117,8 +126,7 @@ struct ktls_conn {
 	uint16_t offered_groups[KTLS_MAX_KEY_SHARES];	/* client key shares */
 	size_t n_offered;
 	bool sent_ccs;
-	uint8_t cookie[KTLS_MAX_COOKIE];
-	size_t cookie_len;
+	size_t cookie_len;		/* cookie[], at the end */
 	bool offered_alpn;
 	bool offered_rsl;
 	bool offered_sni;
@@ -131,7 +139,8 @@ struct ktls_conn {
 	uint8_t c_hs[KC_MAX_HASH], s_hs[KC_MAX_HASH];
 	uint8_t c_ap[KC_MAX_HASH], s_ap[KC_MAX_HASH];
 	uint8_t fin_th[KC_MAX_HASH];	/* transcript for a pending signature */
-	struct kc_aead rd, wr;
+	struct kc_aead rd, wr;		/* ctx NULL until first used */
+	struct kconn_key rd_key, wr_key;
 	bool rd_protected, wr_protected;
 	uint64_t tx_app_seq_base;	/* records sealed with the app key */
 
@@ -145,12 +154,22 @@ struct ktls_conn {
 	size_t hs_len;			/* partial handshake bytes in hs[] */
 	size_t rec_rest;		/* record bytes after the message in hand */
 	size_t out_start, out_len;	/* pending output in out[] */
+	/* high-water marks of the buffers, so clear wipes only what was used */
+	size_t in_used, hs_used, msg_used;
 
 	/* ---- buffers: not cleared at init ---- */
 	uint8_t in[KTLS_RECORD_HEADER + KTLS_MAX_CIPHERTEXT];
 	uint8_t hs[KTLS_MAX_HANDSHAKE_MSG + 4];
 	uint8_t msg[KTLS_MAX_HANDSHAKE_MSG + 4];	/* message being built */
 	uint8_t out[KTLS_OUT_CAP];
+
+	/*
+	 * Rarely used, so kept off the pages every handshake touches; only
+	 * the first n_psks, cookie_len, cr_context_len bytes are meaningful.
+	 */
+	struct kpsk psks[KTLS_MAX_PSKS];
+	uint8_t cookie[KTLS_MAX_COOKIE];
+	uint8_t cr_context[255];	/* client: CertificateRequest context */
 };
 
 /* engine.c: failure and output helpers used by the state machines */
@@ -170,6 +189,8 @@ KTLS_MUST_CHECK int kconn_th_restart_hrr(struct ktls_conn *c);
 /* Switch read or write protection to a traffic secret. */
 KTLS_MUST_CHECK int kconn_set_read_key(struct ktls_conn *c, const uint8_t *secret);
 KTLS_MUST_CHECK int kconn_set_write_key(struct ktls_conn *c, const uint8_t *secret);
+/* Set up @a (c->rd or c->wr) from its stored key if not done yet. */
+KTLS_MUST_CHECK int kconn_aead_ready(struct ktls_conn *c, struct kc_aead *a);
 /* True when the record reader still holds handshake bytes (key changes). */
 bool kconn_hs_pending(const struct ktls_conn *c);
 

@@ -136,6 +136,14 @@ bool kc_sig_tls13_ok(uint16_t scheme);
 KTLS_MUST_CHECK int kc_sig_verify(uint16_t scheme, EVP_PKEY *pub,
 				  const uint8_t *msg, size_t len,
 				  const uint8_t *sig, size_t sig_len);
+/* All CertificateVerify schemes that fit @key; returns how many. */
+size_t kc_sig_schemes_for_key(EVP_PKEY *key, uint16_t *out, size_t max);
+/* An ECDSA signing context to keep with a key (NULL for other keys). */
+EVP_PKEY_CTX *kc_sig_sign_ctx_new(EVP_PKEY *priv);
+/* kc_sig_sign() with a context from kc_sig_sign_ctx_new(); no fit check. */
+KTLS_MUST_CHECK int kc_sig_sign_with(uint16_t scheme, EVP_PKEY_CTX *tmpl,
+				     const uint8_t *msg, size_t len,
+				     uint8_t *sig, size_t *sig_len);
 /* @sig_len: capacity in, length out. */
 KTLS_MUST_CHECK int kc_sig_sign(uint16_t scheme, EVP_PKEY *priv,
 				const uint8_t *msg, size_t len, uint8_t *sig,

@@ -29,7 +29,9 @@ static void conn_wipe_secrets(struct ktls_conn *c)
 	kc_wipe(c->c_ap, sizeof(c->c_ap));
 	kc_wipe(c->s_ap, sizeof(c->s_ap));
 	kc_wipe(&c->psk, sizeof(c->psk));
-	kc_wipe(c->psks, sizeof(c->psks));
+	kc_wipe(c->psks, c->n_psks * sizeof(c->psks[0]));
+	kc_wipe(&c->rd_key, sizeof(c->rd_key));
+	kc_wipe(&c->wr_key, sizeof(c->wr_key));
 	for (i = 0; i < KTLS_MAX_KEY_SHARES; i++)
 		kc_kex_clear(&c->kex[i]);
 }
@@ -70,10 +72,15 @@ void ktls_conn_clear(struct ktls_conn *c)
 	X509_free(c->peer_leaf);
 	c->peer_leaf = NULL;
 	c->peer_pub = NULL;
-	/* Plaintext and handshake bytes may hold secrets or keys. */
-	kc_wipe(c->in, sizeof(c->in));
-	kc_wipe(c->hs, sizeof(c->hs));
-	kc_wipe(c->msg, sizeof(c->msg));
+	/*
+	 * Plaintext and handshake bytes may hold secrets or keys. Only the
+	 * used part of each buffer was ever written (a failed builder may
+	 * have filled c->msg, so a failed connection wipes it whole).
+	 */
+	kc_wipe(c->in, c->in_used);
+	kc_wipe(c->hs, c->hs_used);
+	kc_wipe(c->msg, c->state == KSM_FAILED ? sizeof(c->msg) : c->msg_used);
+	c->in_used = c->hs_used = c->msg_used = 0;
 	c->state = KSM_FAILED;
 }
 
@@ -228,6 +235,9 @@ int kconn_send_hs(struct ktls_conn *c, size_t len)
 {
 	int ret = kconn_th_add(c, c->msg, len);
 
+	if (len > c->msg_used)
+		c->msg_used = len;
+
 	if (!ret)
 		ret = krec_write(c, KTLS_CT_HANDSHAKE, c->msg, len);
 	return ret;
@@ -248,26 +258,34 @@ int kconn_send_ccs(struct ktls_conn *c)
 	return ret;
 }
 
-static int set_key(struct ktls_conn *c, struct kc_aead *a, const uint8_t *secret,
-		   bool encrypt)
+/* Derive the key and IV now; the AEAD context waits for its first record. */
+static int set_key(struct ktls_conn *c, struct kc_aead *a, struct kconn_key *k,
+		   const uint8_t *secret)
 {
-	uint8_t key[KC_MAX_KEY], iv[KC_IV_LEN];
-	size_t key_len;
 	int ret;
 
-	ret = ks_traffic_keys(c->hash, c->suite, secret, key, &key_len, iv);
-	if (!ret) {
-		kc_aead_clear(a);
-		ret = kc_aead_init(a, c->suite, key, iv, encrypt);
-	}
-	kc_wipe(key, sizeof(key));
-	kc_wipe(iv, sizeof(iv));
+	kc_aead_clear(a);
+	ret = ks_traffic_keys(c->hash, c->suite, secret, k->key, &k->key_len,
+			      k->iv);
+	if (ret)
+		kc_wipe(k, sizeof(*k));
 	return ret;
+}
+
+int kconn_aead_ready(struct ktls_conn *c, struct kc_aead *a)
+{
+	struct kconn_key *k = a == &c->wr ? &c->wr_key : &c->rd_key;
+
+	if (a->ctx)
+		return 0;
+	if (!k->key_len)
+		return KTLS_E_INTERNAL;
+	return kc_aead_init(a, c->suite, k->key, k->iv, a == &c->wr);
 }
 
 int kconn_set_read_key(struct ktls_conn *c, const uint8_t *secret)
 {
-	int ret = set_key(c, &c->rd, secret, false);
+	int ret = set_key(c, &c->rd, &c->rd_key, secret);
 
 	if (!ret)
 		c->rd_protected = true;
@@ -276,7 +294,7 @@ int kconn_set_read_key(struct ktls_conn *c, const uint8_t *secret)
 
 int kconn_set_write_key(struct ktls_conn *c, const uint8_t *secret)
 {
-	int ret = set_key(c, &c->wr, secret, true);
+	int ret = set_key(c, &c->wr, &c->wr_key, secret);
 
 	if (!ret)
 		c->wr_protected = true;
@@ -368,6 +386,8 @@ static int on_handshake(struct ktls_conn *c, const uint8_t *p, size_t len)
 		n = len < want ? len : want;
 		memcpy(c->hs + c->hs_len, p, n);
 		c->hs_len += n;
+		if (c->hs_len > c->hs_used)
+			c->hs_used = c->hs_len;
 		p += n;
 		len -= n;
 		if (c->hs_len < KMSG_HEADER)
@@ -484,6 +504,8 @@ int ktls_input_ack(struct ktls_conn *c, size_t n)
 		return kconn_fail(c, KTLS_E_CLOSED, "peer closed the connection");
 	}
 	c->in_have += n;
+	if (c->in_have > c->in_used)
+		c->in_used = c->in_have;
 	if (c->in_have < c->in_need)
 		return 0;
 	if (c->phase == KREC_HEADER) {

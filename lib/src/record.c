@@ -54,7 +54,9 @@ static int write_one(struct ktls_conn *c, uint8_t type, const uint8_t *data,
 	memmove(p, data, len);
 	if (c->wr_protected) {
 		p[len] = type;
-		ret = kc_aead_seal(&c->wr, rec, KTLS_RECORD_HEADER, p, len + 1, p);
+		ret = kconn_aead_ready(c, &c->wr);
+		if (!ret)
+			ret = kc_aead_seal(&c->wr, rec, KTLS_RECORD_HEADER, p, len + 1, p);
 		if (ret) {
 			kc_wipe(p, len + 1);
 			return ret;
@@ -149,7 +151,9 @@ int krec_unprotect(struct ktls_conn *c, uint8_t *type, uint8_t **plain,
 		*plain_len = len;
 		return 0;
 	}
-	ret = kc_aead_open(&c->rd, c->in, KTLS_RECORD_HEADER, body, len, body);
+	ret = kconn_aead_ready(c, &c->rd);
+	if (!ret)
+		ret = kc_aead_open(&c->rd, c->in, KTLS_RECORD_HEADER, body, len, body);
 	if (ret)
 		return ret;
 	len -= KC_TAG_LEN;

@@ -20,8 +20,11 @@ uint16_t ksm_pick_sigscheme(const struct ktls_conn *c, const uint16_t *peer,
 		return 0;
 	for (i = 0; i < cfg->n_sigschemes; i++) {
 		uint16_t s = cfg->sigschemes[i];
+		bool fits = false;
 
-		if (!kc_sig_tls13_ok(s) || !kc_sig_fits_key(s, cfg->cred->pub))
+		for (j = 0; j < cfg->cred->n_fit; j++)
+			fits |= cfg->cred->fit[j] == s;
+		if (!fits)
 			continue;
 		for (j = 0; j < n_peer; j++)
 			if (peer[j] == s)
@@ -47,6 +50,9 @@ int ksm_sign(struct ktls_conn *c, uint8_t *sig, size_t *sig_len)
 				    tbs_len, sig, sig_len);
 	if (!c->cfg->cred->key)
 		return KTLS_E_NOKEY;
+	if (c->cfg->cred->sign_ctx)
+		return kc_sig_sign_with(c->sigscheme, c->cfg->cred->sign_ctx, tbs,
+					tbs_len, sig, sig_len);
 	return kc_sig_sign(c->sigscheme, c->cfg->cred->key, tbs, tbs_len, sig,
 			   sig_len);
 }

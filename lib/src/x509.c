@@ -506,6 +506,8 @@ static int kx_credential_finish(struct ktls_credential *cred, X509 *leaf,
 	if (key && X509_check_private_key(leaf, key) != 1)
 		return KTLS_E_NOKEY;
 	cred->key = key;
+	cred->n_fit = kc_sig_schemes_for_key(cred->pub, cred->fit, KTLS_MAX_LIST);
+	cred->sign_ctx = kc_sig_sign_ctx_new(key);
 	return 0;
 }
 
@@ -761,6 +763,7 @@ void ktls_credential_free(struct ktls_credential *cred)
 		return;
 	for (i = 0; i < cred->n_certs; i++)
 		free(cred->der[i]);
+	EVP_PKEY_CTX_free(cred->sign_ctx);
 	EVP_PKEY_free(cred->key);
 	EVP_PKEY_free(cred->pub);
 	OPENSSL_cleanse(cred, sizeof(*cred));

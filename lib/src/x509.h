@@ -20,6 +20,11 @@ struct ktls_credential {
 	size_t der_len[KTLS_MAX_CHAIN];
 	EVP_PKEY *key;			/* private key; NULL if signing is remote */
 	EVP_PKEY *pub;			/* the leaf's public key */
+	/* TLS 1.3 signature schemes the key fits, worked out once at load */
+	uint16_t fit[KTLS_MAX_LIST];
+	size_t n_fit;
+	/* ECDSA: a context set up for signing once, duplicated per signature */
+	EVP_PKEY_CTX *sign_ctx;
 };
 
 /*

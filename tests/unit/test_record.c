@@ -144,6 +144,7 @@ static size_t seal_inner(struct ktls_conn *w, const uint8_t *inner, size_t n,
 {
 	hdr(rec, KTLS_CT_APPLICATION_DATA, n + KC_TAG_LEN);
 	memcpy(rec + KTLS_RECORD_HEADER, inner, n);
+	ck_assert_int_eq(kconn_aead_ready(w, &w->wr), 0);
 	ck_assert_int_eq(kc_aead_seal(&w->wr, rec, KTLS_RECORD_HEADER,
 				      rec + KTLS_RECORD_HEADER, n,
 				      rec + KTLS_RECORD_HEADER), 0);
