@@ -67,6 +67,7 @@ struct mreq {
 	uint32_t role;
 	struct ktls_request kreq;
 	struct ktls_credential *cred;	/* a keyring certificate and key */
+	int32_t held_keyring;		/* the request's keyring, held until DONE */
 	uint64_t accepted_ms, deadline_ms;
 	unsigned int next_queued;	/* FIFO link, index + 1 */
 	struct kp_request *msg;		/* built request, until dispatched */
@@ -189,8 +190,8 @@ static void req_done(struct monitor *m, struct mreq *r, int status,
 		 why || (res && res->detail[0]) ? " reason=" : "",
 		 why ? why : (res ? res->detail : ""));
 
-	if (r->kreq.keyring_serial > 0)
-		ktls_keyring_release(r->kreq.keyring_serial);
+	ktls_keyring_release(r->held_keyring);
+	r->held_keyring = 0;
 	ktls_credential_free(r->cred);
 	if (r->msg) {
 		explicit_bzero(r->msg, r->msg_len);
@@ -596,7 +597,10 @@ static void accept_all(struct monitor *m)
 	struct ktls_request kreq;
 	struct mreq *r;
 	const char *why = NULL;
+	int32_t held;
 	int ret, status;
+
+	unsigned int failures = 0;
 
 	m->last_drain_ms = now_ms();
 	while (m->used < m->n_reqs && !m->stopping) {
@@ -605,12 +609,32 @@ static void accept_all(struct monitor *m)
 			break;
 		if (ret) {
 			log_warnx("ACCEPT failed: %s", strerror(-ret));
+			/* The kernel may have linked a keyring before it failed. */
+			(void)!ktls_keyring_take_request(0, &held);
+			ktls_keyring_release(held);
+			/*
+			 * One bad request (the kernel failed it with EIO for its
+			 * consumer) must not hold up those behind it: try on,
+			 * but not forever.
+			 */
+			if (++failures < 16)
+				continue;
 			break;
 		}
+		/*
+		 * The keyring the kernel linked for this request: kernels
+		 * before 6.17 do not name it, and searching every linked
+		 * keyring could find another consumer's PSK (gotcha 8).
+		 */
+		if (ktls_keyring_take_request(kreq.keyring_serial, &held))
+			log_warnx("cannot tell the request's keyring apart; PSKs are searched in all");
+		if (!kreq.keyring_serial)
+			kreq.keyring_serial = held;
 		stats_inc(&m->stats, STAT_requests_accepted);
 		r = req_alloc(m);
 		r->fd = kreq.sockfd;
 		r->kreq = kreq;
+		r->held_keyring = held;
 		r->accepted_ms = now_ms();
 		why = NULL;
 		status = req_prepare(m, r, &why);
@@ -673,8 +697,8 @@ static void on_psk_lookup(struct monitor *m, int wi, uint64_t id,
 	memcpy(identity, l->identity, l->identity_len);
 	identity[l->identity_len] = 0;
 	/*
-	 * Search the request's own keyring when the kernel named it, else
-	 * our process keyring, where the kernel linked it at ACCEPT.
+	 * Search the request's own keyring (named by the kernel, or the one
+	 * it linked at ACCEPT), else every keyring we hold.
 	 */
 	ring = r->kreq.keyring_serial > 0 ? r->kreq.keyring_serial : KEY_SPEC_PROCESS_KEYRING;
 	stats_inc(&m->stats, STAT_psk_lookups);

@@ -10,13 +10,17 @@
  * preferring an exact identity match over the "psk" type's prefix match.
  *
  * Reachability without tlshd's race (gotcha 8): the consumers' keyrings
- * are linked into our *process* keyring, never the session keyring shared
- * with other processes. The kernel links each request's keyring there
- * during ACCEPT; ktls_keyring_hold()/ktls_keyring_release() count the
- * handshakes using it and unlink it when the last one finishes, but never
- * unlink a keyring pinned at startup (.nvme, .nfs, .nfsd, configured ones).
- * The tracking table is process-global and not locked: call these from the
- * one thread that does ACCEPT.
+ * are kept in a private keyring of ours (the "stash"), linked into our
+ * *process* keyring, never the session keyring shared with other
+ * processes. The kernel links each request's keyring into our process
+ * keyring during ACCEPT but, before 6.17, does not say which keyring that
+ * was; ktls_keyring_take_request() finds out by keeping the process
+ * keyring holding nothing but the stash, moves the new link into the
+ * stash and holds it; ktls_keyring_hold()/ktls_keyring_release() count
+ * the handshakes using a keyring and unlink it when the last one finishes,
+ * but never unlink a keyring pinned at startup (.nvme, .nfs, .nfsd,
+ * configured ones). The tracking table is process-global and not locked:
+ * call these from the one thread that does ACCEPT.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -40,6 +44,8 @@
 #define KTLS_KEYRING_SEARCH_DEPTH 6
 /* Times we re-read a key whose payload grew between size and read. */
 #define KTLS_KEY_READ_TRIES 3
+/* Our keyring for the consumers' keyrings, inside the process keyring. */
+#define KTLS_KEYRING_STASH_DESC "ktlsd"
 
 struct tracked_keyring {
 	int32_t serial;
@@ -48,6 +54,7 @@ struct tracked_keyring {
 };
 
 static struct tracked_keyring tracked[KTLS_KEYRING_MAX_TRACKED];
+static int32_t stash;
 
 /* Key types whose payload is a DER certificate or private key. */
 static const char *const der_types[] = { "user", "big_key", NULL };
@@ -319,7 +326,8 @@ static int32_t find_exact(int32_t keyring, const char *identity, int depth,
 /**
  * ktls_keyring_search_psk() - find a PSK by TLS identity in one keyring
  * @keyring: the request's keyring serial, or KEY_SPEC_PROCESS_KEYRING
- *	(where the consumers' keyrings are linked) when the request had none
+ *	(where, in the stash, the consumers' keyrings are linked) when the
+ *	request had none
  * @identity: PSK identity from the ClientHello, NUL-terminated
  * @flags: KTLS_KEYRING_EXACT_ONLY to refuse a prefix match
  * @psk: filled in with the key found
@@ -388,12 +396,33 @@ static struct tracked_keyring *track_get(int32_t serial)
 	return t;
 }
 
-/* Link a keyring into our process keyring for good. */
+/*
+ * The stash: created on first use in our process keyring (which that
+ * creates too), so the keyrings in it stay possessed, i.e. searchable.
+ */
+static int32_t stash_get(void)
+{
+	key_serial_t s;
+
+	if (stash > 0)
+		return stash;
+	s = add_key("keyring", KTLS_KEYRING_STASH_DESC, NULL, 0,
+		    KEY_SPEC_PROCESS_KEYRING);
+	if (s < 0)
+		return neg_errno();
+	stash = s;
+	return stash;
+}
+
+/* Link a keyring into the stash for good. */
 static int pin_keyring(int32_t serial)
 {
 	struct tracked_keyring *t;
+	int32_t s = stash_get();
 
-	if (keyctl_link(serial, KEY_SPEC_PROCESS_KEYRING) < 0)
+	if (s < 0)
+		return s;
+	if (keyctl_link(serial, s) < 0)
 		return neg_errno();
 	t = track_get(serial);
 	if (t)
@@ -406,9 +435,10 @@ static int pin_keyring(int32_t serial)
  * ktls_keyring_link_defaults() - make .nvme, .nfs and .nfsd reachable
  * @linked: set to the KTLS_KEYRING_* bits of the keyrings linked
  *
- * Links each of these keyrings that exists into our process keyring and
- * pins it. A keyring that does not exist (module not loaded) is skipped
- * silently; call again later (e.g. on reload) to pick it up.
+ * Links each of these keyrings that exists into our stash (inside our
+ * process keyring) and pins it. A keyring that does not exist (module not
+ * loaded) is skipped silently; call again later (e.g. on reload) to pick
+ * it up.
  *
  * Return: 0, or the first error linking a keyring that does exist (the
  * others are still tried).
@@ -482,28 +512,110 @@ int ktls_keyring_link_named(const char *name, int32_t *serial)
 
 /**
  * ktls_keyring_hold() - note that a handshake uses a request's keyring
- * @keyring: ktls_request.keyring_serial; 0 is ignored
+ * @keyring: the request's keyring; 0 is ignored
  *
- * The kernel linked @keyring into our process keyring during ACCEPT; we
- * link it again (harmless, and covers kernels that did not) and count
+ * Links @keyring into our stash (linking twice is harmless) and counts
  * the reference.
  *
- * Return: 0; -ENOSPC if KTLS_KEYRING_MAX_TRACKED keyrings are in use (the
- * keyring then simply stays linked; ktls_keyring_release() is a no-op).
+ * Return: 0; -ENOSPC if KTLS_KEYRING_MAX_TRACKED keyrings are in use;
+ * errors of keyctl_link(). On error no reference is taken.
  */
 int ktls_keyring_hold(int32_t keyring)
 {
 	struct tracked_keyring *t;
+	int32_t s;
 
 	if (keyring <= 0)
 		return 0;
+	s = stash_get();
+	if (s < 0)
+		return s;
 	t = track_get(keyring);
 	if (!t)
 		return -ENOSPC;
+	if (keyctl_link(keyring, s) < 0) {
+		int err = neg_errno();
+
+		if (!t->refs && !t->pinned)
+			t->serial = 0;
+		return err;
+	}
 	t->refs++;
-	/* Failure is fine: the kernel's own link during ACCEPT suffices. */
-	(void)keyctl_link(keyring, KEY_SPEC_PROCESS_KEYRING);
 	return 0;
+}
+
+/**
+ * ktls_keyring_take_request() - claim the keyring the kernel linked at ACCEPT
+ * @named: the request's KEYRING attribute (kernels 6.17+); 0 if absent
+ * @held: set to the request's keyring, held (give it back with
+ *	ktls_keyring_release()); 0 when the request has none or it could not
+ *	be told apart
+ *
+ * During ACCEPT the kernel links the consumer's keyring (ta_keyring) into
+ * the caller's process keyring; kernels before 6.17 do not say which one.
+ * We keep the process keyring holding only the stash, so whatever else is
+ * linked there directly right after an ACCEPT is that request's keyring,
+ * even when another request already uses the same keyring (the kernel's
+ * direct link is new although the stash already holds it). It is moved
+ * into the stash, which keeps it possessed (searchable) and keeps the
+ * next ACCEPT telling. Without this, every request's PSK lookup searched
+ * all keyrings ever linked, and two consumers with the same identity in
+ * different keyrings got each other's keys.
+ *
+ * Call right after every ACCEPT, a failed one too (then release what it
+ * returns: the kernel may have linked before it failed), from the thread
+ * that does ACCEPT.
+ *
+ * Return: 0; or the first error moving a keyring (it then stays linked
+ * directly, still reachable, but not told apart); @held is set either way.
+ */
+int ktls_keyring_take_request(int32_t named, int32_t *held)
+{
+	struct ktls_key_blob list = { 0 };
+	int32_t s, member, found = 0;
+	size_t i, n;
+	int ret, err = 0;
+
+	*held = 0;
+	s = stash_get();
+	if (s < 0)
+		return s;
+	ret = read_payload(KEY_SPEC_PROCESS_KEYRING,
+			   KTLS_KEYRING_SEARCH_BUDGET * sizeof(int32_t), &list);
+	if (ret)
+		return ret;
+	n = list.len / sizeof(int32_t);
+	for (i = 0; i < n; i++) {
+		memcpy(&member, list.data + i * sizeof(member), sizeof(member));
+		/*
+		 * Anything but the stash came from ACCEPT, even a key that is
+		 * not a keyring (the kernel links whatever serial the consumer
+		 * gave): it is then the request's "keyring", and a PSK search
+		 * in it fails closed.
+		 */
+		if (member == s)
+			continue;
+		ret = ktls_keyring_hold(member);
+		if (!ret && keyctl_unlink(member, KEY_SPEC_PROCESS_KEYRING) < 0) {
+			ret = neg_errno();
+			ktls_keyring_release(member);
+		}
+		if (ret) {
+			if (!err)
+				err = ret;
+			continue;
+		}
+		if (!found && (named <= 0 || member == named))
+			found = member;
+		else
+			ktls_keyring_release(member);	/* not this request's */
+	}
+	ktls_key_blob_free(&list);
+	/* Named but not linked by this ACCEPT (should not happen): hold it. */
+	if (named > 0 && !found && !ktls_keyring_hold(named))
+		found = named;
+	*held = found;
+	return err;
 }
 
 /**
@@ -511,8 +623,8 @@ int ktls_keyring_hold(int32_t keyring)
  * @keyring: the serial given to ktls_keyring_hold()
  *
  * When the last user goes and the keyring was not pinned, unlink it from
- * our process keyring so that it does not accumulate every consumer's
- * keyring (KERNEL-INTERFACE.md §3.5).
+ * our stash so that it does not accumulate every consumer's keyring
+ * (KERNEL-INTERFACE.md §3.5).
  */
 void ktls_keyring_release(int32_t keyring)
 {
@@ -525,6 +637,7 @@ void ktls_keyring_release(int32_t keyring)
 		return;
 	if (--t->refs || t->pinned)
 		return;
-	(void)keyctl_unlink(keyring, KEY_SPEC_PROCESS_KEYRING);
+	if (stash > 0)
+		(void)keyctl_unlink(keyring, stash);
 	t->serial = 0;
 }

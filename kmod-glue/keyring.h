@@ -86,6 +86,8 @@ KTLS_GLUE_MUST_CHECK
 int ktls_keyring_link_named(const char *name, int32_t *serial);
 KTLS_GLUE_MUST_CHECK
 int ktls_keyring_hold(int32_t keyring);
+KTLS_GLUE_MUST_CHECK
+int ktls_keyring_take_request(int32_t named, int32_t *held);
 void ktls_keyring_release(int32_t keyring);
 
 #endif /* KTLS_GLUE_KEYRING_H */

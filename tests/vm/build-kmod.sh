@@ -43,6 +43,8 @@ command -v "$cc" >/dev/null || vm_skip "compiler $cc for the guest kernel's modu
 if [ -n "$out" ]; then
 	mkdir -p "$out"
 	out=$(cd "$out" && pwd)
+	# Tests run in parallel (make check -j) may build the same directory.
+	vm_lock "$out/.build-kmod.lock"
 	if [ "$out" != "$src" ]; then
 		(cd "$src" && find . -path "./${out#"$src"/}" -prune -o -type f \
 			\( -name '*.[chS]' -o -name Kbuild -o -name Makefile \) -print |

@@ -1,0 +1,79 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# The handshake storm benchmark (not a make check test; run it with
+# `make -C bench bench-storm` from a build tree, or by hand from
+# tests/vm in a build tree). Builds the test module against the guest
+# kernel, makes the test PKI, boots the VM with ktlsd, bench/storm and
+# bench/storm-peer, and runs bench-storm-guest.sh there: N = 1, 64, 512
+# concurrent kernel handshake requests (module client, x509) against one
+# storm-peer server, a fresh ktlsd per N. Prints storm's report per N and a
+# table: handshakes per second, p50/p99 latency (ioctl start to return),
+# ktlsd CPU per handshake (monitor + worker, utime + stime), worker
+# resident memory per handshake in flight, EAGAIN retries.
+#
+# The guest is qemu TCG (no KVM) with 2 vCPUs shared with everything else
+# on the host: compare runs with each other, not with bare metal.
+#
+# Environment (defaults: a build tree in the current directory's ../..):
+#   KTLSD, STORM, STORM_PEER          the programs
+#   KTLS_KMOD_SRC, KTLS_KMOD_BUILD    the test module's sources and build dir
+#   KTLS_MKCERTS                      tests/interop/mkcerts.sh
+#   KTLSD_STORM_NS="1 64 512"         the storm sizes
+#   KTLSD_STORM_ROUNDS="1:40 64:4 512:1"  rounds per size
+#   KTLSD_STORM_AUTH=x509|anon        module client auth mode
+#   KTLSD_STORM_EXTRA="..."           more bench/storm arguments
+#   KTLSD_STORM_SHOW_LOG=1            print ktlsd's log
+#   KTLSD_VM_TIMEOUT                  VM timeout (default 900 s)
+
+set -euo pipefail
+vm_src=$(cd "$(dirname "$0")" && pwd)
+. "$vm_src/vm-lib.sh"
+top_src=$(cd "$vm_src/../.." && pwd)
+top_bld=$(cd ../.. 2>/dev/null && pwd || pwd)
+
+KTLSD=${KTLSD:-$top_bld/daemon/ktlsd}
+STORM=${STORM:-$PWD/storm}
+STORM_PEER=${STORM_PEER:-$PWD/storm-peer}
+KTLS_KMOD_SRC=${KTLS_KMOD_SRC:-$top_src/kmod-glue/kmod}
+KTLS_KMOD_BUILD=${KTLS_KMOD_BUILD:-$PWD/kmod}
+KTLS_MKCERTS=${KTLS_MKCERTS:-$top_src/tests/interop/mkcerts.sh}
+
+for p in "$KTLSD" "$STORM" "$STORM_PEER"; do
+	[ -x "$p" ] || vm_skip "$p not built (make -C tests/vm storm storm-peer)"
+	head -c 4 "$p" | grep -q 'ELF' || vm_skip "$p is not an ELF program"
+done
+vm_need_cmd openssl qemu-system-x86_64
+
+t0=$(date +%s)
+work=$(mktemp -d "${TMPDIR:-/tmp}/ktlsd-vm-bench-storm.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+
+rc=0
+"$vm_src/build-kmod.sh" -o "$KTLS_KMOD_BUILD" "$KTLS_KMOD_SRC" >"$work/kmod.out" 2>&1 || rc=$?
+if [ $rc != 0 ]; then
+	cat "$work/kmod.out" >&2
+	exit $rc
+fi
+pki=$work/pki
+bash "$KTLS_MKCERTS" "$pki" >"$work/mkcerts.log" 2>&1 || {
+	cat "$work/mkcerts.log" >&2
+	vm_die "could not make the test certificates"
+}
+chmod -R go+rX "$work"
+
+rc=0
+"$vm_src/run-vm.sh" -t "${KTLSD_VM_TIMEOUT:-900}" -l "$work/console.log" \
+	-m "$KTLS_KMOD_BUILD" \
+	-b "$KTLSD:/usr/sbin/ktlsd" -b "$STORM:/usr/bin/storm" \
+	-b "$STORM_PEER:/usr/bin/storm-peer" \
+	-a "$pki:/opt/ktlsd-test/pki" \
+	-e "KTLSD_STORM_DIR=/opt/ktlsd-test" \
+	-e "KTLSD_STORM_NS=${KTLSD_STORM_NS:-1 64 512}" \
+	-e "KTLSD_STORM_ROUNDS=${KTLSD_STORM_ROUNDS:-1:40 64:4 512:1}" \
+	-e "KTLSD_STORM_AUTH=${KTLSD_STORM_AUTH:-x509}" \
+	-e "KTLSD_STORM_EXTRA=${KTLSD_STORM_EXTRA:-}" \
+	-e "KTLSD_STORM_SHOW_LOG=${KTLSD_STORM_SHOW_LOG:-0}" \
+	-e "KTLSD_STORM_MONITOR_NICE=${KTLSD_STORM_MONITOR_NICE:-}" \
+	"$vm_src/bench-storm-guest.sh" || rc=$?
+echo "bench-storm: total $(($(date +%s) - t0)) s, exit $rc"
+exit $rc

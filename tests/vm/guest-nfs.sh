@@ -1,0 +1,472 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Payload of test-vm-nfs.sh, run inside the VM by /init (busybox ash): NFS
+# over TLS on loopback with ktlsd doing both ends of every handshake, the
+# in-kernel NFS client (mount.nfs, vers=4.2) and the in-kernel NFS server
+# (nfsd, with rpc.mountd answering its export upcalls). Each check prints
+# one PASS/FAIL line; ktlsd's per-handshake log lines are shown as they
+# happen; the last line is "N passed, N failed"; the exit status is 1 if
+# anything failed (77 when a program is missing, 1 under KTLS_TEST_STRICT=1).
+#
+# Exports (one tmpfs each, so each is its own file system):
+#   /srv/open  no transport-security policy (none, tls and mtls admitted)
+#   /srv/tls   xprtsec=tls only: TLS without a client certificate
+#   /srv/mtls  xprtsec=mtls only: TLS with a verified client certificate
+# nfs-utils 2.6.2 cannot set xprtsec= on an export, so after mountd is up
+# the two restricted entries are written into the kernel's export cache
+# (/proc/net/rpc/nfsd.export/channel) with the "xprtsec" field that
+# fs/nfsd/export.c:svc_export_parse() reads.
+#
+# Programs added with run-vm.sh -b are called by full path: busybox runs its
+# own applets first.
+
+KTLSD=/usr/sbin/ktlsd
+RPC_NFSD=/usr/sbin/rpc.nfsd
+RPC_MOUNTD=/usr/sbin/rpc.mountd
+EXPORTFS=/usr/sbin/exportfs
+MOUNT_NFS=/sbin/mount.nfs
+PKI=${KTLSD_NFS_DIR:-/opt/ktlsd-test}/pki
+W=/tmp/nfs
+# Every mount attempt is bounded by this (the NFS client's own handshake
+# wait is 20 s).
+T=60
+# NFSD transport-security policy bits (include/uapi/linux/nfsd/export.h).
+XPRTSEC_NONE=1
+XPRTSEC_TLS=2
+XPRTSEC_MTLS=4
+
+pass=0
+fail=0
+mkdir -p "$W"
+
+# ---- reporting ---------------------------------------------------------------
+
+say()
+{
+	echo "# $*"
+}
+
+ok()
+{
+	echo "PASS: $1"
+	pass=$((pass + 1))
+}
+
+# bad DESC WHY [FILE...]: a failure, with the files that explain it.
+bad()
+{
+	echo "FAIL: $1"
+	echo "#   $2"
+	shift 2
+	for f in "$@"; do
+		[ -e "$f" ] || continue
+		echo "#   --- ${f##*/}"
+		tail -n 30 "$f" | sed 's/^/#   | /'
+	done
+	fail=$((fail + 1))
+}
+
+finish()
+{
+	if [ -n "${ktlsd_pid:-}" ] && { [ "$fail" -gt 0 ] || [ "${KTLSD_NFS_SHOW_LOG:-0}" = 1 ]; }; then
+		echo "# --- ktlsd log"
+		sed 's/^/# | /' "$W/ktlsd.log" | tail -n 150
+		echo "# --- kernel log"
+		dmesg | tail -n 40 | sed 's/^/# | /'
+	fi
+	echo "$pass passed, $fail failed"
+	[ "$fail" -eq 0 ]
+	exit $?
+}
+
+missing()
+{
+	echo "# missing: $*"
+	if [ "${KTLS_TEST_STRICT:-0}" = 1 ]; then
+		bad "setup: programs present" "$* (KTLS_TEST_STRICT=1)"
+		finish
+	fi
+	exit 77
+}
+
+# ktlsd's log lines for finished handshakes since mark_log.
+mark_log()
+{
+	log_mark=$(wc -l <"$W/ktlsd.log")
+}
+
+new_handshakes()
+{
+	tail -n "+$((log_mark + 1))" "$W/ktlsd.log" | grep 'handshake role='
+}
+
+show_handshakes()
+{
+	new_handshakes | sed -e 's/^/#   ktlsd: /' -e 's/ktlsd\[[0-9]*\]: //'
+}
+
+# count_hs REGEX: handshake lines since mark_log matching REGEX.
+count_hs()
+{
+	new_handshakes | grep -cE -- "$1"
+}
+
+# ---- helpers -------------------------------------------------------------------
+
+# nfs_mount NAME SERVER:PATH DIR OPTIONS: mount.nfs, output in $W/NAME.mount
+# with a last line exit=N.
+nfs_mount()
+{
+	mkdir -p "$3"
+	timeout "$T" "$MOUNT_NFS" "$2" "$3" -o "$4" >"$W/$1.mount" 2>&1 </dev/null
+	echo "exit=$?" >>"$W/$1.mount"
+}
+
+mounted()
+{
+	grep -q " $1 nfs4 " /proc/mounts
+}
+
+nfs_umount()
+{
+	mounted "$1" || return 0
+	timeout "$T" umount "$1" 2>/dev/null || timeout "$T" umount -f "$1" 2>/dev/null ||
+		umount -l "$1" 2>/dev/null
+}
+
+mount_ok()
+{
+	grep -qx 'exit=0' "$W/$1.mount" && mounted "$2"
+}
+
+# export_entry PATH MODES: write the export of PATH into the kernel's cache
+# again, as mountd wrote it, but with an xprtsec list. The channel syntax
+# (fs/nfsd/export.c, svc_export_parse()):
+#   DOMAIN PATH EXPIRY FLAGS ANONUID ANONGID FSID [xprtsec COUNT MODE...]
+# EXPIRY is wall-clock seconds; FLAGS are NFSEXP_* bits: INSECURE_PORT
+# 0x2 | GATHERED_WRITES 0x20 | NOSUBTREECHECK 0x400 | FSID 0x2000 = 9250,
+# i.e. rw,insecure,no_root_squash,sync,wdelay,no_subtree_check,fsid=N.
+export_entry()
+{
+	expiry=$(($(date +%s) + 3600))
+	line="$domain $1 $expiry 9250 65534 65534 $2 xprtsec"
+	shift 2
+	line="$line $# $*"
+	echo "$line" >>"$W/channel.log"
+	echo "$line" >/proc/net/rpc/nfsd.export/channel
+}
+
+# ---- setup ---------------------------------------------------------------------
+
+for p in "$KTLSD" "$RPC_NFSD" "$RPC_MOUNTD" "$EXPORTFS" "$MOUNT_NFS"; do
+	[ -x "$p" ] || missing "$p"
+done
+
+say "setting up: kernel modules, ktlsd, nfsd with three exports"
+{
+	modprobe tls && modprobe nfsd && modprobe nfsv4 &&
+		mount -t nfsd nfsd /proc/fs/nfsd
+} >"$W/setup.out" 2>&1
+# A short grace period and lease; the grace period is ended by hand below.
+echo 10 >/proc/fs/nfsd/nfsv4leasetime 2>>"$W/setup.out"
+echo 10 >/proc/fs/nfsd/nfsv4gracetime 2>>"$W/setup.out"
+
+cat >"$W/ktlsd.conf" <<EOF
+[debug]
+loglevel = ${KTLSD_NFS_LOGLEVEL:-0}
+
+[authenticate.client]
+x509.truststore = $PKI/ca.pem
+x509.certificate = $PKI/client.pem
+x509.private_key = $PKI/client.key
+
+[authenticate.server]
+x509.truststore = $PKI/ca.pem
+x509.certificate = $PKI/server.pem
+x509.private_key = $PKI/server.key
+
+[ktlsd]
+user = nobody
+EOF
+"$KTLSD" -s -c "$W/ktlsd.conf" >"$W/ktlsd.log" 2>&1 </dev/null &
+ktlsd_pid=$!
+i=0
+while ! grep -q 'ready' "$W/ktlsd.log" && kill -0 "$ktlsd_pid" 2>/dev/null && [ $i -lt 200 ]; do
+	sleep 0.05
+	i=$((i + 1))
+done
+if grep -q 'ready' "$W/ktlsd.log"; then
+	ok "setup: ktlsd -s starts and reports ready"
+else
+	bad "setup: ktlsd -s starts and reports ready" "no 'ready' line" "$W/ktlsd.log"
+	finish
+fi
+
+for e in open tls mtls; do
+	mkdir -p "/srv/$e"
+	mount -t tmpfs -o size=64m "srv-$e" "/srv/$e" 2>>"$W/setup.out"
+	echo "hello from /srv/$e" >"/srv/$e/hello"
+done
+cat >/etc/exports <<EOF
+/srv/open *(rw,insecure,no_root_squash,sync,no_subtree_check,fsid=1)
+/srv/tls  *(rw,insecure,no_root_squash,sync,no_subtree_check,fsid=2)
+/srv/mtls *(rw,insecure,no_root_squash,sync,no_subtree_check,fsid=3)
+EOF
+# The legacy client-tracking directory: without any tracking the kernel
+# refuses to end the grace period early (v4_end_grace).
+mkdir -p /var/lib/nfs/v4recovery
+touch /var/lib/nfs/etab /var/lib/nfs/rmtab
+{
+	"$EXPORTFS" -ra && "$RPC_MOUNTD" -N 2 -N 3 &&
+		"$RPC_NFSD" -N 3 -V 4.2 8 &&
+		echo Y >/proc/fs/nfsd/v4_end_grace
+} >>"$W/setup.out" 2>&1
+setup_rc=$?
+cat /proc/fs/nfsd/versions >>"$W/setup.out" 2>&1
+if [ $setup_rc = 0 ] && grep -q '+4.2' /proc/fs/nfsd/versions &&
+	[ "$(cat /proc/fs/nfsd/threads 2>/dev/null)" -gt 0 ] 2>/dev/null; then
+	ok "setup: nfsd serves NFSv4.2, mountd and the exports are up"
+else
+	bad "setup: nfsd serves NFSv4.2, mountd and the exports are up" "rc=$setup_rc" "$W/setup.out"
+	finish
+fi
+sed 's/^/#   /' /etc/exports
+
+# ---- 1. the control: a plain mount of the open export ------------------------------
+
+say "1. control: a plain (no TLS) NFSv4.2 mount of 127.0.0.1:/srv/open"
+mark_log
+nfs_mount plain-open 127.0.0.1:/srv/open /mnt/open vers=4.2
+if mount_ok plain-open /mnt/open && [ "$(cat /mnt/open/hello 2>/dev/null)" = "hello from /srv/open" ]; then
+	ok "plain mount of an export with no xprtsec policy works and reads a file"
+else
+	bad "plain mount of an export with no xprtsec policy works and reads a file" \
+		"mount failed or /mnt/open/hello unreadable" "$W/plain-open.mount"
+fi
+n=$(count_hs .)
+if [ "$n" = 0 ]; then
+	ok "the plain mount made no handshake"
+else
+	bad "the plain mount made no handshake" "$n handshake lines"
+fi
+nfs_umount /mnt/open
+
+# The client's address now maps to an auth domain (mountd's answer to the
+# auth.unix.ip upcall); the restricted exports are written under it.
+domain=$(awk '$1 == "/srv/open" { sub(/\(.*/, "", $2); print $2; exit }' \
+	/proc/net/rpc/nfsd.export/content)
+[ -n "$domain" ] || domain='*'
+export_entry /srv/tls 2 $XPRTSEC_TLS 2>>"$W/channel.log"
+rc1=$?
+export_entry /srv/mtls 3 $XPRTSEC_MTLS 2>>"$W/channel.log"
+rc2=$?
+grep -E '^/srv/(tls|mtls)' /proc/net/rpc/nfsd.export/content >>"$W/channel.log" 2>&1
+if [ $rc1 = 0 ] && [ $rc2 = 0 ]; then
+	ok "export cache: /srv/tls set to xprtsec=tls and /srv/mtls to xprtsec=mtls (domain '$domain')"
+else
+	bad "export cache: /srv/tls set to xprtsec=tls and /srv/mtls to xprtsec=mtls" \
+		"writing the channel failed" "$W/channel.log"
+fi
+sed 's/^/#   channel: /' "$W/channel.log"
+
+
+# ---- 2. xprtsec=tls ------------------------------------------------------------------
+
+dd if=/dev/urandom of="$W/data" bs=64k count=16 2>/dev/null
+sum=$(md5sum <"$W/data" | cut -d' ' -f1)
+
+say "2. xprtsec=tls: 127.0.0.1:/srv/tls (export admits TLS without a client certificate)"
+mark_log
+nfs_mount tls-tls 127.0.0.1:/srv/tls /mnt/tls vers=4.2,xprtsec=tls
+show_handshakes
+if mount_ok tls-tls /mnt/tls && [ "$(cat /mnt/tls/hello 2>/dev/null)" = "hello from /srv/tls" ]; then
+	ok "xprtsec=tls mount of the tls-only export works and reads a file"
+else
+	bad "xprtsec=tls mount of the tls-only export works and reads a file" \
+		"mount failed or /mnt/tls/hello unreadable" "$W/tls-tls.mount"
+fi
+c=$(count_hs 'role=client auth=anon peer=127\.0\.0\.1 result=ok')
+s=$(count_hs 'role=server auth=x509 .*result=ok')
+if [ "$c" -ge 1 ] && [ "$s" -ge 1 ]; then
+	ok "ktlsd did both ends: client (anon, peer 127.0.0.1) and server (x509) handshakes ok"
+else
+	bad "ktlsd did both ends: client (anon, peer 127.0.0.1) and server (x509) handshakes ok" \
+		"client ok lines: $c, server ok lines: $s" "$W/ktlsd.log"
+fi
+cp "$W/data" /mnt/tls/data 2>"$W/tls-write.out"
+nfs_umount /mnt/tls
+got=$(md5sum </srv/tls/data 2>/dev/null | cut -d' ' -f1)
+if [ "$got" = "$sum" ]; then
+	ok "1 MiB written through the TLS mount is intact on the export (md5 $sum)"
+else
+	bad "1 MiB written through the TLS mount is intact on the export" \
+		"md5 ${got:-none} != $sum" "$W/tls-write.out"
+fi
+
+say "3. the tls-only export refuses a plain mount and an mtls mount"
+mark_log
+nfs_mount plain-tls 127.0.0.1:/srv/tls /mnt/tls vers=4.2,retry=0
+if ! mount_ok plain-tls /mnt/tls; then
+	ok "plain mount of the tls-only export is refused ($(grep -v '^exit=' "$W/plain-tls.mount" | tail -n 1))"
+else
+	bad "plain mount of the tls-only export is refused" "it was mounted" "$W/plain-tls.mount"
+fi
+nfs_umount /mnt/tls
+n=$(count_hs .)
+if [ "$n" = 0 ]; then
+	ok "the plain mount made no handshake"
+else
+	bad "the plain mount made no handshake" "$n handshake lines" "$W/ktlsd.log"
+fi
+mark_log
+nfs_mount mtls-tls 127.0.0.1:/srv/tls /mnt/tls vers=4.2,xprtsec=mtls,retry=0
+show_handshakes
+if ! mount_ok mtls-tls /mnt/tls; then
+	ok "xprtsec=mtls mount of the tls-only export is refused: the client presented a certificate"
+else
+	bad "xprtsec=mtls mount of the tls-only export is refused" \
+		"it was mounted: the server did not report the client as authenticated?" "$W/mtls-tls.mount"
+fi
+nfs_umount /mnt/tls
+
+# ---- 4. xprtsec=mtls -----------------------------------------------------------------
+
+say "4. xprtsec=mtls: 127.0.0.1:/srv/mtls (export admits only TLS with a verified client certificate)"
+mark_log
+nfs_mount tls-mtls 127.0.0.1:/srv/mtls /mnt/mtls vers=4.2,xprtsec=tls,retry=0
+show_handshakes
+if ! mount_ok tls-mtls /mnt/mtls; then
+	ok "xprtsec=tls mount of the mtls-only export is refused: no client certificate"
+else
+	bad "xprtsec=tls mount of the mtls-only export is refused" "it was mounted" "$W/tls-mtls.mount"
+fi
+nfs_umount /mnt/mtls
+mark_log
+nfs_mount mtls-mtls 127.0.0.1:/srv/mtls /mnt/mtls vers=4.2,xprtsec=mtls
+show_handshakes
+if mount_ok mtls-mtls /mnt/mtls && [ "$(cat /mnt/mtls/hello 2>/dev/null)" = "hello from /srv/mtls" ]; then
+	ok "xprtsec=mtls mount of the mtls-only export works and reads a file"
+else
+	bad "xprtsec=mtls mount of the mtls-only export works and reads a file" \
+		"mount failed or /mnt/mtls/hello unreadable" "$W/mtls-mtls.mount"
+fi
+c=$(count_hs 'role=client auth=x509 peer=127\.0\.0\.1 result=ok')
+if [ "$c" -ge 1 ]; then
+	ok "ktlsd's client handshake used the configured client certificate (auth=x509)"
+else
+	bad "ktlsd's client handshake used the configured client certificate (auth=x509)" \
+		"no client x509 ok line" "$W/ktlsd.log"
+fi
+cp "$W/data" /mnt/mtls/data 2>"$W/mtls-write.out"
+sync
+got=$(md5sum </srv/mtls/data 2>/dev/null | cut -d' ' -f1)
+back=$(md5sum </srv/tls/data 2>/dev/null | cut -d' ' -f1)
+cp /srv/tls/data /srv/mtls/data2 2>>"$W/mtls-write.out"
+nfs_umount /mnt/mtls
+nfs_mount mtls-mtls2 127.0.0.1:/srv/mtls /mnt/mtls vers=4.2,xprtsec=mtls
+read2=$(md5sum </mnt/mtls/data2 2>/dev/null | cut -d' ' -f1)
+nfs_umount /mnt/mtls
+if [ "$got" = "$sum" ] && [ "$read2" = "$sum" ]; then
+	ok "1 MiB written through the mTLS mount is intact on the export, and reads back intact through it"
+else
+	bad "1 MiB written through the mTLS mount is intact on the export, and reads back intact through it" \
+		"md5 on export ${got:-none}, read through mount ${read2:-none}, want $sum" "$W/mtls-write.out"
+fi
+
+# ---- 5. a server address the certificate does not name ------------------------------
+
+say "5. xprtsec=tls to 127.0.0.17, an address not in the server's certificate"
+mark_log
+nfs_mount wrong 127.0.0.17:/srv/open /mnt/wrong vers=4.2,xprtsec=tls,retry=0
+show_handshakes
+if ! mount_ok wrong /mnt/wrong; then
+	ok "mount of 127.0.0.17 is refused ($(grep -v '^exit=' "$W/wrong.mount" | tail -n 1))"
+else
+	bad "mount of 127.0.0.17 is refused" "it was mounted" "$W/wrong.mount"
+fi
+nfs_umount /mnt/wrong
+c=$(count_hs 'role=client auth=anon peer=127\.0\.0\.17 result=failed errno=13')
+if [ "$c" -ge 1 ]; then
+	ok "ktlsd failed the client handshake with EACCES (errno=13)"
+else
+	bad "ktlsd failed the client handshake with EACCES (errno=13)" \
+		"no such line" "$W/ktlsd.log"
+fi
+
+# ---- 6. 16 mounts at once -----------------------------------------------------------
+
+say "6. 16 xprtsec=tls mounts started at the same moment, to 127.0.0.1 .. 127.0.0.16"
+say "   (the kernel queues at most $(awk '/MemTotal/ { n = int($2 * 1024 / 4096 / 25 / 4096); print (n < 3 ? 3 : (n > 50 ? 50 : n)) }' /proc/meminfo) un-accepted handshake requests here)"
+mark_log
+rm -f "$W/go"
+pids=
+i=1
+while [ $i -le 16 ]; do
+	(
+		while [ ! -e "$W/go" ]; do sleep 0.01; done
+		nfs_mount "many$i" "127.0.0.$i:/srv/open" "/mnt/many$i" vers=4.2,xprtsec=tls
+	) &
+	pids="$pids $!"
+	i=$((i + 1))
+done
+sleep 0.2
+t_start=$(cut -d' ' -f1 /proc/uptime)
+touch "$W/go"
+# Not a bare `wait`: ktlsd is a child of this shell too.
+for p in $pids; do
+	wait "$p"
+done
+t_end=$(cut -d' ' -f1 /proc/uptime)
+good=0
+bad_list=
+i=1
+while [ $i -le 16 ]; do
+	if mount_ok "many$i" "/mnt/many$i" &&
+		[ "$(cat "/mnt/many$i/hello" 2>/dev/null)" = "hello from /srv/open" ]; then
+		good=$((good + 1))
+	else
+		bad_list="$bad_list $i"
+	fi
+	i=$((i + 1))
+done
+new_handshakes | awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^(role|result)=/) k = k " " $i; c[k]++; k = "" }
+	END { for (k in c) printf "#   %3d x%s\n", c[k], k }' | sort
+if [ "$good" = 16 ]; then
+	ok "all 16 concurrent TLS mounts succeeded and read a file (in $(awk -v a="$t_start" -v b="$t_end" 'BEGIN { printf "%.1f", b - a }') s)"
+else
+	f=
+	for i in $bad_list; do f="$f $W/many$i.mount"; done
+	# shellcheck disable=SC2086
+	bad "all 16 concurrent TLS mounts succeeded and read a file" "failed:$bad_list" $f
+fi
+miss=
+i=1
+while [ $i -le 16 ]; do
+	[ "$(count_hs "role=client auth=anon peer=127\\.0\\.0\\.$i result=ok")" -ge 1 ] ||
+		miss="$miss 127.0.0.$i"
+	i=$((i + 1))
+done
+nf=$(count_hs 'result=failed')
+if [ -z "$miss" ] && [ "$nf" = 0 ]; then
+	ok "ktlsd: a successful client handshake for each of the 16 addresses, none failed"
+else
+	bad "ktlsd: a successful client handshake for each of the 16 addresses, none failed" \
+		"no client ok line for:${miss:- -}; failed lines: $nf" "$W/ktlsd.log"
+fi
+i=1
+while [ $i -le 16 ]; do
+	nfs_umount "/mnt/many$i"
+	i=$((i + 1))
+done
+
+# ---- ktlsd itself ------------------------------------------------------------------------
+
+if kill -0 "$ktlsd_pid" 2>/dev/null && ! grep -qE 'refused by the kernel|ACCEPT failed|went away|exited' "$W/ktlsd.log"; then
+	ok "ktlsd still running; no refused DONE, failed ACCEPT or lost worker in its log"
+else
+	bad "ktlsd still running; no refused DONE, failed ACCEPT or lost worker in its log" \
+		"see the log" "$W/ktlsd.log"
+fi
+kill "$ktlsd_pid" 2>/dev/null
+
+finish

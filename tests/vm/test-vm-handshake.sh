@@ -1,0 +1,106 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# make check: ktlsd end to end through the real kernel. Builds the test
+# module kmod-glue/kmod (ktls_test_hs, a stand-in for NFS/NVMe as the
+# kernel TLS consumer) against the guest kernel, makes the test PKI on the
+# host (tests/interop/mkcerts.sh, plus DER copies and raw PSKs for the
+# keyrings), boots the VM once with ktlsd, ktls-peer, hs-request and keyctl,
+# and runs handshake-guest.sh there: the four ciphers in both roles, data
+# through kernel TLS, DONE statuses and peer ids, keyring material, bad
+# requests and the kernel's TLS counters. One PASS/FAIL line per check and
+# a closing "N passed, N failed" line come from the guest.
+#
+# Skips (77) without qemu, busybox-static, gcc-12, keyctl, openssl or a
+# downloadable kernel, unless KTLS_TEST_STRICT=1 (then they are failures).
+# Environment (make check sets the first ones; run by hand, they default to
+# a build tree in the current directory's ../..):
+#   KTLSD, KTLS_PEER, HS_REQUEST   the programs
+#   KTLS_KMOD_SRC, KTLS_KMOD_BUILD the module's sources and build directory
+#   KTLS_MKCERTS                   tests/interop/mkcerts.sh
+#   KTLSD_HS_LOGLEVEL=N            ktlsd's [debug] loglevel (default 1)
+#   KTLSD_HS_SHOW_LOG=1            print ktlsd's log even when all passed
+#   KTLSD_HS_KEEP=1                keep the work directory and console log
+
+set -euo pipefail
+vm_src=${srcdir:-$(dirname "$0")}
+vm_src=$(cd "$vm_src" && pwd)
+. "$vm_src/vm-lib.sh"
+top_src=$(cd "$vm_src/../.." && pwd)
+top_bld=$(cd ../.. && pwd)
+
+KTLSD=${KTLSD:-$top_bld/daemon/ktlsd}
+KTLS_PEER=${KTLS_PEER:-$top_bld/tools/ktls-peer}
+HS_REQUEST=${HS_REQUEST:-$PWD/hs-request}
+KTLS_KMOD_SRC=${KTLS_KMOD_SRC:-$top_src/kmod-glue/kmod}
+KTLS_KMOD_BUILD=${KTLS_KMOD_BUILD:-$PWD/kmod}
+KTLS_MKCERTS=${KTLS_MKCERTS:-$top_src/tests/interop/mkcerts.sh}
+
+for p in "$KTLSD" "$KTLS_PEER" "$HS_REQUEST"; do
+	[ -x "$p" ] || vm_skip "$p not built"
+	# A libtool wrapper script cannot run in the guest.
+	head -c 4 "$p" | grep -q 'ELF' || vm_skip "$p is not an ELF program"
+done
+vm_need_cmd openssl "${KTLSD_VM_QEMU:-qemu-system-x86_64}"
+keyctl=$(command -v keyctl 2>/dev/null || true)
+[ -n "$keyctl" ] || vm_skip "keyctl not found (install keyutils)"
+
+t0=$(date +%s)
+work=$(mktemp -d "${TMPDIR:-/tmp}/ktlsd-vm-hs.XXXXXX")
+# shellcheck disable=SC2317 # called by the trap
+cleanup()
+{
+	if [ "${KTLSD_HS_KEEP:-0}" = 1 ]; then
+		vm_log "kept $work"
+	else
+		rm -rf "$work"
+	fi
+}
+trap cleanup EXIT
+
+# The module, against the guest kernel's headers (77 without them).
+rc=0
+"$vm_src/build-kmod.sh" -o "$KTLS_KMOD_BUILD" "$KTLS_KMOD_SRC" >"$work/kmod.out" 2>&1 || rc=$?
+if [ $rc != 0 ]; then
+	cat "$work/kmod.out" >&2
+	exit $rc
+fi
+t1=$(date +%s)
+
+# PKI: PEM for the config and ktls-peer, DER for the keyrings (the kernel
+# passes single DER certificates and DER private keys), raw PSKs.
+pki=$work/pki
+bash "$KTLS_MKCERTS" "$pki" >"$work/mkcerts.log" 2>&1 || {
+	cat "$work/mkcerts.log" >&2
+	vm_die "could not make the test certificates"
+}
+for n in client-p384 server-p384; do
+	openssl x509 -in "$pki/$n.pem" -outform DER -out "$pki/$n.der"
+	openssl pkey -in "$pki/$n.key" -outform DER -out "$pki/$n.key.der"
+done
+psk_a=$(openssl rand -hex 32)
+psk_b=$(openssl rand -hex 32)
+hex2bin()
+{
+	# shellcheck disable=SC2059 # the format is the point
+	printf "$(printf '%s' "$1" | sed 's/../\\x&/g')"
+}
+hex2bin "$psk_a" >"$pki/psk-a.bin"
+hex2bin "$psk_b" >"$pki/psk-b.bin"
+[ "$(wc -c <"$pki/psk-a.bin")" = 32 ] || vm_die "could not write the raw PSK"
+chmod -R go+rX "$work"
+
+# The console also goes to our stdout (make check's .log file).
+rc=0
+"$vm_src/run-vm.sh" -t "${KTLSD_VM_TIMEOUT:-300}" -l "$work/console.log" \
+	-m "$KTLS_KMOD_BUILD" \
+	-b "$KTLSD:/usr/sbin/ktlsd" -b "$KTLS_PEER:/usr/bin/ktls-peer" \
+	-b "$HS_REQUEST:/usr/bin/hs-request" -b "$keyctl:/usr/bin/keyctl" \
+	-a "$pki:/opt/ktlsd-test/pki" \
+	-e "KTLSD_HS_DIR=/opt/ktlsd-test" \
+	-e "KTLSD_HS_PSK_A=$psk_a" -e "KTLSD_HS_PSK_B=$psk_b" \
+	-e "KTLSD_HS_LOGLEVEL=${KTLSD_HS_LOGLEVEL:-1}" \
+	-e "KTLSD_HS_SHOW_LOG=${KTLSD_HS_SHOW_LOG:-0}" \
+	"$vm_src/handshake-guest.sh" || rc=$?
+t2=$(date +%s)
+echo "test-vm-handshake: module build $((t1 - t0)) s, total $((t2 - t0)) s, exit $rc"
+exit $rc

@@ -1,0 +1,192 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# make check: NFS over TLS (RFC 9289) end to end in the VM, with ktlsd as the
+# kernel's handshake agent for both the NFS client and the in-kernel NFS
+# server (nfsd) on loopback. Makes a test PKI on the host (a CA, a server
+# certificate with IP SANs 127.0.0.1-127.0.0.16, a client certificate),
+# fetches nfs-utils (rpc.nfsd, rpc.mountd, exportfs, mount.nfs) from Debian's
+# archive with `apt-get download` into the VM cache (nothing is installed on
+# the host), boots the VM once and runs guest-nfs.sh there: mounts with
+# vers=4.2 and xprtsec=tls / xprtsec=mtls, data written through a TLS mount
+# read back on the export, exports that require TLS or mutual TLS refusing
+# the wrong kind of mount, a server address missing from the certificate
+# refused, and 16 TLS mounts started at the same moment. One PASS/FAIL line
+# per check and a closing "N passed, N failed" line come from the guest.
+#
+# Skips (77) without qemu, busybox-static, openssl, apt-get/dpkg-deb, a
+# reachable Debian archive (for nfs-utils, unless already cached) or a
+# downloadable kernel, unless KTLS_TEST_STRICT=1 (then they are failures).
+# Environment:
+#   KTLSD                  the daemon (default: ../../daemon/ktlsd from here)
+#   KTLSD_NFS_LOGLEVEL=N   ktlsd's [debug] loglevel (default 0)
+#   KTLSD_NFS_SHOW_LOG=1   print ktlsd's log even when everything passed
+#   KTLSD_NFS_KEEP=1       keep the work directory
+#   KTLSD_VM_TIMEOUT       VM time limit (default 300 s)
+
+set -euo pipefail
+vm_src=${srcdir:-$(dirname "$0")}
+vm_src=$(cd "$vm_src" && pwd)
+. "$vm_src/vm-lib.sh"
+top_bld=$(cd ../.. 2>/dev/null && pwd || pwd)
+
+KTLSD=${KTLSD:-$top_bld/daemon/ktlsd}
+[ -x "$KTLSD" ] || vm_skip "$KTLSD not built"
+head -c 4 "$KTLSD" | grep -q 'ELF' || vm_skip "$KTLSD is not an ELF program"
+vm_need_cmd openssl qemu-system-x86_64 dpkg-deb ldd
+
+t0=$(date +%s)
+work=$(mktemp -d "${TMPDIR:-/tmp}/ktlsd-vm-nfs.XXXXXX")
+cleanup()
+{
+	if [ "${KTLSD_NFS_KEEP:-0}" = 1 ]; then
+		vm_log "kept $work"
+	else
+		rm -rf "$work"
+	fi
+}
+trap cleanup EXIT
+
+# ---- nfs-utils from the archive, unpacked into the cache ------------------
+
+# Packages are downloaded (never installed: nfs-kernel-server's scripts would
+# start services on the host) and unpacked into $cache/nfs-utils/VERSION.
+# Libraries the programs need that the host lacks come along: the lib*
+# dependencies that are not installed, followed two levels deep.
+nfs_pkgs='nfs-kernel-server nfs-common'
+
+# Package names (no versions, first alternative) a .deb depends on.
+deb_deps()
+{
+	dpkg-deb -f "$1" Depends 2>/dev/null | tr ',' '\n' |
+		sed -e 's/|.*//' -e 's/(.*)//' -e 's/:any//' -e 's/[[:space:]]//g' |
+		grep -v '^$' || true
+}
+
+installed()
+{
+	dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'
+}
+
+fetch_nfs_utils()
+{
+	local dest=$1 tmp=$1.tmp.$$ round p want deb
+	command -v apt-get >/dev/null || return 1
+	rm -rf "$tmp"
+	mkdir -p "$tmp/debs" "$tmp/root"
+	want=$nfs_pkgs
+	for round in 1 2 3; do
+		[ -n "$want" ] || break
+		vm_log "downloading $want"
+		# shellcheck disable=SC2086 # a list of package names
+		(cd "$tmp/debs" && apt-get -q -o APT::Sandbox::User=root download $want >&2) ||
+			{ rm -rf "$tmp"; return 1; }
+		want=
+		for deb in "$tmp"/debs/*.deb; do
+			for p in $(deb_deps "$deb"); do
+				case $p in lib*) ;; *) continue ;; esac
+				installed "$p" && continue
+				ls "$tmp/debs/${p}_"*.deb >/dev/null 2>&1 && continue
+				case " $want " in *" $p "*) ;; *) want="$want $p" ;; esac
+			done
+		done
+		want=${want# }
+	done
+	for deb in "$tmp"/debs/*.deb; do
+		dpkg-deb -x "$deb" "$tmp/root" || { rm -rf "$tmp"; return 1; }
+	done
+	rm -rf "$tmp/debs" "$dest"
+	mv "$tmp/root" "$dest"
+	touch "$dest/.complete"
+}
+
+cache=$(vm_cache_dir)
+mkdir -p "$cache/nfs-utils"
+vm_lock "$cache/.nfs-utils.lock"
+nfsroot=''
+ver=''
+if [ "${KTLSD_VM_OFFLINE:-0}" != 1 ] && command -v apt-cache >/dev/null; then
+	ver=$(apt-cache show --no-all-versions nfs-kernel-server 2>/dev/null |
+		sed -n 's/^Version: //p' | head -n 1 | tr ':~' '__')
+fi
+if [ -n "$ver" ]; then
+	nfsroot=$cache/nfs-utils/$ver
+	[ -e "$nfsroot/.complete" ] || fetch_nfs_utils "$nfsroot" || {
+		vm_log "warning: could not download nfs-utils $ver"
+		nfsroot=''
+	}
+fi
+if [ -z "$nfsroot" ]; then
+	# Offline: the newest one already unpacked.
+	for d in "$cache"/nfs-utils/*/.complete; do
+		[ -e "$d" ] && nfsroot=$(dirname "$d")
+	done
+fi
+vm_unlock
+[ -n "$nfsroot" ] || vm_skip "nfs-utils not available (apt-get download nfs-kernel-server nfs-common failed, none cached)"
+
+# Where the unpacked libraries are, for ldd on the host (mkinitramfs.sh
+# copies what it resolves) and, in the guest, the standard directory too.
+nfslibs="$nfsroot/lib/x86_64-linux-gnu:$nfsroot/usr/lib/x86_64-linux-gnu"
+bins=()
+for b in usr/sbin/rpc.nfsd usr/sbin/rpc.mountd usr/sbin/exportfs sbin/mount.nfs; do
+	[ -x "$nfsroot/$b" ] || vm_skip "$nfsroot/$b missing from the nfs-utils packages"
+	missing=$(LD_LIBRARY_PATH=$nfslibs ldd "$nfsroot/$b" 2>&1 | grep 'not found' || true)
+	[ -z "$missing" ] || vm_skip "$b: libraries missing: $missing"
+	bins+=(-b "$nfsroot/$b:/$b")
+done
+for l in "$nfsroot"/lib/x86_64-linux-gnu/*.so.* "$nfsroot"/usr/lib/x86_64-linux-gnu/*.so.*; do
+	[ -e "$l" ] || continue
+	bins+=(-a "$l:/usr/lib/x86_64-linux-gnu/${l##*/}")
+done
+
+# ---- the PKI ----------------------------------------------------------------
+
+pki=$work/pki
+mkdir -p "$pki"
+(
+	cd "$pki"
+	q() { openssl "$@" 2>>openssl.err; }
+	q genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out ca.key
+	q req -new -x509 -key ca.key -subj "/O=ktlsd NFS test/CN=ktlsd NFS test CA" \
+		-days 30 -sha256 -addext "basicConstraints=critical,CA:TRUE" \
+		-addext "keyUsage=critical,keyCertSign,cRLSign" -out ca.pem
+	san="DNS:localhost"
+	for i in $(seq 1 16); do san="$san,IP:127.0.0.$i"; done
+	# leaf NAME CN SAN EKU
+	leaf()
+	{
+		q genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$1.key"
+		printf '%s\n' "basicConstraints=critical,CA:FALSE" \
+			"keyUsage=critical,digitalSignature" "extendedKeyUsage=$4" \
+			"subjectAltName=$3" >"$1.ext"
+		q req -new -key "$1.key" -subj "/O=ktlsd NFS test/CN=$2" -out "$1.csr"
+		q x509 -req -in "$1.csr" -CA ca.pem -CAkey ca.key -CAcreateserial \
+			-days 30 -sha256 -extfile "$1.ext" -out "$1.pem"
+		rm -f "$1.csr" "$1.ext"
+	}
+	leaf server localhost "$san" serverAuth
+	leaf client nfs-client.test "DNS:nfs-client.test" clientAuth
+	rm -f ca.srl
+) || {
+	cat "$pki/openssl.err" >&2
+	vm_die "could not make the test certificates"
+}
+rm -f "$pki/openssl.err" "$pki/ca.key"
+chmod -R go+rX "$work"
+t1=$(date +%s)
+
+# ---- the VM -----------------------------------------------------------------
+
+log=$work/console.log
+[ "${KTLSD_NFS_KEEP:-0}" = 1 ] || log=$PWD/test-vm-nfs.console.log
+rc=0
+LD_LIBRARY_PATH=$nfslibs "$vm_src/run-vm.sh" -t "${KTLSD_VM_TIMEOUT:-300}" -l "$log" \
+	-b "$KTLSD:/usr/sbin/ktlsd" "${bins[@]}" \
+	-a "$pki:/opt/ktlsd-test/pki" \
+	-e "KTLSD_NFS_DIR=/opt/ktlsd-test" \
+	-e "KTLSD_NFS_LOGLEVEL=${KTLSD_NFS_LOGLEVEL:-0}" \
+	-e "KTLSD_NFS_SHOW_LOG=${KTLSD_NFS_SHOW_LOG:-0}" \
+	"$vm_src/guest-nfs.sh" || rc=$?
+t2=$(date +%s)
+echo "test-vm-nfs: preparation $((t1 - t0)) s, total $((t2 - t0)) s, exit $rc"
+exit $rc
