@@ -62,5 +62,13 @@ KTLS_MUST_CHECK int ksm_sign(struct ktls_conn *c, uint8_t *sig, size_t *sig_len)
 /* Check the peer's CertificateVerify message against the transcript. */
 KTLS_MUST_CHECK int ksm_verify_peer_cv(struct ktls_conn *c, const uint8_t *msg,
 				       size_t len);
+/* Check the peer's Finished (constant time) and add it to the transcript. */
+KTLS_MUST_CHECK int ksm_check_peer_finished(struct ktls_conn *c, const uint8_t *msg,
+					    size_t len);
+/* Send our CertificateVerify (when @sig is set), then our Finished. */
+KTLS_MUST_CHECK int ksm_send_cv_finished(struct ktls_conn *c, const uint8_t *sig,
+					 size_t sig_len);
+/* Master secret and both application traffic secrets, from the transcript. */
+KTLS_MUST_CHECK int ksm_derive_app_secrets(struct ktls_conn *c);
 
 #endif /* KTLS_SM_H */

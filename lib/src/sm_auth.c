@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * CertificateVerify for both roles (RFC 8446 §4.4.3): choosing our
- * signature scheme, signing the transcript in-process or through
- * ops->sign (which may answer later), and checking the peer's signature.
+ * Authentication messages for both roles (RFC 8446 §4.4): choosing our
+ * signature scheme, signing the transcript in-process or through ops->sign
+ * (which may answer later), checking the peer's CertificateVerify and
+ * Finished, sending ours, and the application secrets that follow.
  */
 #include <string.h>
 
@@ -89,4 +90,71 @@ int ksm_verify_peer_cv(struct ktls_conn *c, const uint8_t *msg, size_t len)
 				  : "CertificateVerify scheme does not fit the certificate key");
 	c->peer_sigscheme = cv.scheme;
 	return kconn_th_add(c, msg, len);
+}
+
+int ksm_check_peer_finished(struct ktls_conn *c, const uint8_t *msg, size_t len)
+{
+	const uint8_t *base = c->role == KTLS_ROLE_CLIENT ? c->s_hs : c->c_hs;
+	uint8_t th[KC_MAX_HASH], mac[KC_MAX_HASH];
+	size_t hlen = kc_hash_len(c->hash);
+	const uint8_t *vd;
+	bool ok;
+	int ret;
+
+	ret = kmsg_fin_parse(msg, len, hlen, &vd);
+	if (ret)
+		return kconn_fail(c, ret, "malformed Finished");
+	ret = kconn_th_hash(c, th);
+	if (!ret)
+		ret = ks_finished_mac(c->hash, base, th, mac);
+	if (ret)
+		return ret;
+	/* §4.4.4: compared in constant time. */
+	ok = kc_equal(mac, vd, hlen);
+	kc_wipe(mac, sizeof(mac));
+	if (!ok)
+		return kconn_fail(c, KTLS_E_ALERT_decrypt_error,
+				  c->role == KTLS_ROLE_CLIENT ? "server Finished does not verify"
+							      : "client Finished does not verify");
+	return kconn_th_add(c, msg, len);
+}
+
+int ksm_send_cv_finished(struct ktls_conn *c, const uint8_t *sig, size_t sig_len)
+{
+	const uint8_t *base = c->role == KTLS_ROLE_CLIENT ? c->c_hs : c->s_hs;
+	uint8_t th[KC_MAX_HASH], mac[KC_MAX_HASH];
+	size_t hlen = kc_hash_len(c->hash), len;
+	int ret = 0;
+
+	if (sig) {
+		ret = kmsg_cv_build(c, c->sigscheme, sig, sig_len, &len);
+		if (!ret)
+			ret = kconn_send_hs(c, len);
+	}
+	if (!ret)
+		ret = kconn_th_hash(c, th);
+	if (!ret)
+		ret = ks_finished_mac(c->hash, base, th, mac);
+	if (!ret)
+		ret = kmsg_fin_build(c, mac, hlen, &len);
+	if (!ret)
+		ret = kconn_send_hs(c, len);
+	kc_wipe(mac, sizeof(mac));
+	return ret;
+}
+
+int ksm_derive_app_secrets(struct ktls_conn *c)
+{
+	uint8_t th[KC_MAX_HASH];
+	int ret;
+
+	/* §7.1: from the transcript through the server's Finished. */
+	ret = kconn_th_hash(c, th);
+	if (!ret)
+		ret = ks_to_master(&c->ks);
+	if (!ret)
+		ret = ks_derive(&c->ks, "c ap traffic", th, c->c_ap);
+	if (!ret)
+		ret = ks_derive(&c->ks, "s ap traffic", th, c->s_ap);
+	return ret;
 }

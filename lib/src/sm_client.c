@@ -452,26 +452,10 @@ int ksm_c_certificate_verify(struct ktls_conn *c, const uint8_t *msg,
 /* The tail of the client's flight: Finished, then application keys. */
 static int client_finish(struct ktls_conn *c, const uint8_t *sig, size_t sig_len)
 {
-	uint8_t th[KC_MAX_HASH], mac[KC_MAX_HASH];
-	size_t hlen = kc_hash_len(c->hash), len;
-	int ret = 0;
+	int ret = ksm_send_cv_finished(c, sig, sig_len);
 
-	if (sig) {
-		ret = kmsg_cv_build(c, c->sigscheme, sig, sig_len, &len);
-		if (!ret)
-			ret = kconn_send_hs(c, len);
-	}
-	if (!ret)
-		ret = kconn_th_hash(c, th);
-	if (!ret)
-		ret = ks_finished_mac(c->hash, c->c_hs, th, mac);
-	if (!ret)
-		ret = kmsg_fin_build(c, mac, hlen, &len);
-	if (!ret)
-		ret = kconn_send_hs(c, len);
 	if (!ret)
 		ret = kconn_set_write_key(c, c->c_ap);
-	kc_wipe(mac, sizeof(mac));
 	if (ret)
 		return ret;
 	c->state = KSM_CONNECTED;
@@ -485,34 +469,13 @@ int ksm_client_signed(struct ktls_conn *c, const uint8_t *sig, size_t sig_len)
 
 int ksm_c_finished(struct ktls_conn *c, const uint8_t *msg, size_t len)
 {
-	uint8_t th[KC_MAX_HASH], mac[KC_MAX_HASH], sig[KC_MAX_SIG];
-	size_t hlen = kc_hash_len(c->hash), sig_len = sizeof(sig), n;
-	const uint8_t *vd;
+	uint8_t sig[KC_MAX_SIG];
+	size_t sig_len = sizeof(sig), n;
 	int ret;
 
-	ret = kmsg_fin_parse(msg, len, hlen, &vd);
-	if (ret)
-		return kconn_fail(c, ret, "malformed Finished");
-	ret = kconn_th_hash(c, th);
+	ret = ksm_check_peer_finished(c, msg, len);
 	if (!ret)
-		ret = ks_finished_mac(c->hash, c->s_hs, th, mac);
-	if (ret)
-		return ret;
-	if (!kc_equal(mac, vd, hlen)) {
-		kc_wipe(mac, sizeof(mac));
-		return kconn_fail(c, KTLS_E_ALERT_decrypt_error,
-				  "server Finished does not verify");
-	}
-	kc_wipe(mac, sizeof(mac));
-	ret = kconn_th_add(c, msg, len);
-	if (!ret)
-		ret = kconn_th_hash(c, th);
-	if (!ret)
-		ret = ks_to_master(&c->ks);
-	if (!ret)
-		ret = ks_derive(&c->ks, "c ap traffic", th, c->c_ap);
-	if (!ret)
-		ret = ks_derive(&c->ks, "s ap traffic", th, c->s_ap);
+		ret = ksm_derive_app_secrets(c);
 	if (ret)
 		return ret;
 	if (kconn_hs_pending(c))

@@ -318,32 +318,10 @@ static int server_send_retry(struct ktls_conn *c, const struct kmsg_ch *ch)
 static int server_finish_flight(struct ktls_conn *c, const uint8_t *sig,
 				size_t sig_len)
 {
-	uint8_t th[KC_MAX_HASH], mac[KC_MAX_HASH];
-	size_t hlen = kc_hash_len(c->hash), len;
-	int ret = 0;
+	int ret = ksm_send_cv_finished(c, sig, sig_len);
 
-	if (sig) {
-		ret = kmsg_cv_build(c, c->sigscheme, sig, sig_len, &len);
-		if (!ret)
-			ret = kconn_send_hs(c, len);
-	}
 	if (!ret)
-		ret = kconn_th_hash(c, th);
-	if (!ret)
-		ret = ks_finished_mac(c->hash, c->s_hs, th, mac);
-	if (!ret)
-		ret = kmsg_fin_build(c, mac, hlen, &len);
-	if (!ret)
-		ret = kconn_send_hs(c, len);
-	kc_wipe(mac, sizeof(mac));
-	if (!ret)
-		ret = kconn_th_hash(c, th);
-	if (!ret)
-		ret = ks_to_master(&c->ks);
-	if (!ret)
-		ret = ks_derive(&c->ks, "c ap traffic", th, c->c_ap);
-	if (!ret)
-		ret = ks_derive(&c->ks, "s ap traffic", th, c->s_ap);
+		ret = ksm_derive_app_secrets(c);
 	/* After our Finished we write with the application key (§4.4.4). */
 	if (!ret)
 		ret = kconn_set_write_key(c, c->s_ap);
@@ -564,26 +542,8 @@ int ksm_s_certificate_verify(struct ktls_conn *c, const uint8_t *msg,
 
 int ksm_s_finished(struct ktls_conn *c, const uint8_t *msg, size_t len)
 {
-	uint8_t th[KC_MAX_HASH], mac[KC_MAX_HASH];
-	size_t hlen = kc_hash_len(c->hash);
-	const uint8_t *vd;
-	int ret;
+	int ret = ksm_check_peer_finished(c, msg, len);
 
-	ret = kmsg_fin_parse(msg, len, hlen, &vd);
-	if (ret)
-		return kconn_fail(c, ret, "malformed Finished");
-	ret = kconn_th_hash(c, th);
-	if (!ret)
-		ret = ks_finished_mac(c->hash, c->c_hs, th, mac);
-	if (ret)
-		return ret;
-	if (!kc_equal(mac, vd, hlen)) {
-		kc_wipe(mac, sizeof(mac));
-		return kconn_fail(c, KTLS_E_ALERT_decrypt_error,
-				  "client Finished does not verify");
-	}
-	kc_wipe(mac, sizeof(mac));
-	ret = kconn_th_add(c, msg, len);
 	if (ret)
 		return ret;
 	if (kconn_hs_pending(c))
