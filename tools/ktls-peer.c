@@ -651,6 +651,7 @@ static int feed_input(struct peer_conn *pc)
 	uint8_t *p;
 	size_t len;
 	ssize_t n;
+	int ret;
 
 	p = ktls_input_space(pc->c, &len);
 	if (!p || len == 0) {
@@ -672,8 +673,12 @@ static int feed_input(struct peer_conn *pc)
 	}
 	if (n == 0)
 		pc->eof = true;
-	/* A failure shows in ktls_status(); the caller looks there. */
-	(void)ktls_input_ack(pc->c, (size_t)n);
+	/* A failure sets KTLS_FAILED; the caller finds the code in the result. */
+	ret = ktls_input_ack(pc->c, (size_t)n);
+	if (ret && !(ktls_status(pc->c) & KTLS_FAILED)) {
+		io_fail(pc, ret, "handing input to the engine");
+		return -1;
+	}
 	return 0;
 }
 
@@ -693,7 +698,7 @@ static int handshake(struct peer_conn *pc)
 			if (pc->eof || feed_input(pc))
 				break;
 		} else if (st & KTLS_PENDING) {
-			/* ktls_default_ops signs in process: nothing can be pending. */
+			/* We sign in process and look PSKs up at once. */
 			io_fail(pc, KTLS_E_INTERNAL, "unexpected pending signature");
 			break;
 		} else {
@@ -825,7 +830,11 @@ static void print_failure(struct peer_conn *pc, int err)
 
 	if (pc->c) {
 		ktls_get_result(pc->c, &r);
-		alert = r.alert_sent >= 0 ? r.alert_sent : r.alert_received;
+		/* Our close_notify is not the story when the peer failed us. */
+		if (r.alert_sent > 0 || r.alert_received < 0)
+			alert = r.alert_sent;
+		else
+			alert = r.alert_received;
 	}
 	if (pc->io_err && err == pc->io_err)
 		printf("error=%s: %s\n", pc->io_what, ktls_strerror(err));
@@ -848,25 +857,87 @@ static void print_alert_received(struct peer_conn *pc)
 		print_alert("alert_received", r.alert_received);
 }
 
-/* Queue close_notify and send it; then wait briefly for the peer's close. */
-static void close_conn(struct peer_conn *pc)
+/*
+ * Read what the peer still sends, discarding data, until it closes, an
+ * alert fails the connection, or @ms pass. Waiting out the deadline is not
+ * an error here, so the socket-side error is left as it was.
+ */
+static void read_until_close(struct peer_conn *pc, int ms)
 {
-	uint8_t buf[512];
-	struct timespec dl;
-	struct pollfd pfd = { .fd = pc->fd, .events = POLLIN };
+	int saved_err = pc->io_err;
+	const char *saved_what = pc->io_what;
+	unsigned int st;
+	size_t len;
 
-	if (!(ktls_status(pc->c) & KTLS_FAILED) && ktls_close(pc->c) == 0)
-		(void)flush_output(pc);
-	shutdown(pc->fd, SHUT_WR);
-	/* Reading to EOF keeps unread bytes from turning our close into a RST. */
-	clock_gettime(CLOCK_MONOTONIC, &dl);
-	dl.tv_nsec += (long)PEER_DRAIN_MS * 1000000;
-	dl.tv_sec += dl.tv_nsec / 1000000000;
-	dl.tv_nsec %= 1000000000;
-	while (!pc->eof && poll(&pfd, 1, ms_left(&dl)) > 0) {
-		if (recv(pc->fd, buf, sizeof(buf), 0) <= 0)
+	clock_gettime(CLOCK_MONOTONIC, &pc->deadline);
+	pc->deadline.tv_nsec += (long)ms * 1000000;
+	pc->deadline.tv_sec += pc->deadline.tv_nsec / 1000000000;
+	pc->deadline.tv_nsec %= 1000000000;
+	for (;;) {
+		st = ktls_status(pc->c);
+		if (st & KTLS_FAILED)
+			break;
+		if (st & KTLS_HAS_OUTPUT) {
+			/*
+			 * Output that cannot be sent any more is dropped: what
+			 * the peer said before it went away still matters.
+			 */
+			if (flush_output(pc) && ktls_output(pc->c, &len))
+				ktls_output_ack(pc->c, len);
+			continue;
+		}
+		if (st & KTLS_APP_DATA) {
+			if (!ktls_app_read(pc->c, &len))
+				len = 0;
+			ktls_app_consume(pc->c, len);
+			continue;
+		}
+		if ((st & KTLS_PEER_CLOSED) || pc->eof || feed_input(pc))
 			break;
 	}
+	pc->io_err = saved_err;
+	pc->io_what = saved_what;
+}
+
+/* The error that failed the engine, or 0 while it has not failed. */
+static int engine_error(const struct peer_conn *pc)
+{
+	struct ktls_result r;
+
+	if (!pc->c || !(ktls_status(pc->c) & KTLS_FAILED))
+		return 0;
+	ktls_get_result(pc->c, &r);
+	return r.error ? r.error : KTLS_E_FAILED;
+}
+
+/*
+ * Send close_notify, then read until the peer closes too. A TLS 1.3 client
+ * is done before the server has read its Finished: a server that rejects
+ * us (certificate_required, say) says so only now, so an alert read here
+ * is the connection's failure. Return: 0, or that error.
+ */
+static int close_conn(struct peer_conn *pc)
+{
+	if (!(ktls_status(pc->c) & KTLS_FAILED) && ktls_close(pc->c) == 0)
+		(void)flush_output(pc);
+	read_until_close(pc, PEER_DRAIN_MS);
+	return engine_error(pc);
+}
+
+/*
+ * On a failure the engine did not see (sending failed, say), the peer's
+ * reason may still wait in our receive queue: the peer sent an alert and
+ * closed. Read it so the report names it. Return: the error to report.
+ */
+static int settle_failure(struct peer_conn *pc, int err)
+{
+	if (!pc->c || pc->fd < 0)
+		return err;
+	if (ktls_status(pc->c) & KTLS_HAS_OUTPUT)
+		(void)flush_output(pc);	/* our alert, if the engine queued one */
+	if (!engine_error(pc))
+		read_until_close(pc, PEER_DRAIN_MS);
+	return engine_error(pc) ? engine_error(pc) : err;
 }
 
 static int conn_open(struct peer_conn *pc, const struct peer_setup *s)
@@ -990,13 +1061,13 @@ static int run_client(const struct peer_opts *o, struct peer_setup *s)
 		print_escaped(echo, echo_len);
 		putchar('\n');
 	}
-	close_conn(&pc);
+	ret = close_conn(&pc);
+	if (ret)
+		goto fail;
 	print_alert_received(&pc);
-	ret = 0;
 	goto out;
 fail:
-	if (pc.c && pc.fd >= 0)
-		(void)flush_output(&pc);	/* the alert, if the engine queued one */
+	ret = settle_failure(&pc, ret);
 	print_failure(&pc, ret);
 	print_alert_received(&pc);
 out:
@@ -1079,13 +1150,13 @@ static int serve_one(const struct peer_opts *o, struct peer_setup *s, int lfd)
 	ret = app_data(&pc, 0, NULL, NULL, true);
 	if (ret)
 		goto fail;
-	close_conn(&pc);
+	ret = close_conn(&pc);
+	if (ret)
+		goto fail;
 	print_alert_received(&pc);
-	ret = 0;
 	goto out;
 fail:
-	if (pc.c)
-		(void)flush_output(&pc);
+	ret = settle_failure(&pc, ret);
 	print_failure(&pc, ret);
 	print_alert_received(&pc);
 out:

@@ -195,8 +195,14 @@ static int server_choose(struct ktls_conn *c, const struct kmsg_ch *ch,
 			 struct server_choice *x, const char **why)
 {
 	const struct ktls_config *cfg = c->cfg;
-	bool dhe_possible = ch->has_key_share && ch->has_groups;
+	bool dhe_possible = false;
+	size_t i;
 	int ret;
+
+	/* (EC)DHE needs a group both sides have, shared now or after a retry. */
+	for (i = 0; ch->has_key_share && ch->has_groups && i < cfg->n_groups; i++)
+		if (kc_group_supported(cfg->groups[i]) && klist16_has(&ch->groups, cfg->groups[i]))
+			dhe_possible = true;
 
 	x->psk_id = -1;
 	/* §9.2: mandatory extension pairs. */
@@ -237,9 +243,13 @@ static int server_choose(struct ktls_conn *c, const struct kmsg_ch *ch,
 			*why = "ClientHello without signature_algorithms";
 			return KTLS_E_ALERT_missing_extension;
 		}
-		if (!dhe_possible) {
+		if (!ch->has_key_share) {
 			*why = "ClientHello without key_share";
 			return KTLS_E_ALERT_missing_extension;
+		}
+		if (!dhe_possible) {
+			*why = "no group in common";
+			return KTLS_E_ALERT_handshake_failure;
 		}
 		x->dhe = true;
 	}
@@ -266,7 +276,7 @@ static int server_choose(struct ktls_conn *c, const struct kmsg_ch *ch,
 	}
 	if (x->psk_id < 0) {
 		uint16_t peer[KTLS_MAX_LIST * 4];
-		size_t i, n = 0;
+		size_t n = 0;
 
 		for (i = 0; i < ch->sigalgs.n && n < sizeof(peer) / 2; i++)
 			peer[n++] = klist16_at(&ch->sigalgs, i);

@@ -19,6 +19,8 @@
 # KTLS_TEST_STRICT, KTLS_INTEROP_TIMEOUT (seconds per client, default 10),
 # KTLS_INTEROP_KEEP=1 to keep the temporary directory for a post-mortem.
 
+# The IT_* settings and it_* results are for the scripts that source this.
+# shellcheck disable=SC2034
 set -u
 # A client that died must not kill the script when we write to its stdin.
 trap '' PIPE
@@ -249,7 +251,9 @@ it_ktls_client()
 # it_talk OUT MSG CMD...: run a client that sends what it reads on stdin and
 # prints what it receives (s_client, gnutls-cli, tstclnt). Type MSG and a
 # newline, wait until MSG comes back or the client exits, then close its
-# stdin so that it closes the connection.
+# stdin so that it closes the connection (it_talk_grace ticks of 50 ms, 3 s
+# by default, before it is stopped). With it_talk_first set, that line goes
+# first, alone.
 it_talk()
 {
 	local out=$1 msg=$2 fifo pid fd i
@@ -260,10 +264,15 @@ it_talk()
 	pid=$!
 	it_pids+=("$pid")
 	exec {fd}>"$fifo"
-	printf '%s\n' "$msg" >&"$fd" 2>/dev/null
+	if [ -n "${it_talk_first:-}" ]; then
+		# A line of its own first (an s_client command, say), read alone.
+		printf '%s\n' "$it_talk_first" 1>&"$fd" 2>/dev/null
+		sleep 0.3
+	fi
+	printf '%s\n' "$msg" 1>&"$fd" 2>/dev/null
 	it_wait_for "$out" "$msg" "$pid"
 	exec {fd}>&-
-	for ((i = 0; i < 60; i++)); do
+	for ((i = 0; i < ${it_talk_grace:-60}; i++)); do
 		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.05
 	done
@@ -283,8 +292,11 @@ it_not_ok()
 	it_fail=$((it_fail + 1))
 	echo "FAIL: $1"
 	shift
+	local shown=" "
 	for f in "$@" "${it_context[@]}"; do
 		[ -f "$f" ] || continue
+		case $shown in *" $f "*) continue ;; esac
+		shown="$shown$f "
 		echo "  --- ${f##*/} (last 40 lines)"
 		tail -n 40 "$f" | sed 's/^/    /'
 	done
@@ -325,4 +337,36 @@ it_summary()
 	echo "$it_pass passed, $it_fail failed"
 	[ "$it_fail" -eq 0 ]
 	exit $?
+}
+
+# GnuTLS priority-string names for our IANA names.
+it_gnutls_cipher()
+{
+	case $1 in
+	TLS_AES_128_GCM_SHA256) echo AES-128-GCM ;;
+	TLS_AES_256_GCM_SHA384) echo AES-256-GCM ;;
+	TLS_CHACHA20_POLY1305_SHA256) echo CHACHA20-POLY1305 ;;
+	TLS_AES_128_CCM_SHA256) echo AES-128-CCM ;;
+	esac
+}
+it_gnutls_group()
+{
+	case $1 in
+	x25519) echo X25519 ;; secp256r1) echo SECP256R1 ;;
+	secp384r1) echo SECP384R1 ;; x448) echo X448 ;;
+	esac
+}
+# it_gnutls_prio [SUITES [GROUPS]]: a TLS 1.3-only priority string, limited
+# to the given comma-separated IANA suites and groups (default: our four).
+it_gnutls_prio()
+{
+	local s g p="NORMAL:-VERS-ALL:+VERS-TLS1.3:-CIPHER-ALL:-GROUP-ALL"
+	local IFS=,
+	for s in ${1:-$IT_ALL_SUITES}; do
+		p="$p:+$(it_gnutls_cipher "$s")"
+	done
+	for g in ${2:-$IT_ALL_GROUPS}; do
+		p="$p:+GROUP-$(it_gnutls_group "$g")"
+	done
+	echo "$p"
 }

@@ -51,10 +51,13 @@ EOF
 
 # leaf NAME KEYTYPE CA CN SAN EKU
 leaf() {
+	local ku=digitalSignature
+	# NSS insists on keyEncipherment in an RSA server certificate, TLS 1.3 or not.
+	[ "$2" = rsa ] && ku="$ku, keyEncipherment"
 	genkey "$2" "$1.key"
 	cat >"$1.ext" <<EOF
 basicConstraints = critical, CA:FALSE
-keyUsage = critical, digitalSignature
+keyUsage = critical, $ku
 extendedKeyUsage = $6
 subjectAltName = $5
 authorityKeyIdentifier = keyid

@@ -10,6 +10,7 @@
 # alert on the wire as ktls-peer reports it. Application data goes both
 # ways after every successful handshake: s_server -rev answers each line
 # reversed, so we send a palindrome and expect it back unchanged.
+# shellcheck source=tests/interop/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 it_setup

@@ -26,7 +26,8 @@ static int parse_block(const uint8_t *body, size_t len, enum kext_msg msg,
 	ck_assert_ptr_nonnull(buf);
 	buf[0] = (uint8_t)(len >> 8);
 	buf[1] = (uint8_t)len;
-	memcpy(buf + 2, body, len);
+	if (len)
+		memcpy(buf + 2, body, len);
 	kr_init(&r, buf, len + 2);
 	ret = kext_parse(&r, msg, min, out);
 	if (!ret)

@@ -449,6 +449,36 @@ START_TEST(test_handshake_psk_ke_refused_by_server)
 }
 END_TEST
 
+
+/* No group in common, both PSK modes offered: the server falls back to psk_ke. */
+START_TEST(test_handshake_psk_ke_fallback_without_common_group)
+{
+	struct pair p;
+	struct ktls_result rc;
+	struct ktls_psk cp = {
+		.identity = (const uint8_t *)"id", .identity_len = 2,
+		.key = psk_key, .key_len = 32, .hash = KTLS_HASH_SHA256,
+	};
+
+	pair_init(&p);
+	p.psk = cp;
+	p.psk_set = true;
+	p.cli.cfg.flags |= KTLS_F_PSK_KE;
+	p.cli.cfg.groups[0] = KTLS_GROUP_X448;
+	p.cli.cfg.n_groups = 1;
+	p.srv.cfg.flags |= KTLS_F_PSK_KE;
+	p.srv.cfg.groups[0] = KTLS_GROUP_X25519;
+	p.srv.cfg.n_groups = 1;
+	pair_start(&p, NULL);
+	ck_assert_int_eq(ktls_conn_set_psks(p.cli.c, &cp, 1), 0);
+	check_ok(&p, 0);
+	ktls_get_result(p.cli.c, &rc);
+	ck_assert(rc.psk);
+	ck_assert_uint_eq(rc.group, 0);
+	pair_free(&p);
+}
+END_TEST
+
 START_TEST(test_handshake_psk_wrong_key)
 {
 	static const uint8_t bad[32] = "not the right key, not at all!!";
@@ -974,6 +1004,7 @@ static Suite *handshake_suite(void)
 	tcase_add_test(tc, test_handshake_psk_dhe_ke);
 	tcase_add_test(tc, test_handshake_psk_ke);
 	tcase_add_test(tc, test_handshake_psk_ke_refused_by_server);
+	tcase_add_test(tc, test_handshake_psk_ke_fallback_without_common_group);
 	tcase_add_test(tc, test_handshake_psk_wrong_key);
 	tcase_add_test(tc, test_handshake_psk_unknown_identity);
 	tcase_add_test(tc, test_handshake_unknown_ca);

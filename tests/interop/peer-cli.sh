@@ -1,0 +1,112 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# ktls-peer itself: its command line as a table of {arguments, exit code,
+# output pattern} (STYLE.md section 11), then ktls-peer against ktls-peer
+# for what the other scripts do not reach: ALPN, a PSK bound to SHA-384,
+# --count, --sigalgs, and the escapes of --send and echo=.
+# shellcheck source=tests/interop/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+it_setup
+P=$IT_PKI
+
+# A port nobody listens on: bind one and let it go.
+closed=$(it_pick_port)
+
+# args | exit code | extended regex a line of stdout+stderr must match
+cases=(
+	"|2|^usage: ktls-peer client"
+	"--help|0|^usage: ktls-peer client"
+	"bogus|2|unknown mode 'bogus'"
+	"client|2|--connect HOST:PORT is required"
+	"server|2|--listen ADDR:PORT is required"
+	"client --connect nohostport|2|expected HOST:PORT"
+	"client --connect 127.0.0.1:1 --bogus|2|unrecognized option"
+	"client --connect 127.0.0.1:1 --groups x25519,nosuch|2|--groups: unknown"
+	"client --connect 127.0.0.1:1 --ciphers TLS_RSA_WITH_RC4_128_MD5|2|--ciphers: unknown"
+	"client --connect 127.0.0.1:1 --sigalgs ecdsa_bogus|2|--sigalgs: unknown"
+	"client --connect 127.0.0.1:1 --cert c.pem|2|--cert and --key go together"
+	"client --connect 127.0.0.1:1 --psk-identity id|2|--psk-identity and --psk-hex go together"
+	"client --connect 127.0.0.1:1 --psk-identity id --psk-hex 0g|2|--psk-hex: expected"
+	"client --connect 127.0.0.1:1 --psk-identity id --psk-hex 00 --psk-hash md5|2|--psk-hash: sha256 or sha384"
+	"client --connect 127.0.0.1:1 --psk-only|2|--psk-only needs"
+	"client --connect 127.0.0.1:1 --send bad\\q|2|--send: "
+	"client --connect 127.0.0.1:1 --timeout 0|2|--timeout: expected a number"
+	"client --connect 127.0.0.1:1 --key-shares many|2|--key-shares: expected a number"
+	"client --connect 127.0.0.1:1 --count 2|2|--count is a server option"
+	"client --connect 127.0.0.1:1 --require-client-cert|2|is a server option"
+	"server --listen 127.0.0.1:0 --servername x|2|--servername is a client option"
+	"server --listen 127.0.0.1:0|2|a server needs --cert/--key, a PSK, or both"
+	"server --listen localhost:0 --psk-identity id --psk-hex 00|2|numeric address expected"
+	"server --listen 127.0.0.1:0 --cert $P/server-p256.pem --key $P/server-p256.key --request-client-cert|2|need --ca"
+	"client --connect 127.0.0.1:$closed --no-verify|1|^error=connect 127.0.0.1:$closed: "
+	"client --connect 127.0.0.1:$closed --cert /nonexistent --key /nonexistent|1|^error=loading /nonexistent"
+	"client --connect 127.0.0.1:$closed --ca /nonexistent|1|^error=loading /nonexistent"
+)
+for c in "${cases[@]}"; do
+	IFS='|' read -r args code re <<<"$c"
+	out=$it_tmp/cli.out
+	# shellcheck disable=SC2086 # the table's arguments are words
+	it_run "$out" "$KTLS_PEER" $args
+	it_expect "ktls-peer $args" "$out" "exit=$code" "~.*$re.*"
+done
+
+# A server and a client, both ktls-peer. peer NAME SERVER-ARGS -- CLIENT-ARGS
+peer()
+{
+	local name=$1 sargs=()
+	shift
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do
+		sargs+=("$1")
+		shift
+	done
+	shift
+	sout=$it_tmp/$name.server
+	cout=$it_tmp/$name.client
+	: >"$cout"
+	if it_ktls_server "$name" "${sargs[@]}"; then
+		it_ktls_client "$cout" --connect "127.0.0.1:$it_port" "$@"
+		it_reap "$it_server_pid" "$it_server_out"
+	fi
+	cp "$it_server_out" "$sout"
+	it_context=("$sout")
+}
+
+srv=(--cert "$P/server-p256.pem" --key "$P/server-p256.key")
+cli=(--servername localhost --ca "$P/ca.pem")
+
+peer alpn "${srv[@]}" --alpn http/1.1,h2 -- "${cli[@]}" --alpn h2,http/1.1 \
+	--send 'a\\b\tc\x01\n'
+it_expect "ALPN: the server's preference (client)" "$cout" exit=0 alpn=http/1.1 \
+	'echo=a\\b\tc\x01\n'
+it_expect "ALPN: the server's preference (server)" "$sout" exit=0 alpn=http/1.1
+peer alpn-none "${srv[@]}" --alpn h2 -- "${cli[@]}" --alpn http/1.1
+it_expect "ALPN: nothing in common" "$sout" exit=1 \
+	alert=no_application_protocol
+
+peer psk384 --psk-identity id384 --psk-hex "$IT_PSK" --psk-hash sha384 -- \
+	--psk-identity id384 --psk-hex "$IT_PSK" --psk-hash sha384 --send x
+it_expect "PSK bound to SHA-384" "$cout" exit=0 \
+	cipher=TLS_AES_256_GCM_SHA384 psk_identity=id384 echo=x
+
+peer sigalgs --cert "$P/server-rsa.pem" --key "$P/server-rsa.key" -- \
+	"${cli[@]}" --sigalgs rsa_pss_rsae_sha384 --send x
+it_expect "--sigalgs picks the server's scheme" "$cout" exit=0 \
+	sigalg=rsa_pss_rsae_sha384
+
+if it_ktls_server count "${srv[@]}" --count 2; then
+	for i in 1 2; do
+		it_ktls_client "$it_tmp/count-$i.client" --connect \
+			"127.0.0.1:$it_port" "${cli[@]}" --send "conn $i"
+	done
+	it_reap "$it_server_pid" "$it_server_out"
+	it_expect "--count 2 serves two connections" "$it_server_out" exit=0 \
+		conn=1 conn=2
+	it_expect "--count 2: second client" "$it_tmp/count-2.client" exit=0 \
+		'echo=conn 2'
+else
+	it_not_ok "--count server did not start"
+fi
+
+it_summary
