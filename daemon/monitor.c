@@ -441,6 +441,7 @@ static int req_prepare(struct monitor *m, struct mreq *r, const char **why)
 	msg->role = r->role;
 	msg->auth_mode = k->auth_mode;
 	msg->timeout_ms = timeout;
+	msg->deadline_ms = r->deadline_ms;
 	snprintf(msg->peername, sizeof(msg->peername), "%s", k->peername);
 
 	switch (k->auth_mode) {

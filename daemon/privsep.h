@@ -70,6 +70,12 @@ struct kp_request {
 	uint32_t cred;		/* enum kp_cred */
 	uint32_t n_psks;
 	uint32_t cert_len;	/* bytes of DER following, KP_CRED_KEYRING */
+	/*
+	 * When the budget ends, in CLOCK_MONOTONIC milliseconds (0: none,
+	 * then timeout_ms from receipt). The budget starts at ACCEPT, and a
+	 * request may wait in the socket while the worker is busy.
+	 */
+	uint64_t deadline_ms;
 	char peername[256];
 	struct kp_psk psks[KP_MAX_PSKS];
 };

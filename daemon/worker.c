@@ -18,6 +18,7 @@
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <liburing.h>
@@ -200,12 +201,23 @@ static struct conn *conn_by_id(struct worker *w, uint64_t id)
 	return NULL;
 }
 
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
 static void on_request(struct worker *w, uint64_t id, const uint8_t *p,
 		       size_t len, int fd)
 {
 	const struct kp_request *req = (const void *)p;
+	const char *why = "worker refused the request";
 	struct kp_result res;
 	struct conn *c = NULL;
+	uint32_t budget;
+	uint64_t now;
 	unsigned int i;
 	int status;
 
@@ -214,6 +226,22 @@ static void on_request(struct worker *w, uint64_t id, const uint8_t *p,
 		log_warnx("malformed request %llu from the monitor", (unsigned long long)id);
 		status = EIO;
 		goto fail;
+	}
+	/*
+	 * What is left of the budget that started at ACCEPT: under load the
+	 * request may have waited here for a while, and the monitor answers
+	 * it at its deadline anyway. Never work on an answered request.
+	 */
+	budget = req->timeout_ms;
+	if (req->deadline_ms) {
+		now = mono_ms();
+		if (now >= req->deadline_ms) {
+			status = ETIMEDOUT;
+			why = "deadline passed before the handshake started";
+			goto fail;
+		}
+		if (req->deadline_ms - now < budget)
+			budget = (uint32_t)(req->deadline_ms - now);
 	}
 	for (i = 0; i < w->n_conns && !c; i++)
 		if (w->conns[i].state == CONN_FREE)
@@ -231,8 +259,8 @@ static void on_request(struct worker *w, uint64_t id, const uint8_t *p,
 		return;
 	}
 	/* The deadline: a linked timeout of the whole handshake. */
-	c->timeout.tv_sec = req->timeout_ms / 1000;
-	c->timeout.tv_nsec = (long long)(req->timeout_ms % 1000) * 1000000;
+	c->timeout.tv_sec = budget / 1000;
+	c->timeout.tv_nsec = (long long)(budget % 1000) * 1000000;
 	{
 		struct io_uring_sqe *sqe = get_sqe(w);
 
@@ -249,7 +277,7 @@ fail:
 	memset(&res, 0, sizeof(res));
 	res.status = status;
 	res.alert_sent = res.alert_received = -1;
-	snprintf(res.detail, sizeof(res.detail), "worker refused the request");
+	snprintf(res.detail, sizeof(res.detail), "%s", why);
 	(void)!kp_send(w->ms, KP_RESULT, id, &res, sizeof(res), -1, 0);
 }
 

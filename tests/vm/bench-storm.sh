@@ -73,7 +73,6 @@ rc=0
 	-e "KTLSD_STORM_AUTH=${KTLSD_STORM_AUTH:-x509}" \
 	-e "KTLSD_STORM_EXTRA=${KTLSD_STORM_EXTRA:-}" \
 	-e "KTLSD_STORM_SHOW_LOG=${KTLSD_STORM_SHOW_LOG:-0}" \
-	-e "KTLSD_STORM_MONITOR_NICE=${KTLSD_STORM_MONITOR_NICE:-}" \
 	"$vm_src/bench-storm-guest.sh" || rc=$?
 echo "bench-storm: total $(($(date +%s) - t0)) s, exit $rc"
 exit $rc

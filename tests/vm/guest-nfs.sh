@@ -118,8 +118,17 @@ count_hs()
 nfs_mount()
 {
 	mkdir -p "$3"
+	m_t0=$(cut -d' ' -f1 /proc/uptime)
 	timeout "$T" "$MOUNT_NFS" "$2" "$3" -o "$4" >"$W/$1.mount" 2>&1 </dev/null
-	echo "exit=$?" >>"$W/$1.mount"
+	m_rc=$?
+	echo "seconds=$(awk -v a="$m_t0" -v b="$(cut -d' ' -f1 /proc/uptime)" 'BEGIN { printf "%.1f", b - a }')" >>"$W/$1.mount"
+	echo "exit=$m_rc" >>"$W/$1.mount"
+}
+
+# The last message mount.nfs printed.
+mount_msg()
+{
+	grep -v -e '^exit=' -e '^seconds=' "$W/$1.mount" | tail -n 1
 }
 
 mounted()
@@ -190,6 +199,8 @@ user = nobody
 EOF
 "$KTLSD" -s -c "$W/ktlsd.conf" >"$W/ktlsd.log" 2>&1 </dev/null &
 ktlsd_pid=$!
+[ -z "${KTLSD_NFS_NICE:-}" ] || renice -n "$KTLSD_NFS_NICE" -p "$ktlsd_pid"
+[ -z "${KTLSD_NFS_FIFO:-}" ] || /usr/bin/chrt -f -p 10 "$ktlsd_pid"
 i=0
 while ! grep -q 'ready' "$W/ktlsd.log" && kill -0 "$ktlsd_pid" 2>/dev/null && [ $i -lt 200 ]; do
 	sleep 0.05
@@ -307,7 +318,7 @@ say "3. the tls-only export refuses a plain mount and an mtls mount"
 mark_log
 nfs_mount plain-tls 127.0.0.1:/srv/tls /mnt/tls vers=4.2,retry=0
 if ! mount_ok plain-tls /mnt/tls; then
-	ok "plain mount of the tls-only export is refused ($(grep -v '^exit=' "$W/plain-tls.mount" | tail -n 1))"
+	ok "plain mount of the tls-only export is refused ($(mount_msg plain-tls))"
 else
 	bad "plain mount of the tls-only export is refused" "it was mounted" "$W/plain-tls.mount"
 fi
@@ -380,7 +391,7 @@ mark_log
 nfs_mount wrong 127.0.0.17:/srv/open /mnt/wrong vers=4.2,xprtsec=tls,retry=0
 show_handshakes
 if ! mount_ok wrong /mnt/wrong; then
-	ok "mount of 127.0.0.17 is refused ($(grep -v '^exit=' "$W/wrong.mount" | tail -n 1))"
+	ok "mount of 127.0.0.17 is refused ($(mount_msg wrong))"
 else
 	bad "mount of 127.0.0.17 is refused" "it was mounted" "$W/wrong.mount"
 fi
@@ -395,68 +406,107 @@ fi
 
 # ---- 6. 16 mounts at once -----------------------------------------------------------
 
+# many_mounts: 16 xprtsec=tls mounts, 127.0.0.1..16, released together; then
+# checks, and unmounts.
+many_mounts()
+{
+	mark_log
+	if [ "${KTLSD_NFS_TRACE:-0}" != 0 ]; then
+		tr=/sys/kernel/tracing
+		echo 1 >$tr/events/handshake/enable
+		for e in $tr/events/sunrpc/*tls* $tr/events/sunrpc/xprt_connect \
+			$tr/events/sunrpc/rpc_socket_* $tr/events/sunrpc/rpc_task_end; do
+			[ -e "$e/enable" ] && echo 1 >"$e/enable"
+		done
+		if [ "${KTLSD_NFS_TRACE:-0}" = 2 ]; then
+			echo "pid == $ktlsd_pid" >$tr/events/sched/sched_wakeup/filter
+			echo "prev_pid == $ktlsd_pid || next_pid == $ktlsd_pid" >$tr/events/sched/sched_switch/filter
+			echo 1 >$tr/events/sched/sched_wakeup/enable
+			echo 1 >$tr/events/sched/sched_switch/enable
+		fi
+		echo 16384 >$tr/buffer_size_kb
+		echo >$tr/trace
+	fi
+	rm -f "$W/go"
+	pids=
+	i=1
+	while [ $i -le 16 ]; do
+		(
+			while [ ! -e "$W/go" ]; do sleep 0.01; done
+			nfs_mount "many$i" "127.0.0.$i:/srv/open" "/mnt/many$i" \
+				vers=4.2,xprtsec=tls,timeo=50
+		) &
+		pids="$pids $!"
+		i=$((i + 1))
+	done
+	sleep 0.2
+	t_start=$(cut -d' ' -f1 /proc/uptime)
+	touch "$W/go"
+	# Not a bare `wait`: ktlsd is a child of this shell too.
+	for p in $pids; do
+		wait "$p"
+	done
+	t_end=$(cut -d' ' -f1 /proc/uptime)
+	good=0
+	bad_list=
+	slow=0
+	i=1
+	while [ $i -le 16 ]; do
+		if mount_ok "many$i" "/mnt/many$i" &&
+			[ "$(cat "/mnt/many$i/hello" 2>/dev/null)" = "hello from /srv/open" ]; then
+			good=$((good + 1))
+		else
+			bad_list="$bad_list $i"
+		fi
+		i=$((i + 1))
+	done
+	echo "#   seconds per mount: $(sed -n 's/^seconds=//p' "$W"/many*.mount | sort -n | tr '\n' ' ')"
+	new_handshakes | awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^(role|result)=/) k = k " " $i; c[k]++; k = "" }
+		END { for (k in c) printf "#   %3d x%s\n", c[k], k }' | sort
+	if [ "$good" = 16 ]; then
+		ok "all 16 concurrent TLS mounts succeeded and read a file (in $(awk -v a="$t_start" -v b="$t_end" 'BEGIN { printf "%.1f", b - a }') s)"
+	else
+		f=
+		for i in $bad_list; do f="$f $W/many$i.mount"; done
+		# shellcheck disable=SC2086
+		bad "all 16 concurrent TLS mounts succeeded and read a file" "failed:$bad_list" $f
+	fi
+	miss=
+	i=1
+	while [ $i -le 16 ]; do
+		[ "$(count_hs "role=client auth=anon peer=127\\.0\\.0\\.$i result=ok")" -ge 1 ] ||
+			miss="$miss 127.0.0.$i"
+		i=$((i + 1))
+	done
+	# The kernel refuses a handshake request outright (EAGAIN) while 3 are
+	# un-accepted; the consumer then closes its connection and the other
+	# end's handshake sees the peer go (ETIMEDOUT, "peer closed the
+	# connection"), and NFS reconnects. Any other failure is ktlsd's.
+	other=$(new_handshakes | grep 'result=failed' | grep -vc 'errno=110 .*reason=peer closed the connection')
+	if [ -z "$miss" ] && [ "$other" = 0 ]; then
+		ok "ktlsd: a successful client handshake for each of the 16 addresses; no failure but peers closing"
+	else
+		bad "ktlsd: a successful client handshake for each of the 16 addresses; no failure but peers closing" \
+			"no client ok line for:${miss:- -}; other failures: $other" "$W/ktlsd.log"
+	fi
+	if [ "${KTLSD_NFS_TRACE:-0}" != 0 ]; then
+		echo "# --- trace"
+		sed 's/^/# T /' /sys/kernel/tracing/trace | grep -v 'handshake_destruct' | head -n 3000
+	fi
+	i=1
+	while [ $i -le 16 ]; do
+		nfs_umount "/mnt/many$i"
+		i=$((i + 1))
+	done
+}
+
 say "6. 16 xprtsec=tls mounts started at the same moment, to 127.0.0.1 .. 127.0.0.16"
 say "   (the kernel queues at most $(awk '/MemTotal/ { n = int($2 * 1024 / 4096 / 25 / 4096); print (n < 3 ? 3 : (n > 50 ? 50 : n)) }' /proc/meminfo) un-accepted handshake requests here)"
-mark_log
-rm -f "$W/go"
-pids=
-i=1
-while [ $i -le 16 ]; do
-	(
-		while [ ! -e "$W/go" ]; do sleep 0.01; done
-		nfs_mount "many$i" "127.0.0.$i:/srv/open" "/mnt/many$i" vers=4.2,xprtsec=tls
-	) &
-	pids="$pids $!"
-	i=$((i + 1))
-done
-sleep 0.2
-t_start=$(cut -d' ' -f1 /proc/uptime)
-touch "$W/go"
-# Not a bare `wait`: ktlsd is a child of this shell too.
-for p in $pids; do
-	wait "$p"
-done
-t_end=$(cut -d' ' -f1 /proc/uptime)
-good=0
-bad_list=
-i=1
-while [ $i -le 16 ]; do
-	if mount_ok "many$i" "/mnt/many$i" &&
-		[ "$(cat "/mnt/many$i/hello" 2>/dev/null)" = "hello from /srv/open" ]; then
-		good=$((good + 1))
-	else
-		bad_list="$bad_list $i"
-	fi
-	i=$((i + 1))
-done
-new_handshakes | awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^(role|result)=/) k = k " " $i; c[k]++; k = "" }
-	END { for (k in c) printf "#   %3d x%s\n", c[k], k }' | sort
-if [ "$good" = 16 ]; then
-	ok "all 16 concurrent TLS mounts succeeded and read a file (in $(awk -v a="$t_start" -v b="$t_end" 'BEGIN { printf "%.1f", b - a }') s)"
-else
-	f=
-	for i in $bad_list; do f="$f $W/many$i.mount"; done
-	# shellcheck disable=SC2086
-	bad "all 16 concurrent TLS mounts succeeded and read a file" "failed:$bad_list" $f
-fi
-miss=
-i=1
-while [ $i -le 16 ]; do
-	[ "$(count_hs "role=client auth=anon peer=127\\.0\\.0\\.$i result=ok")" -ge 1 ] ||
-		miss="$miss 127.0.0.$i"
-	i=$((i + 1))
-done
-nf=$(count_hs 'result=failed')
-if [ -z "$miss" ] && [ "$nf" = 0 ]; then
-	ok "ktlsd: a successful client handshake for each of the 16 addresses, none failed"
-else
-	bad "ktlsd: a successful client handshake for each of the 16 addresses, none failed" \
-		"no client ok line for:${miss:- -}; failed lines: $nf" "$W/ktlsd.log"
-fi
-i=1
-while [ $i -le 16 ]; do
-	nfs_umount "/mnt/many$i"
-	i=$((i + 1))
+r=1
+while [ $r -le "${KTLSD_NFS_ROUNDS:-1}" ]; do
+	[ "${KTLSD_NFS_ROUNDS:-1}" = 1 ] || say "   round $r"
+	many_mounts
+	r=$((r + 1))
 done
 
 # ---- ktlsd itself ------------------------------------------------------------------------

@@ -186,6 +186,10 @@ LD_LIBRARY_PATH=$nfslibs "$vm_src/run-vm.sh" -t "${KTLSD_VM_TIMEOUT:-300}" -l "$
 	-e "KTLSD_NFS_DIR=/opt/ktlsd-test" \
 	-e "KTLSD_NFS_LOGLEVEL=${KTLSD_NFS_LOGLEVEL:-0}" \
 	-e "KTLSD_NFS_SHOW_LOG=${KTLSD_NFS_SHOW_LOG:-0}" \
+	-e "KTLSD_NFS_TRACE=${KTLSD_NFS_TRACE:-0}" \
+	-e "KTLSD_NFS_ROUNDS=${KTLSD_NFS_ROUNDS:-1}" \
+	-e "KTLSD_NFS_NICE=${KTLSD_NFS_NICE:-}" \
+	-e "KTLSD_NFS_FIFO=${KTLSD_NFS_FIFO:-}" ${KTLSD_NFS_FIFO:+-b /usr/bin/chrt} \
 	"$vm_src/guest-nfs.sh" || rc=$?
 t2=$(date +%s)
 echo "test-vm-nfs: preparation $((t1 - t0)) s, total $((t2 - t0)) s, exit $rc"
