@@ -869,13 +869,15 @@ out:
 static void expire(struct monitor *m)
 {
 	uint64_t now = now_ms();
-	unsigned int i;
+	unsigned int i, seen = 0, used = m->used;
 
-	for (i = 0; i < m->n_reqs; i++) {
+	/* Stop once every request in use was seen: the table is mostly empty. */
+	for (i = 0; i < m->n_reqs && seen < used; i++) {
 		struct mreq *r = &m->reqs[i];
 
 		if (!r->used)
 			continue;
+		seen++;
 		/* Queued past its deadline, or a worker that never answered. */
 		if (r->queued && now >= r->deadline_ms)
 			req_done(m, r, ETIMEDOUT, NULL, "deadline passed while queued");
@@ -908,12 +910,15 @@ static void begin_stop(struct monitor *m)
 static int next_timeout(struct monitor *m)
 {
 	uint64_t now = now_ms(), next = m->last_drain_ms + DRAIN_INTERVAL_MS;
-	unsigned int i;
+	unsigned int i, seen = 0;
 
-	for (i = 0; i < m->n_reqs; i++) {
+	for (i = 0; i < m->n_reqs && seen < m->used; i++) {
 		const struct mreq *r = &m->reqs[i];
 
-		if (r->used && r->queued && r->deadline_ms < next)
+		if (!r->used)
+			continue;
+		seen++;
+		if (r->queued && r->deadline_ms < next)
 			next = r->deadline_ms;
 	}
 	return next <= now ? 0 : (int)(next - now);
