@@ -25,13 +25,14 @@ RPC_NFSD=/usr/sbin/rpc.nfsd
 RPC_MOUNTD=/usr/sbin/rpc.mountd
 EXPORTFS=/usr/sbin/exportfs
 MOUNT_NFS=/sbin/mount.nfs
+CHRT=/usr/bin/chrt
 PKI=${KTLSD_NFS_DIR:-/opt/ktlsd-test}/pki
 W=/tmp/nfs
 # Every mount attempt is bounded by this (the NFS client's own handshake
 # wait is 20 s).
 T=60
-# NFSD transport-security policy bits (include/uapi/linux/nfsd/export.h).
-XPRTSEC_NONE=1
+# NFSD transport-security policy bits (include/uapi/linux/nfsd/export.h):
+# NONE 1, TLS 2, MTLS 4.
 XPRTSEC_TLS=2
 XPRTSEC_MTLS=4
 
@@ -119,7 +120,7 @@ nfs_mount()
 {
 	mkdir -p "$3"
 	m_t0=$(cut -d' ' -f1 /proc/uptime)
-	timeout "$T" "$MOUNT_NFS" "$2" "$3" -o "$4" >"$W/$1.mount" 2>&1 </dev/null
+	timeout -s KILL "$T" "$MOUNT_NFS" "$2" "$3" -o "$4" >"$W/$1.mount" 2>&1 </dev/null
 	m_rc=$?
 	echo "seconds=$(awk -v a="$m_t0" -v b="$(cut -d' ' -f1 /proc/uptime)" 'BEGIN { printf "%.1f", b - a }')" >>"$W/$1.mount"
 	echo "exit=$m_rc" >>"$W/$1.mount"
@@ -197,12 +198,25 @@ x509.private_key = $PKI/server.key
 [ktlsd]
 user = nobody
 EOF
-"$KTLSD" -s -c "$W/ktlsd.conf" >"$W/ktlsd.log" 2>&1 </dev/null &
+# The monitor runs SCHED_FIFO (priority 1, reset on fork, so the worker that
+# does the TLS work is an ordinary process), as with systemd's
+# CPUSchedulingPolicy=fifo, CPUSchedulingResetOnFork=yes. The kernel refuses
+# a handshake request outright (EAGAIN) while 3 are un-accepted (1 GiB
+# guest); under TCG, busy kernel threads (nfsd, the RPC client's workers)
+# can keep a normal-priority monitor off the CPU for 10-20 ms, long enough
+# for a burst of requests to hit that cap. KTLSD_NFS_FIFO=0 starts ktlsd
+# plainly instead.
+sched=
+if [ "${KTLSD_NFS_FIFO:-1}" != 0 ] && [ -x "$CHRT" ]; then
+	sched="$CHRT -f -R 1"
+	say "ktlsd's monitor runs under chrt -f -R 1 (SCHED_FIFO 1, reset on fork)"
+fi
+p=$(sed -n 's/.*(\([a-z]*\)).*/\1/p' /sys/kernel/debug/sched/preempt 2>/dev/null)
+say "guest kernel preemption: ${p:-unknown}"
+$sched "$KTLSD" -s -c "$W/ktlsd.conf" >"$W/ktlsd.log" 2>&1 </dev/null &
 ktlsd_pid=$!
-[ -z "${KTLSD_NFS_NICE:-}" ] || renice -n "$KTLSD_NFS_NICE" -p "$ktlsd_pid"
-[ -z "${KTLSD_NFS_FIFO:-}" ] || /usr/bin/chrt -f -p 10 "$ktlsd_pid"
 i=0
-while ! grep -q 'ready' "$W/ktlsd.log" && kill -0 "$ktlsd_pid" 2>/dev/null && [ $i -lt 200 ]; do
+while ! grep -q 'ready' "$W/ktlsd.log" 2>/dev/null && kill -0 "$ktlsd_pid" 2>/dev/null && [ $i -lt 200 ]; do
 	sleep 0.05
 	i=$((i + 1))
 done
@@ -371,7 +385,6 @@ fi
 cp "$W/data" /mnt/mtls/data 2>"$W/mtls-write.out"
 sync
 got=$(md5sum </srv/mtls/data 2>/dev/null | cut -d' ' -f1)
-back=$(md5sum </srv/tls/data 2>/dev/null | cut -d' ' -f1)
 cp /srv/tls/data /srv/mtls/data2 2>>"$W/mtls-write.out"
 nfs_umount /mnt/mtls
 nfs_mount mtls-mtls2 127.0.0.1:/srv/mtls /mnt/mtls vers=4.2,xprtsec=mtls
@@ -411,11 +424,19 @@ fi
 many_mounts()
 {
 	mark_log
+	# The kernel's handshake tracepoints count the requests it refused at
+	# its cap (handshake_submit_err, err=-11).
+	tr=/sys/kernel/tracing
+	echo 0 >$tr/tracing_on
+	echo 16384 >$tr/buffer_size_kb
+	echo >$tr/trace
+	for e in handshake_submit handshake_submit_err; do
+		echo 1 >$tr/events/handshake/$e/enable
+	done
 	if [ "${KTLSD_NFS_TRACE:-0}" != 0 ]; then
-		tr=/sys/kernel/tracing
 		echo 1 >$tr/events/handshake/enable
-		for e in $tr/events/sunrpc/*tls* $tr/events/sunrpc/xprt_connect \
-			$tr/events/sunrpc/rpc_socket_* $tr/events/sunrpc/rpc_task_end; do
+		for e in "$tr"/events/sunrpc/*tls* "$tr"/events/sunrpc/xprt_connect \
+			"$tr"/events/sunrpc/rpc_socket_* "$tr"/events/sunrpc/rpc_task_end; do
 			[ -e "$e/enable" ] && echo 1 >"$e/enable"
 		done
 		if [ "${KTLSD_NFS_TRACE:-0}" = 2 ]; then
@@ -424,9 +445,8 @@ many_mounts()
 			echo 1 >$tr/events/sched/sched_wakeup/enable
 			echo 1 >$tr/events/sched/sched_switch/enable
 		fi
-		echo 16384 >$tr/buffer_size_kb
-		echo >$tr/trace
 	fi
+	echo 1 >$tr/tracing_on
 	rm -f "$W/go"
 	pids=
 	i=1
@@ -447,9 +467,14 @@ many_mounts()
 		wait "$p"
 	done
 	t_end=$(cut -d' ' -f1 /proc/uptime)
+	submitted=$(grep -c 'handshake_submit:' $tr/trace)
+	refused=$(grep -c 'handshake_submit_err:' $tr/trace)
+	echo "#   seconds per mount: $(sed -n 's/^seconds=//p' "$W"/many*.mount | sort -n | tr '\n' ' ')"
+	echo "#   handshake requests: $submitted queued, $refused refused by the kernel at its cap (EAGAIN)"
+	new_handshakes | awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^(role|result)=/) k = k " " $i; c[k]++; k = "" }
+		END { for (k in c) printf "#   %3d x%s\n", c[k], k }' | sort
 	good=0
 	bad_list=
-	slow=0
 	i=1
 	while [ $i -le 16 ]; do
 		if mount_ok "many$i" "/mnt/many$i" &&
@@ -460,11 +485,39 @@ many_mounts()
 		fi
 		i=$((i + 1))
 	done
-	echo "#   seconds per mount: $(sed -n 's/^seconds=//p' "$W"/many*.mount | sort -n | tr '\n' ' ')"
-	new_handshakes | awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^(role|result)=/) k = k " " $i; c[k]++; k = "" }
-		END { for (k in c) printf "#   %3d x%s\n", c[k], k }' | sort
-	if [ "$good" = 16 ]; then
-		ok "all 16 concurrent TLS mounts succeeded and read a file (in $(awk -v a="$t_start" -v b="$t_end" 'BEGIN { printf "%.1f", b - a }') s)"
+	# When the kernel refused requests, nfsd closed connections in the
+	# middle of client handshakes; the 6.12 client sometimes loses the
+	# handshake's ETIMEDOUT then (README.md) and that mount fails, or hangs
+	# until its RPC times out (timeo=50 above: 5 s instead of 60 s, three
+	# times over, instead of three minutes). Such a mount gets one more try,
+	# and the PASS line says so.
+	retried=
+	if [ -n "$bad_list" ] && [ "$refused" -gt 0 ]; then
+		for i in $bad_list; do
+			cp "$W/many$i.mount" "$W/many$i.first"
+			nfs_umount "/mnt/many$i"
+			nfs_mount "many$i" "127.0.0.$i:/srv/open" "/mnt/many$i" vers=4.2,xprtsec=tls
+			echo "#   127.0.0.$i: first try: $(grep -v -e '^exit=' -e '^seconds=' "$W/many$i.first" | tail -n 1) ($(sed -n 's/^seconds=//p' "$W/many$i.first") s); second try: exit $(sed -n 's/^exit=//p' "$W/many$i.mount")"
+			retried="$retried $i"
+		done
+		good=0
+		bad_list=
+		i=1
+		while [ $i -le 16 ]; do
+			if mount_ok "many$i" "/mnt/many$i" &&
+				[ "$(cat "/mnt/many$i/hello" 2>/dev/null)" = "hello from /srv/open" ]; then
+				good=$((good + 1))
+			else
+				bad_list="$bad_list $i"
+			fi
+			i=$((i + 1))
+		done
+	fi
+	took=$(awk -v a="$t_start" -v b="$t_end" 'BEGIN { printf "%.1f", b - a }')
+	if [ "$good" = 16 ] && [ -z "$retried" ]; then
+		ok "all 16 concurrent TLS mounts succeeded and read a file (in $took s)"
+	elif [ "$good" = 16 ]; then
+		ok "all 16 concurrent TLS mounts succeeded and read a file (in $took s; 127.0.0.{$(echo "${retried# }" | tr ' ' ',')} on a second try after the kernel client lost a handshake status)"
 	else
 		f=
 		for i in $bad_list; do f="$f $W/many$i.mount"; done
@@ -478,10 +531,9 @@ many_mounts()
 			miss="$miss 127.0.0.$i"
 		i=$((i + 1))
 	done
-	# The kernel refuses a handshake request outright (EAGAIN) while 3 are
-	# un-accepted; the consumer then closes its connection and the other
-	# end's handshake sees the peer go (ETIMEDOUT, "peer closed the
-	# connection"), and NFS reconnects. Any other failure is ktlsd's.
+	# A refused request makes that consumer close its connection, and the
+	# other end's handshake sees the peer go (ETIMEDOUT, "peer closed the
+	# connection"); NFS reconnects. Any other failure is ktlsd's.
 	other=$(new_handshakes | grep 'result=failed' | grep -vc 'errno=110 .*reason=peer closed the connection')
 	if [ -z "$miss" ] && [ "$other" = 0 ]; then
 		ok "ktlsd: a successful client handshake for each of the 16 addresses; no failure but peers closing"
@@ -511,10 +563,12 @@ done
 
 # ---- ktlsd itself ------------------------------------------------------------------------
 
-if kill -0 "$ktlsd_pid" 2>/dev/null && ! grep -qE 'refused by the kernel|ACCEPT failed|went away|exited' "$W/ktlsd.log"; then
-	ok "ktlsd still running; no refused DONE, failed ACCEPT or lost worker in its log"
+# 6.12 has no .nfs and .nfsd keyrings: their absence is not worth a word.
+if kill -0 "$ktlsd_pid" 2>/dev/null &&
+	! grep -qE 'refused by the kernel|ACCEPT failed|went away|exited|\.nfsd?\b' "$W/ktlsd.log"; then
+	ok "ktlsd still running; its log has no refused DONE, failed ACCEPT, lost worker or .nfs/.nfsd keyring complaint"
 else
-	bad "ktlsd still running; no refused DONE, failed ACCEPT or lost worker in its log" \
+	bad "ktlsd still running; its log has no refused DONE, failed ACCEPT, lost worker or .nfs/.nfsd keyring complaint" \
 		"see the log" "$W/ktlsd.log"
 fi
 kill "$ktlsd_pid" 2>/dev/null

@@ -123,6 +123,7 @@ connect()
 	opts="transport=tcp,traddr=127.0.0.1,trsvcid=$PORT,nqn=$SUBNQN,hostnqn=$HOSTNQN,hostid=$HOSTID"
 	[ -z "$2" ] || opts="$opts,$2"
 	echo "options: $opts" >"$W/$1.connect"
+	# shellcheck disable=SC2016 # $1 is the inner shell's
 	timeout "$T" sh -c '
 		exec 3<>/dev/nvme-fabrics || exit 1
 		printf "%s" "$1" >&3 || exit 1
@@ -131,6 +132,14 @@ connect()
 	' connect "$opts" >>"$W/$1.connect" 2>&1
 	echo "exit=$?" >>"$W/$1.connect"
 	instance=$(sed -n 's/^answer: instance=\([0-9]*\).*/\1/p' "$W/$1.connect")
+}
+
+# Why a connect failed: the write to /dev/nvme-fabrics only says "failed",
+# so the kernel's last nvme message since mark_log.
+connect_msg()
+{
+	new_dmesg "$W/$1.dmesg"
+	grep -i 'nvme' "$W/$1.dmesg" | tail -n 1 | sed 's/^\[[^]]*\] //'
 }
 
 connected()
@@ -187,8 +196,9 @@ while [ ! -b /dev/nullb0 ] && [ $i -lt 50 ]; do
 	sleep 0.1
 	i=$((i + 1))
 done
-[ -d "$CFS" ] && [ -c /dev/nvme-fabrics ] && [ -b /dev/nullb0 ] ||
+if [ ! -d "$CFS" ] || [ ! -c /dev/nvme-fabrics ] || [ ! -b /dev/nullb0 ]; then
 	missing "nvmet configfs, /dev/nvme-fabrics or /dev/nullb0 ($(tr '\n' ' ' <"$W/setup.out"))"
+fi
 
 # The retained PSK, 32 random bytes (SHA-256, hence NVMe0R01), in .nvme where
 # both the host and the target look for it; and for the wrong-PSK check a key
@@ -272,7 +282,6 @@ say "target: $SUBNQN, namespace 1 = /dev/nullb0 (null_blk, memory-backed), host 
 
 say "1. host connects with 'tls': the PSK for (hostnqn, subnqn) is found in .nvme"
 mark_log
-tx0=$(tls_stat TlsTxSw)
 connect tls tls
 show_handshakes
 if connected tls; then
@@ -316,7 +325,6 @@ else
 	bad "1 MiB written to ${dev:-the namespace} over NVMe/TCP+TLS reads back intact and is on the target" \
 		"md5: wrote $sum, read back ${back:-none}, on /dev/nullb0 ${target:-none}" "$W/dd.out"
 fi
-tx1=$(tls_stat TlsTxSw)
 disconnect
 if [ ! -e "/sys/class/nvme/nvme$instance" ]; then
 	ok "disconnect (delete_controller) works"
@@ -358,7 +366,7 @@ mark_log
 connect wrongpsk "tls,tls_key=$WRONG"
 show_handshakes
 if ! connected wrongpsk; then
-	ok "connect with the wrong PSK is refused ($(sed -n 's/^sh: //p; s/^connect: //p' "$W/wrongpsk.connect" | tail -n 1))"
+	ok "connect with the wrong PSK is refused ($(connect_msg wrongpsk))"
 else
 	bad "connect with the wrong PSK is refused" "it connected (nvme$instance)" "$W/wrongpsk.connect"
 	disconnect
@@ -377,19 +385,27 @@ say "4. a plain (no TLS) connect to the TLS-only port"
 mark_log
 connect plain ""
 if ! connected plain; then
-	ok "plain connect to the TLS-only port is refused ($(sed -n 's/^sh: //p; s/^connect: //p' "$W/plain.connect" | tail -n 1))"
+	ok "plain connect to the TLS-only port is refused ($(connect_msg plain))"
 else
 	bad "plain connect to the TLS-only port is refused" "it connected (nvme$instance)" "$W/plain.connect"
 	disconnect
 fi
+show_handshakes
+# nvmet in 6.12 hands a TLS port's connection to the agent whatever arrives
+# first, so ktlsd sees the plaintext ICReq where a ClientHello should be.
 n=$(count_hs .)
-if [ "$n" = 0 ]; then
-	ok "the plain connect made no handshake"
+nok=$(count_hs 'result=ok')
+nbad=$(count_hs 'role=server auth=psk .*result=failed errno=13 ')
+if [ "$nok" = 0 ] && [ "$n" = "$nbad" ]; then
+	if [ "$n" = 0 ]; then
+		ok "no handshake was made for the plain connect"
+	else
+		ok "the target's handshake on the plaintext connection failed in ktlsd (EACCES), none succeeded"
+	fi
 else
-	bad "the plain connect made no handshake" "$n handshake lines" "$W/ktlsd.log"
+	bad "no handshake succeeded for the plain connect" \
+		"$n handshake lines, $nok ok, $nbad server EACCES" "$W/ktlsd.log"
 fi
-new_dmesg "$W/plain.dmesg"
-sed 's/^/#   kernel: /' "$W/plain.dmesg" | grep -i 'nvme' | tail -n 4
 
 say "5. after the refusals, TLS still works"
 mark_log
@@ -406,10 +422,12 @@ disconnect
 
 # ---- ktlsd itself ------------------------------------------------------------------------
 
-if kill -0 "$ktlsd_pid" 2>/dev/null && ! grep -qE 'refused by the kernel|ACCEPT failed|went away|exited' "$W/ktlsd.log"; then
-	ok "ktlsd still running; no refused DONE, failed ACCEPT or lost worker in its log"
+# 6.12 has no .nfs and .nfsd keyrings: their absence is not worth a word.
+if kill -0 "$ktlsd_pid" 2>/dev/null &&
+	! grep -qE 'refused by the kernel|ACCEPT failed|went away|exited|\.nfsd?\b' "$W/ktlsd.log"; then
+	ok "ktlsd still running; its log has no refused DONE, failed ACCEPT, lost worker or .nfs/.nfsd keyring complaint"
 else
-	bad "ktlsd still running; no refused DONE, failed ACCEPT or lost worker in its log" \
+	bad "ktlsd still running; its log has no refused DONE, failed ACCEPT, lost worker or .nfs/.nfsd keyring complaint" \
 		"see the log" "$W/ktlsd.log"
 fi
 kill "$ktlsd_pid" 2>/dev/null
