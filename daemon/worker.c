@@ -488,8 +488,20 @@ int worker_main(int ms, const struct kcfg *cfg, const char *user)
 		}
 		io_uring_cq_advance(&w->ring, n);
 	}
-	if (w->monitor_gone && w->used)
-		log_warnx("monitor went away with %u handshakes in flight", w->used);
+	if (w->monitor_gone) {
+		unsigned int owed = 0;
+
+		/*
+		 * A drained worker's socket is closed by the monitor once every
+		 * result is in; slots still waiting for their cancellations
+		 * are no loss. Only handshakes without a result are.
+		 */
+		for (i = 0; i < w->n_conns; i++)
+			if (w->conns[i].state != CONN_FREE && !w->conns[i].result_sent)
+				owed++;
+		if (owed)
+			log_warnx("monitor went away with %u handshakes in flight", owed);
+	}
 	io_uring_queue_exit(&w->ring);
 	return 0;
 }
