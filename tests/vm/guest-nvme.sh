@@ -223,14 +223,23 @@ esac
 ok "setup: PSK 'NVMe0R01 <hostnqn> <subnqn>' added to the .nvme keyring (key $PSK)"
 sed 's/^/#   /' "$W/keys.out"
 
-cat >"$W/ktlsd.conf" <<EOF
+# Drop-in for the reference agent: its own configuration file, in its own
+# format and place, and ktlsd started exactly as "tlshd -s" would be.
+mkdir -p /etc/tlshd
+cat >/etc/tlshd/config <<EOF
 [debug]
-loglevel = ${KTLSD_NVME_LOGLEVEL:-0}
+loglevel=${KTLSD_NVME_LOGLEVEL:-0}
+tls=0
+nl=0
 
-[ktlsd]
-user = nobody
+[authenticate]
+keyrings=.nvme
+
+[authenticate.client]
+
+[authenticate.server]
 EOF
-"$KTLSD" -s -c "$W/ktlsd.conf" >"$W/ktlsd.log" 2>&1 </dev/null &
+"$KTLSD" -s >"$W/ktlsd.log" 2>&1 </dev/null &
 ktlsd_pid=$!
 i=0
 while ! grep -q 'ready' "$W/ktlsd.log" 2>/dev/null && kill -0 "$ktlsd_pid" 2>/dev/null &&
@@ -238,8 +247,8 @@ while ! grep -q 'ready' "$W/ktlsd.log" 2>/dev/null && kill -0 "$ktlsd_pid" 2>/de
 	sleep 0.05
 	i=$((i + 1))
 done
-if grep -q 'ready' "$W/ktlsd.log"; then
-	ok "setup: ktlsd -s starts and reports ready"
+if grep -q 'ready: /etc/tlshd/config' "$W/ktlsd.log"; then
+	ok "setup: ktlsd -s starts with tlshd's /etc/tlshd/config (no ktlsd.conf, no -c) and reports ready"
 else
 	bad "setup: ktlsd -s starts and reports ready" "no 'ready' line" "$W/ktlsd.log"
 	finish
