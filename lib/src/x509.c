@@ -9,7 +9,9 @@
  *
  * Peer certificates are parsed through a small cache in struct ktls_trust:
  * a client sees the same server chain on every handshake, and parsing is the
- * expensive part in OpenSSL 3.0. Verification itself is never cached.
+ * expensive part in OpenSSL 3.0. A chain that verified for a purpose and a
+ * name is remembered too, with the time window in which that verdict holds
+ * (see x509.h); failures are always verified afresh.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -151,29 +153,33 @@ static void kx_precache(X509 *x)
 	X509_check_purpose(x, -1, 0);
 }
 
+/* Are @t's caches on? Then the SHA-256 of each certificate is worked out. */
+static bool kx_caching(const struct ktls_trust *t)
+{
+	return t && !t->cache_off && t->sha256;
+}
+
 /*
- * Parse @der, through @t's cache when there is one. Returns a new reference
- * (the caller frees it), or NULL when the bytes are not a certificate.
+ * Parse @der, through @t's cache when @hash (its SHA-256) is given. Returns
+ * a new reference (the caller frees it), or NULL when the bytes are not a
+ * certificate.
  */
 static X509 *kx_parse_cached(struct ktls_trust *t, const uint8_t *der,
-			     size_t len)
+			     size_t len, const uint8_t *hash)
 {
-	uint8_t hash[32];
 	struct kx_cache_entry *e, *victim = NULL;
 	uint8_t *copy = NULL;
 	X509 *x = NULL;
 	size_t i;
 
-	if (!t || t->cache_off || !t->sha256 || !der || len == 0)
-		return kx_d2i(der, len);
-	if (!EVP_Digest(der, len, hash, NULL, t->sha256, NULL))
+	if (!hash || !der || len == 0)
 		return kx_d2i(der, len);
 
 	pthread_mutex_lock(&t->lock);
 	for (i = 0; i < KX_CACHE_SIZE; i++) {
 		e = &t->cache[i];
 		if (e->used && e->len == len &&
-		    memcmp(e->hash, hash, sizeof(hash)) == 0 &&
+		    memcmp(e->hash, hash, sizeof(e->hash)) == 0 &&
 		    memcmp(e->der, der, len) == 0 && X509_up_ref(e->x509)) {
 			e->used = ++t->clock;
 			t->hits++;
@@ -200,7 +206,7 @@ static X509 *kx_parse_cached(struct ktls_trust *t, const uint8_t *der,
 	for (i = 0; i < KX_CACHE_SIZE; i++) {
 		e = &t->cache[i];
 		if (e->used && e->len == len &&
-		    memcmp(e->hash, hash, sizeof(hash)) == 0 &&
+		    memcmp(e->hash, hash, sizeof(e->hash)) == 0 &&
 		    memcmp(e->der, der, len) == 0) {
 			/* Another thread got here first; keep its entry. */
 			victim = NULL;
@@ -212,7 +218,7 @@ static X509 *kx_parse_cached(struct ktls_trust *t, const uint8_t *der,
 	if (victim) {
 		free(victim->der);
 		X509_free(victim->x509);
-		memcpy(victim->hash, hash, sizeof(hash));
+		memcpy(victim->hash, hash, sizeof(victim->hash));
 		victim->der = copy;
 		victim->len = len;
 		victim->x509 = x;	/* the reference taken above */
@@ -241,6 +247,146 @@ void kx_trust_cache_stats(const struct ktls_trust *trust, uint64_t *hits,
 	pthread_mutex_lock(&t->lock);
 	*hits = t->hits;
 	*misses = t->misses;
+	pthread_mutex_unlock(&t->lock);
+}
+
+/* An ASN1_TIME as seconds since the epoch. Return: false if it is not one. */
+static bool kx_time(const ASN1_TIME *at, int64_t *out)
+{
+	struct tm tm;
+
+	if (!at || !ASN1_TIME_to_tm(at, &tm))
+		return false;
+	*out = (int64_t)timegm(&tm);
+	return true;
+}
+
+/*
+ * The key of a verdict: the purpose, the name (or its absence) and the
+ * SHA-256 of each certificate in the order received, hashed together with
+ * lengths so no two inputs run into each other.
+ */
+static bool kx_verified_key(const struct ktls_trust *t,
+			    const uint8_t hashes[][32], size_t n,
+			    const char *name, bool peer_is_server,
+			    uint8_t key[32])
+{
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	uint8_t head[4];
+	size_t name_len = name ? strlen(name) : 0;
+	bool ok;
+
+	if (!md)
+		return false;
+	head[0] = peer_is_server;
+	head[1] = name != NULL;
+	head[2] = (uint8_t)(name_len >> 8);
+	head[3] = (uint8_t)name_len;
+	ok = name_len <= 0xffff && EVP_DigestInit_ex(md, t->sha256, NULL) &&
+	     EVP_DigestUpdate(md, head, sizeof(head)) &&
+	     EVP_DigestUpdate(md, name ? name : "", name_len) &&
+	     EVP_DigestUpdate(md, &(uint8_t){ (uint8_t)n }, 1) &&
+	     EVP_DigestUpdate(md, hashes, n * 32) &&
+	     EVP_DigestFinal_ex(md, key, NULL);
+	EVP_MD_CTX_free(md);
+	return ok;
+}
+
+/* Did the chain behind @key verify, in a window that holds @now? */
+static bool kx_verified_find(struct ktls_trust *t, const uint8_t key[32],
+			     int64_t now)
+{
+	bool hit = false;
+	size_t i;
+
+	pthread_mutex_lock(&t->lock);
+	for (i = 0; i < KX_VERIFIED_SIZE; i++) {
+		struct kx_verified_entry *e = &t->verified[i];
+
+		if (e->used && memcmp(e->key, key, sizeof(e->key)) == 0) {
+			if (now >= e->from && now < e->until) {
+				e->used = ++t->clock;
+				hit = true;
+			} else {
+				e->used = 0;	/* out of its window: gone */
+			}
+			break;
+		}
+	}
+	if (hit)
+		t->verified_hits++;
+	else
+		t->verified_misses++;
+	pthread_mutex_unlock(&t->lock);
+	return hit;
+}
+
+/*
+ * Remember that the chain behind @key verified at @now. The window is where
+ * every certificate of the verified path (anchor included) and every CRL is
+ * valid, cut to KX_VERIFIED_TTL from @now; a time we cannot read means the
+ * verdict is not kept.
+ */
+static void kx_verified_add(struct ktls_trust *t, const uint8_t key[32],
+			    X509_STORE_CTX *ctx, int64_t now)
+{
+	STACK_OF(X509) *path = X509_STORE_CTX_get0_chain(ctx);
+	struct kx_verified_entry *victim = NULL;
+	int64_t from = now, until = now + KX_VERIFIED_TTL, nb, na;
+	int i;
+
+	if (t->crl) {
+		from = t->crl_from > from ? t->crl_from : from;
+		until = t->crl_until < until ? t->crl_until : until;
+	}
+	if (!path || sk_X509_num(path) < 1)
+		return;
+	for (i = 0; i < sk_X509_num(path); i++) {
+		X509 *x = sk_X509_value(path, i);
+
+		if (!kx_time(X509_get0_notBefore(x), &nb) ||
+		    !kx_time(X509_get0_notAfter(x), &na))
+			return;
+		if (nb > from)
+			from = nb;
+		if (na < until)
+			until = na;
+	}
+	if (!(now >= from && now < until))
+		return;
+
+	pthread_mutex_lock(&t->lock);
+	for (i = 0; i < KX_VERIFIED_SIZE; i++) {
+		struct kx_verified_entry *e = &t->verified[i];
+
+		if (e->used && memcmp(e->key, key, sizeof(e->key)) == 0) {
+			victim = e;	/* another thread verified it too */
+			break;
+		}
+		if (!victim || e->used < victim->used)
+			victim = e;
+	}
+	memcpy(victim->key, key, sizeof(victim->key));
+	victim->from = from;
+	victim->until = until;
+	victim->used = ++t->clock;
+	pthread_mutex_unlock(&t->lock);
+}
+
+/**
+ * kx_trust_verified_stats() - verified-chain cache counters
+ * @trust: the trust object
+ * @hits: set to the number of chains whose verdict was found
+ * @misses: set to the number verified in full
+ */
+void kx_trust_verified_stats(const struct ktls_trust *trust, uint64_t *hits,
+			     uint64_t *misses)
+{
+	struct ktls_trust *t = (struct ktls_trust *)trust;
+
+	pthread_mutex_lock(&t->lock);
+	*hits = t->verified_hits;
+	*misses = t->verified_misses;
 	pthread_mutex_unlock(&t->lock);
 }
 
@@ -318,6 +464,9 @@ int kx_verify_chain(const struct ktls_trust *trust, const uint8_t *const *der,
 	/* Only the parse cache is written, under its lock. */
 	struct ktls_trust *t = (struct ktls_trust *)trust;
 	X509 *certs[KTLS_MAX_CHAIN] = { NULL };
+	uint8_t hashes[KTLS_MAX_CHAIN][32];
+	uint8_t vkey[32];
+	bool caching, remember = false;
 	STACK_OF(X509) *untrusted = NULL;
 	X509_STORE_CTX *ctx = NULL;
 	X509_VERIFY_PARAM *param;
@@ -345,8 +494,32 @@ int kx_verify_chain(const struct ktls_trust *trust, const uint8_t *const *der,
 		why = "certificate chain longer than we accept";
 		goto out;
 	}
+	caching = kx_caching(t);
+	for (i = 0; caching && i < n; i++)
+		if (!der[i] || der_len[i] == 0 ||
+		    !EVP_Digest(der[i], der_len[i], hashes[i], NULL, t->sha256,
+				NULL))
+			caching = false;
+	if (caching && !t->verified_off) {
+		remember = kx_verified_key(t, hashes, n, name, peer_is_server,
+					   vkey);
+		/* The same bytes verified for this purpose and name, lately. */
+		if (remember && kx_verified_find(t, vkey, now)) {
+			certs[0] = kx_parse_cached(t, der[0], der_len[0],
+						   hashes[0]);
+			key = certs[0] ? X509_get0_pubkey(certs[0]) : NULL;
+			if (key) {
+				ret = 0;
+				goto out;
+			}
+			/* It parsed and had a key before: verify in full. */
+			X509_free(certs[0]);
+			certs[0] = NULL;
+		}
+	}
 	for (i = 0; i < n; i++) {
-		certs[i] = kx_parse_cached(t, der[i], der_len[i]);
+		certs[i] = kx_parse_cached(t, der[i], der_len[i],
+					   caching ? hashes[i] : NULL);
 		if (!certs[i]) {
 			ret = KTLS_E_ALERT_bad_certificate;
 			why = i == 0 ? "peer certificate does not parse" :
@@ -401,6 +574,8 @@ int kx_verify_chain(const struct ktls_trust *trust, const uint8_t *const *der,
 	}
 
 	if (X509_verify_cert(ctx) == 1) {
+		if (remember)
+			kx_verified_add(t, vkey, ctx, now);
 		ret = 0;
 		goto out;
 	}
@@ -829,6 +1004,38 @@ out:
 	return ret;
 }
 
+/*
+ * The window in which every CRL in @t's store is current: from the latest
+ * lastUpdate to the earliest nextUpdate (none: no end). Return: false when
+ * a time cannot be read.
+ */
+static bool kx_crl_window(struct ktls_trust *t)
+{
+	STACK_OF(X509_OBJECT) *objs = X509_STORE_get0_objects(t->store);
+	int64_t when;
+	int i;
+
+	t->crl_from = INT64_MIN;
+	t->crl_until = INT64_MAX;
+	for (i = 0; objs && i < sk_X509_OBJECT_num(objs); i++) {
+		X509_CRL *crl = X509_OBJECT_get0_X509_CRL(sk_X509_OBJECT_value(objs, i));
+
+		if (!crl)
+			continue;
+		if (!kx_time(X509_CRL_get0_lastUpdate(crl), &when))
+			return false;
+		if (when > t->crl_from)
+			t->crl_from = when;
+		if (!X509_CRL_get0_nextUpdate(crl))
+			continue;
+		if (!kx_time(X509_CRL_get0_nextUpdate(crl), &when))
+			return false;
+		if (when < t->crl_until)
+			t->crl_until = when;
+	}
+	return true;
+}
+
 /**
  * ktls_trust_load() - trust anchors for peer verification
  * @ca_file: PEM bundle or NULL
@@ -894,6 +1101,11 @@ int ktls_trust_load(const char *ca_file, const char *ca_dir,
 		X509_STORE_set_flags(t->store, X509_V_FLAG_CRL_CHECK |
 				     X509_V_FLAG_CRL_CHECK_ALL);
 		t->crl = true;
+		/*
+		 * A directory (ours or the system's) may add CRLs later, at
+		 * lookup, whose windows we cannot know: no verdicts then.
+		 */
+		t->verified_off = ca_dir || !ca_file || !kx_crl_window(t);
 	}
 	*out = t;
 	t = NULL;

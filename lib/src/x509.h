@@ -31,10 +31,29 @@ struct ktls_credential {
  * Parsed peer certificates, keyed by the SHA-256 of their DER (and the DER
  * itself, compared in full). A client verifies the same server chain on
  * every handshake, and in OpenSSL 3.0 d2i_X509 with its public key decode
- * costs far more than the verification that follows. Only parsing is
- * cached: every handshake still runs the whole X509_verify_cert().
+ * costs far more than the verification that follows.
  */
 #define KX_CACHE_SIZE 64
+
+/*
+ * Chains that verified: the SHA-256 over the purpose, the name checked and
+ * the SHA-256 of every certificate as received, with the time window in
+ * which the verdict holds (every certificate of the verified path, and
+ * every CRL, valid; at most KX_VERIFIED_TTL seconds after it was reached).
+ * A hit skips X509_verify_cert() (the issuer signatures, the dominant cost
+ * of a client's handshake after its own key exchange); the leaf's
+ * CertificateVerify is checked on every handshake all the same. Failures are
+ * never cached. The store does not change during a trust object's life
+ * (a reload makes a new one), so nothing else can change the verdict.
+ */
+#define KX_VERIFIED_SIZE 32
+#define KX_VERIFIED_TTL 300
+
+struct kx_verified_entry {
+	uint8_t key[32];
+	int64_t from, until;		/* the verdict holds in [from, until) */
+	uint64_t used;			/* LRU clock; 0 = empty slot */
+};
 
 struct kx_cache_entry {
 	uint8_t hash[32];		/* SHA-256 of der */
@@ -54,12 +73,22 @@ struct ktls_trust {
 	 * mutable part of it, guarded by @lock.
 	 */
 	pthread_mutex_t lock;
-	bool cache_off;			/* tests and benchmarks: parse always */
-	EVP_MD *sha256;			/* fetched once; NULL disables the cache */
+	bool cache_off;			/* tests and benchmarks: no caches */
+	EVP_MD *sha256;			/* fetched once; NULL disables the caches */
 	uint64_t clock;
 	uint64_t hits;
 	uint64_t misses;
 	struct kx_cache_entry cache[KX_CACHE_SIZE];
+
+	/*
+	 * The verified-chain cache (off when CRLs may be looked up lazily
+	 * from a directory: their validity is not known in advance).
+	 */
+	bool verified_off;
+	int64_t crl_from, crl_until;	/* every loaded CRL current in this window */
+	uint64_t verified_hits;
+	uint64_t verified_misses;
+	struct kx_verified_entry verified[KX_VERIFIED_SIZE];
 };
 
 /**
@@ -93,6 +122,10 @@ KTLS_MUST_CHECK int kx_parse_leaf(const uint8_t *der, size_t len, X509 **leaf,
 /* Parse-cache counters of @trust, read under its lock. */
 void kx_trust_cache_stats(const struct ktls_trust *trust, uint64_t *hits,
 			  uint64_t *misses);
+
+/* Verified-chain cache counters of @trust, read under its lock. */
+void kx_trust_verified_stats(const struct ktls_trust *trust, uint64_t *hits,
+			     uint64_t *misses);
 
 /* True when @name is an IPv4 or IPv6 literal (no SNI for those). */
 bool kx_is_ip_literal(const char *name);

@@ -1146,9 +1146,141 @@ START_TEST(test_x509_cache_threads)
 		pthread_join(tid[i], NULL);
 		ck_assert_int_eq(w[i].failures, 0);
 	}
+	/* One verdict lookup per chain; a hit parses only the leaf. */
+	kx_trust_verified_stats(t, &hits, &misses);
+	ck_assert_uint_eq(hits + misses, 8 * 40 * 12);
+	ck_assert_uint_gt(hits, 0);
 	kx_trust_cache_stats(t, &hits, &misses);
 	ck_assert_uint_ge(misses, 9);
-	ck_assert_uint_eq(hits + misses, 8 * 40 * 13);
+	ck_assert_uint_ge(hits + misses, 8 * 40 * 12);
+	ck_assert_uint_le(hits + misses, 8 * 40 * 13);
+	ktls_trust_free(t);
+}
+END_TEST
+
+/* Expect @hits and @misses of @t's verdict cache so far. */
+static void verdicts(const struct ktls_trust *t, uint64_t hits,
+		     uint64_t misses)
+{
+	uint64_t h, m;
+
+	kx_trust_verified_stats(t, &h, &m);
+	ck_assert_uint_eq(h, hits);
+	ck_assert_uint_eq(m, misses);
+}
+
+START_TEST(test_x509_verdict_cache)
+{
+	struct ktls_trust *t;
+
+	ck_assert_int_eq(ktls_trust_load(fx.ca_pem, NULL, NULL, &t), 0);
+	ck_assert(!t->verified_off);
+	ck_assert_int_eq(verify_at(t, "server.test", true, NOW, &fx.server,
+				   NULL), 0);
+	verdicts(t, 0, 1);
+	ck_assert_int_eq(verify_at(t, "server.test", true, NOW, &fx.server,
+				   NULL), 0);
+	ck_assert_int_eq(verify_at(t, "server.test", true, NOW + 10,
+				   &fx.server, NULL), 0);
+	verdicts(t, 2, 1);
+
+	/* A verdict lasts KX_VERIFIED_TTL and never reaches back in time. */
+	ck_assert_int_eq(verify_at(t, "server.test", true,
+				   NOW + KX_VERIFIED_TTL, &fx.server, NULL), 0);
+	verdicts(t, 2, 2);
+	ck_assert_int_eq(verify_at(t, "server.test", true, NOW, &fx.server,
+				   NULL), 0);
+	verdicts(t, 2, 3);
+
+	/* Past the leaf's notAfter the chain is verified, and fails. */
+	ck_assert_int_eq(verify_at(t, "server.test", true, NOW + 400 * DAY,
+				   &fx.server, NULL),
+			 KTLS_E_ALERT_certificate_expired);
+	verdicts(t, 2, 4);
+
+	/* A verdict ends with the first notAfter of the path. */
+	ck_assert_int_eq(verify_at(t, "expired.test", true,
+				   NOW - 10 * DAY - 100, &fx.expired, NULL), 0);
+	ck_assert_int_eq(verify_at(t, "expired.test", true,
+				   NOW - 10 * DAY - 1, &fx.expired, NULL), 0);
+	verdicts(t, 3, 5);
+	ck_assert_int_eq(verify_at(t, "expired.test", true, NOW - 10 * DAY,
+				   &fx.expired, NULL),
+			 KTLS_E_ALERT_certificate_expired);
+	verdicts(t, 3, 6);
+
+	/* Another name, purpose or chain is another question. */
+	ck_assert_int_eq(verify_at(t, "other.test", true, NOW, &fx.server,
+				   NULL), KTLS_E_ALERT_bad_certificate);
+	ck_assert_int_eq(verify_at(t, "other.test", true, NOW, &fx.server,
+				   NULL), KTLS_E_ALERT_bad_certificate);
+	verdicts(t, 3, 8);	/* failures are never kept */
+	ck_assert_int_eq(verify_at(t, NULL, true, NOW, &fx.server, NULL), 0);
+	verdicts(t, 3, 9);
+	ck_assert_int_eq(verify_at(t, "client.test", false, NOW, &fx.client,
+				   NULL), 0);
+	ck_assert_int_eq(verify_at(t, "client.test", false, NOW, &fx.client,
+				   NULL), 0);
+	verdicts(t, 4, 10);
+	ck_assert_int_eq(verify_at(t, "client.test", true, NOW, &fx.client,
+				   NULL), KTLS_E_ALERT_unsupported_certificate);
+	verdicts(t, 4, 11);
+	ck_assert_int_eq(verify_at(t, "rsa.test", true, NOW, &fx.rsa,
+				   &fx.inter), 0);
+	ck_assert_int_eq(verify_at(t, "rsa.test", true, NOW, &fx.rsa, NULL),
+			 KTLS_E_ALERT_unknown_ca);
+	ck_assert_int_eq(verify_at(t, "rsa.test", true, NOW, &fx.rsa,
+				   &fx.inter), 0);
+	verdicts(t, 5, 13);
+
+	/* Off with the parse cache: no lookups at all. */
+	t->cache_off = true;
+	ck_assert_int_eq(verify_at(t, "server.test", true, NOW, &fx.server,
+				   NULL), 0);
+	verdicts(t, 5, 13);
+	ktls_trust_free(t);
+}
+END_TEST
+
+START_TEST(test_x509_verdict_cache_crl)
+{
+	struct ktls_trust *t;
+
+	ck_assert_int_eq(ktls_trust_load(fx.ca_pem, NULL, fx.crl_pem, &t), 0);
+	ck_assert(t->crl);
+	ck_assert(!t->verified_off);
+	ck_assert_int_eq(t->crl_from, NOW - DAY);
+	ck_assert_int_eq(t->crl_until, NOW + 30 * DAY);
+
+	ck_assert_int_eq(verify_at(t, "server.test", true, NOW, &fx.server,
+				   NULL), 0);
+	ck_assert_int_eq(verify_at(t, "server.test", true, NOW, &fx.server,
+				   NULL), 0);
+	verdicts(t, 1, 1);
+	ck_assert_int_eq(verify_at(t, "revoked.test", true, NOW, &fx.revoked,
+				   NULL), KTLS_E_ALERT_certificate_revoked);
+	ck_assert_int_eq(verify_at(t, "revoked.test", true, NOW, &fx.revoked,
+				   NULL), KTLS_E_ALERT_certificate_revoked);
+	verdicts(t, 1, 3);
+
+	/* A verdict ends when the CRL does: then the CRL is stale. */
+	ck_assert_int_eq(verify_at(t, "server.test", true, NOW + 30 * DAY - 10,
+				   &fx.server, NULL), 0);
+	verdicts(t, 1, 4);
+	ck_assert_int_ne(verify_at(t, "server.test", true, NOW + 30 * DAY,
+				   &fx.server, NULL), 0);
+	verdicts(t, 1, 5);
+	ktls_trust_free(t);
+
+	/* CRLs a directory may add at lookup: no verdicts kept. */
+	ck_assert_int_eq(ktls_trust_load(fx.ca_pem, fx.hashdir, fx.crl_pem,
+					 &t), 0);
+	ck_assert(t->verified_off);
+	ck_assert_int_eq(verify_at(t, "server.test", true, NOW, &fx.server,
+				   NULL), 0);
+	ck_assert_int_eq(verify_at(t, "revoked.test", true, NOW, &fx.revoked,
+				   NULL), KTLS_E_ALERT_certificate_revoked);
+	verdicts(t, 0, 0);
 	ktls_trust_free(t);
 }
 END_TEST
@@ -1182,6 +1314,8 @@ static Suite *x509_suite(void)
 	tcase_add_test(tc, test_x509_cache_repeated);
 	tcase_add_test(tc, test_x509_cache_different_chains);
 	tcase_add_test(tc, test_x509_cache_threads);
+	tcase_add_test(tc, test_x509_verdict_cache);
+	tcase_add_test(tc, test_x509_verdict_cache_crl);
 	suite_add_tcase(s, tc);
 	return s;
 }
