@@ -553,6 +553,25 @@ static int proc_stat(pid_t pid, unsigned long long *ticks, pid_t *ppid, bool chi
 	return 0;
 }
 
+/*
+ * Busy ticks of every CPU together (user, nice, system, irq, softirq,
+ * steal) from /proc/stat's "cpu" line: the daemon, the peer, our threads
+ * and the kernel alike.
+ */
+static int sys_busy_ticks(unsigned long long *busy)
+{
+	unsigned long long v[8];
+	char buf[1024];
+
+	if (read_file("/proc/stat", buf, sizeof(buf)) ||
+	    sscanf(buf, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0],
+		   &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]) != 8)
+		return -1;
+	/* user nice system idle iowait irq softirq steal */
+	*busy = v[0] + v[1] + v[2] + v[5] + v[6] + v[7];
+	return 0;
+}
+
 static long proc_status_kib(pid_t pid, const char *key)
 {
 	char path[64], buf[4096], *p;
@@ -962,6 +981,7 @@ struct totals {
 	size_t n_lat[K_COUNT];
 	double wall_ms;
 	unsigned long long mon_ticks, worker_ticks;
+	unsigned long long sys_busy_ticks;	/* every CPU, during the rounds */
 	long handshakes;
 	/* errno histograms: done statuses and submit errors, per kind */
 	struct { int e; long n; } errs[K_COUNT][16];
@@ -999,7 +1019,7 @@ int main(int argc, char **argv)
 	long d_inflight_at_peak = -1, d_inflight_max = -1;
 	int active_at_peak = 0, active_max = 0;
 	long tx0, rx0, ctx0, crx0, tx1 = -1, rx1 = -1, ctx1 = -1, crx1 = -1;
-	unsigned long long mticks0 = 0, wticks0 = 0;
+	unsigned long long mticks0 = 0, wticks0 = 0, busy0 = 0, busy1 = 0;
 	bool failed = false;
 
 	parse_args(argc, argv);
@@ -1100,6 +1120,8 @@ int main(int argc, char **argv)
 			smp.idle_fds = workers_fds(smp.workers, smp.n_workers);
 		}
 		/* Every thread has its connection: go. */
+		if (sys_busy_ticks(&busy0))
+			busy0 = 0;
 		clock_gettime(CLOCK_MONOTONIC, &round_t0);
 		pthread_barrier_wait(&start_barrier);
 		if (o.daemon_pid && pthread_create(&smp.tid, NULL, sampler_main, &smp))
@@ -1115,6 +1137,8 @@ int main(int argc, char **argv)
 		}
 		for (i = 0; i < total; i++)
 			pthread_join(jobs[i].tid, NULL);
+		if (busy0 && sys_busy_ticks(&busy1) == 0 && busy1 >= busy0)
+			t.sys_busy_ticks += busy1 - busy0;
 		atomic_store(&storm_over, true);
 		if (o.daemon_pid) {
 			pthread_join(smp.tid, NULL);
@@ -1240,6 +1264,21 @@ int main(int argc, char **argv)
 	printf("hs_per_s=%.1f\n", t.wall_ms > 0 ? (double)t.handshakes * 1000.0 / t.wall_ms : 0.0);
 	printf("p50_ms=%.1f\np99_ms=%.1f\n", pct(t.lat[K_NORMAL], t.n_lat[K_NORMAL], 50),
 	       pct(t.lat[K_NORMAL], t.n_lat[K_NORMAL], 99));
+	if (t.sys_busy_ticks && t.handshakes) {
+		/*
+		 * The whole machine's CPU per handshake, and what it implies:
+		 * N requests started at once cannot all be done before
+		 * N x that / CPUs, whatever the agent does.
+		 */
+		double sys_ms = (double)t.sys_busy_ticks * 1000.0 / (double)clk /
+				(double)t.handshakes;
+		long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+		double bound = (double)o.n * sys_ms / (double)(cpus > 0 ? cpus : 1);
+
+		printf("system_cpu_per_hs_ms=%.2f cpus=%ld\n", sys_ms, cpus);
+		printf("bound_ms=%.1f p99_over_bound=%.2f\n", bound,
+		       bound > 0 ? pct(t.lat[K_NORMAL], t.n_lat[K_NORMAL], 99) / bound : 0.0);
+	}
 	if (o.daemon_pid) {
 		double mon_ms = (double)t.mon_ticks * 1000.0 / (double)clk;
 		double wrk_ms = (double)t.worker_ticks * 1000.0 / (double)clk;

@@ -116,6 +116,7 @@ wait_for "$W/peer.out" 'listening on' "$peer_pid" || {
 echo "# guest: $(nproc) CPUs, $(sed -n 's/^MemTotal: *//p' /proc/meminfo) RAM, kernel $(uname -r)"
 echo "# kernel cap on un-accepted requests: 3..50 per netns (clamp(RAM/400 MiB))"
 table=""
+ratios=""
 for n in $NS; do
 	r=1
 	for nr in $ROUNDS; do
@@ -149,23 +150,34 @@ for n in $NS; do
 	fi
 	f=$W/storm-$n.out
 	table="$table
-$(printf '%-5s %8s %9s %9s %9s %10s %10s %11s %8s %7s %10s' "$n" "$(value "$f" hs_per_s)" \
+$(printf '%-5s %8s %9s %9s %9s %10s %10s %11s %8s %7s %10s %8s %9s' "$n" "$(value "$f" hs_per_s)" \
 		"$(value "$f" p50_ms)" "$(value "$f" p99_ms)" \
 		"$(sed -n 's/^normal_latency_ms.* max=//p' "$f")" \
 		"$(value "$f" cpu_per_hs_ms)" "$(value "$f" rss_per_hs_kib)" \
 		"$(sed -n 's/.*rss_per_active_kib=//p' "$f")/$(sed -n 's/.*worker_active_max=\([0-9]*\).*/\1/p' "$f")" \
 		"$(value "$f" ok)/$((n * r))" \
 		"$(sed -n 's/^eagain_retries=\([0-9]*\).*/\1/p' "$f")" \
-		"$(sed -n 's/.*accept_wait_ms p50=[0-9.]* p99=\([0-9.]*\).*/\1/p' "$f")")"
+		"$(sed -n 's/.*accept_wait_ms p50=[0-9.]* p99=\([0-9.]*\).*/\1/p' "$f")" \
+		"$(sed -n 's/^system_cpu_per_hs_ms=\([0-9.]*\).*/\1/p' "$f")" \
+		"$(sed -n 's/^bound_ms=\([0-9.]*\).*/\1/p' "$f")")"
+	ratios="$ratios $n:$(value "$f" p50_ms):$(value "$f" p99_ms):$(sed -n 's/^bound_ms=\([0-9.]*\).*/\1/p' "$f")"
 done
 kill "$peer_pid" 2>/dev/null
 wait "$peer_pid"
 echo "# ---- storm-peer"
 sed 's/^/# /' "$W/peer.out"
 echo "# ==== summary (x509 module client, ktlsd on a TCG guest)"
-printf '%-5s %8s %9s %9s %9s %10s %10s %11s %8s %7s %10s\n' N hs/s p50_ms p99_ms max_ms \
-	cpu/hs_ms rss/N_KiB rss/act@n ok eagain acc_p99_ms
+printf '%-5s %8s %9s %9s %9s %10s %10s %11s %8s %7s %10s %8s %9s\n' N hs/s p50_ms p99_ms max_ms \
+	cpu/hs_ms rss/N_KiB rss/act@n ok eagain acc_p99_ms sys/hs bound_ms
 echo "$table" | sed '/^$/d'
+# Latency under load against the single request's: p99 at each N over
+# p50 at N=1, and the floor the machine itself sets (bound_ms).
+echo "$ratios" | awk '{
+	for (i = 1; i <= NF; i++) { split($i, f, ":"); n[i] = f[1]; p50[i] = f[2]; p99[i] = f[3]; b[i] = f[4]; if (f[1] == 1) single = f[2] }
+	if (!single) exit
+	for (i = 1; i <= NF; i++) if (n[i] != 1 && b[i] > 0)
+		printf "# N=%s: p99 = %.1f x the single request (p50 at N=1, %.1f ms); the floor, N x sys/hs / CPUs = %.1f ms, is already %.1f x; p99 is %.2f x the floor\n", n[i], p99[i] / single, single, b[i], b[i] / single, p99[i] / b[i]
+}'
 cat <<'EOF'
 # hs/s: handshakes / storm wall time; p50/p99/max: ioctl start to return
 # (with EAGAIN back-off); cpu/hs: ktlsd monitor + worker utime+stime per
@@ -173,6 +185,9 @@ cat <<'EOF'
 # handshakes) over N; rss/act@n: the same over the most handshakes active
 # in the worker at once (its open sockets), and that count; eagain: the
 # kernel refused a request (3 un-accepted at most in this 1 GiB guest) and
-# storm retried; acc_p99: p99 of submit -> ACCEPT in the kernel's trace.
+# storm retried; acc_p99: p99 of submit -> ACCEPT in the kernel's trace;
+# sys/hs: every CPU's busy time in the guest (ktlsd, the peer, storm's
+# threads, the kernel) per handshake; bound: N x sys/hs / CPUs, the
+# earliest the last of N requests started at once can finish.
 EOF
 exit $bad
