@@ -128,6 +128,8 @@ static const struct kcfg_key kcfg_keys[] = {
 	  AT_ROLE(require_client_cert) },
 	{ KG_BIT(KG_KTLSD), "max_inflight", KT_UINT, true,
 	  AT_CFG(max_inflight), .min = 1, .max = KCFG_MAX_INFLIGHT },
+	{ KG_BIT(KG_KTLSD), "workers", KT_UINT, true,
+	  AT_CFG(workers), .min = 0, .max = KCFG_MAX_WORKERS },
 	{ KG_BIT(KG_KTLSD), "user", KT_USER, true, AT_CFG(user) },
 	{ KG_BIT(KG_KTLSD), "stats_socket", KT_SOCKET, true,
 	  AT_CFG(stats_socket) },
@@ -870,6 +872,18 @@ void kcfg_defaults(struct kcfg *cfg)
 	cfg->timeout_client_ms = 20000;
 	cfg->timeout_server_ms = 5000;
 	cfg->timeout_psk_ms = 10000;
+}
+
+unsigned int kcfg_workers(const struct kcfg *cfg)
+{
+	long n;
+
+	if (cfg->workers)
+		return cfg->workers;
+	n = sysconf(_SC_NPROCESSORS_ONLN);
+	if (n < 1)
+		return 1;
+	return n > KCFG_AUTO_WORKERS_MAX ? KCFG_AUTO_WORKERS_MAX : (unsigned int)n;
 }
 
 void kcfg_set_search_paths(const char *ktlsd, const char *tlshd_legacy,

@@ -20,6 +20,8 @@
 #define KCFG_MAX_WARNINGS 8
 #define KCFG_LINE_MAX 8191	/* bytes of one line, without its newline */
 #define KCFG_FILE_MAX (1024 * 1024)	/* bytes of one configuration file */
+#define KCFG_MAX_WORKERS 64	/* the most worker processes "workers" may ask for */
+#define KCFG_AUTO_WORKERS_MAX 16	/* "workers = 0": one per online CPU, up to this */
 
 #define KCFG_DEFAULT_PATH "/etc/ktlsd/ktlsd.conf"
 #define KCFG_TLSHD_PATH "/etc/tlshd/config"
@@ -59,6 +61,7 @@ struct kcfg {
 
 	/* [ktlsd] (ktlsd only) */
 	unsigned int max_inflight;	/* handshakes in flight (default 1024) */
+	unsigned int workers;		/* worker processes; 0 = one per CPU */
 	char user[64];			/* worker user (default "nobody") */
 	char stats_socket[KCFG_PATH_MAX];	/* "" = none */
 	/* TLS policy; empty lists mean libktls defaults. IANA names. */
@@ -87,10 +90,20 @@ struct kcfg {
  * kcfg_defaults() - fill @cfg with the built-in defaults
  * @cfg: the configuration to reset
  *
- * max_inflight 1024, user "nobody", timeouts 20000/5000/10000 ms, every
- * debug level 0, no files, no keyrings, empty policy lists.
+ * max_inflight 1024, workers 0 (one per CPU), user "nobody", timeouts
+ * 20000/5000/10000 ms, every debug level 0, no files, no keyrings, empty
+ * policy lists.
  */
 void kcfg_defaults(struct kcfg *cfg);
+
+/**
+ * kcfg_workers() - how many worker processes @cfg asks for
+ * @cfg: a loaded configuration
+ *
+ * Return: @cfg->workers when it is set, else the number of online CPUs
+ * clamped to 1..KCFG_AUTO_WORKERS_MAX.
+ */
+unsigned int kcfg_workers(const struct kcfg *cfg);
 
 /**
  * kcfg_load() - read a configuration file

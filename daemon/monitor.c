@@ -5,10 +5,15 @@
  * taken at once (ACCEPT until EAGAIN), so the kernel's small cap on
  * un-accepted requests never makes a consumer wait; ours wait in a FIFO
  * whose deadlines keep running. Every request ends in exactly one DONE.
+ *
+ * The workers run as a generation of N ("workers" in ktlsd.conf): a new
+ * request goes to the current generation's least busy worker. A reload
+ * starts a whole new generation; the old one drains and leaves.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,9 +40,12 @@
 #include "privsep.h"
 #include "stats.h"
 
-#define MAX_WORKERS 4
+/* A generation, the one draining before it, and a few slow leavers. */
+#define MAX_WORKERS (2 * KCFG_MAX_WORKERS + 4)
 #define DRAIN_INTERVAL_MS 2000	/* ACCEPT now and then: READYs can be lost */
 #define BACKSTOP_MS 2000	/* past a deadline, the monitor answers itself */
+#define RESTART_WINDOW_MS 10000	/* at most RESTARTS_MAX worker restarts in it */
+#define RESTARTS_MAX 5
 
 struct outmsg {
 	struct outmsg *next;
@@ -80,7 +88,8 @@ struct monitor {
 	struct ktls_nl *nl_mc, *nl_req;
 	int sigfd;
 	struct mworker workers[MAX_WORKERS];
-	int current;			/* worker taking new requests */
+	int gen[KCFG_MAX_WORKERS];	/* the current generation: worker slots */
+	unsigned int n_gen;
 	struct mreq *reqs;
 	unsigned int n_reqs, used;
 	unsigned int q_head, q_tail;	/* index + 1, 0 = empty */
@@ -137,6 +146,9 @@ static const char *alert_str(int a)
 	return n ? n : "none";
 }
 
+static int wsend(struct monitor *m, int wi, uint16_t type, uint64_t id,
+		 const void *p, size_t len, int fd);
+
 /* The request's life ends here: DONE, close, forget. */
 static void req_done(struct monitor *m, struct mreq *r, int status,
 		     const struct kp_result *res, const char *why)
@@ -145,6 +157,13 @@ static void req_done(struct monitor *m, struct mreq *r, int status,
 	unsigned int i;
 	int ret;
 
+	/*
+	 * The monitor answers for a worker that still holds the request
+	 * (its backstop, or stopping): tell it to drop the socket and slot
+	 * now rather than at its own deadline.
+	 */
+	if (!res && r->worker >= 0 && m->workers[r->worker].sock >= 0)
+		(void)!wsend(m, r->worker, KP_CANCEL, req_id(m, r), NULL, 0, -1);
 	memset(&done, 0, sizeof(done));
 	done.sockfd = r->fd;
 	done.status = status;
@@ -233,7 +252,8 @@ static int wsend(struct monitor *m, int wi, uint16_t type, uint64_t id,
 	o->id = id;
 	o->fd = fd >= 0 ? dup(fd) : -1;
 	o->len = len;
-	memcpy(o->data, p, len);
+	if (len)
+		memcpy(o->data, p, len);
 	if (w->out_tail)
 		w->out_tail->next = o;
 	else
@@ -295,8 +315,11 @@ static int load_sign_creds(const struct kcfg *cfg, struct ktls_credential *cred[
 	return 0;
 }
 
-/* Start a worker process: a fresh exec, so it inherits no key material. */
-static int worker_spawn(struct monitor *m, int wi)
+/*
+ * Start a worker process in slot @wi with @cfg: a fresh exec, so it
+ * inherits no key material.
+ */
+static int worker_spawn(struct monitor *m, int wi, const struct kcfg *cfg)
 {
 	struct mworker *w = &m->workers[wi];
 	int sv[2];
@@ -316,12 +339,22 @@ static int worker_spawn(struct monitor *m, int wi)
 	if (pid == 0) {
 		char fdarg[16], maskarg[16];
 		const char *argv[16];
-		int n = 0;
+		int n = 0, pol;
 		sigset_t all;
 
 		sigemptyset(&all);
 		sigprocmask(SIG_SETMASK, &all, NULL);
 		notify_forget();	/* only the monitor talks to systemd */
+		/*
+		 * A real-time monitor (the unit's SCHED_FIFO, or chrt without
+		 * reset-on-fork) must not hand that to a worker, whose crypto
+		 * would then starve the rest of the machine.
+		 */
+		pol = sched_getscheduler(0);
+		if (pol >= 0 && ((pol & ~SCHED_RESET_ON_FORK) == SCHED_FIFO ||
+				 (pol & ~SCHED_RESET_ON_FORK) == SCHED_RR))
+			(void)!sched_setscheduler(0, SCHED_OTHER,
+						  &(struct sched_param){ 0 });
 		/* The worker's end must survive exec; everything else closes. */
 		if (dup2(sv[1], 3) < 0 || fcntl(3, F_SETFD, 0) < 0)
 			_exit(127);
@@ -330,9 +363,9 @@ static int worker_spawn(struct monitor *m, int wi)
 		argv[n++] = m->opts->self_exe;
 		argv[n++] = "--worker";
 		argv[n++] = fdarg;
-		if (m->cfg->source[0]) {
+		if (cfg->source[0]) {
 			argv[n++] = "-c";
-			argv[n++] = m->cfg->source;
+			argv[n++] = cfg->source;
 		}
 		if (m->opts->log_stderr)
 			argv[n++] = "-s";
@@ -351,11 +384,11 @@ static int worker_spawn(struct monitor *m, int wi)
 	memset(w, 0, sizeof(*w));
 	w->pid = pid;
 	w->sock = sv[0];
-	if (load_sign_creds(m->cfg, w->cred)) {
+	if (load_sign_creds(cfg, w->cred)) {
 		/* Validated before: a key that vanished since is a local fault. */
 		log_warnx("worker %d starts without configured keys", (int)pid);
 	}
-	log_info("worker %d started", (int)pid);
+	log_info("worker %d started in slot %d", (int)pid, wi);
 	return 0;
 }
 
@@ -364,6 +397,10 @@ static void worker_forget(struct monitor *m, int wi, const char *why)
 	struct mworker *w = &m->workers[wi];
 	unsigned int i;
 
+	/* Closed first: a worker that is gone gets no KP_CANCEL either. */
+	wqueue_free(w);
+	close(w->sock);
+	w->sock = -1;
 	/* Whatever it had in hand is lost: answer now, not at a timeout. */
 	for (i = 0; i < m->n_reqs; i++) {
 		struct mreq *r = &m->reqs[i];
@@ -371,8 +408,6 @@ static void worker_forget(struct monitor *m, int wi, const char *why)
 		if (r->used && r->worker == wi)
 			req_done(m, r, ETIMEDOUT, NULL, why);
 	}
-	wqueue_free(w);
-	close(w->sock);
 	ktls_credential_free(w->cred[0]);
 	ktls_credential_free(w->cred[1]);
 	memset(w, 0, sizeof(*w));
@@ -545,29 +580,64 @@ static struct mreq *queue_pop(struct monitor *m)
 	return NULL;
 }
 
-/* Hand queued requests to the current worker while it has room. */
+static bool worker_alive(const struct mworker *w)
+{
+	return w->pid > 0 && w->sock >= 0;
+}
+
+_Static_assert(KCFG_MAX_WORKERS <= 64, "a generation must fit a uint64_t mask");
+
+/*
+ * The current generation's live worker with the fewest in flight (ties:
+ * the first), leaving out those in @skip; its index in m->gen, or -1.
+ */
+static int least_busy(const struct monitor *m, uint64_t skip)
+{
+	unsigned int g;
+	int best = -1;
+
+	for (g = 0; g < m->n_gen; g++) {
+		const struct mworker *w = &m->workers[m->gen[g]];
+
+		if ((skip >> g & 1) || !worker_alive(w))
+			continue;
+		if (best < 0 || w->inflight < m->workers[m->gen[best]].inflight)
+			best = (int)g;
+	}
+	return best;
+}
+
+/*
+ * Hand queued requests to the current generation, each to its least busy
+ * worker, while the generation has fewer than max_inflight in flight.
+ */
 static void dispatch(struct monitor *m)
 {
-	struct mworker *w = &m->workers[m->current];
+	unsigned int total = 0, g;
+	uint64_t skip = 0;	/* workers whose socket failed: gone, as poll will say */
 	struct mreq *r;
-	int ret;
+	int best, wi, ret, i;
 
-	if (w->sock < 0 || w->pid <= 0 || m->stopping)
-		return;
-	while (w->inflight < m->cfg->max_inflight && (r = queue_pop(m))) {
-		ret = wsend(m, m->current, KP_REQUEST, req_id(m, r), r->msg, r->msg_len, r->fd);
+	for (g = 0; g < m->n_gen; g++)
+		total += m->workers[m->gen[g]].inflight;
+	while (!m->stopping && total < m->cfg->max_inflight &&
+	       (best = least_busy(m, skip)) >= 0 && (r = queue_pop(m))) {
+		wi = m->gen[best];
+		ret = wsend(m, wi, KP_REQUEST, req_id(m, r), r->msg, r->msg_len, r->fd);
 		explicit_bzero(r->msg, r->msg_len);
 		free(r->msg);
 		r->msg = NULL;
 		if (ret) {
 			req_done(m, r, EIO, NULL, "could not reach the worker");
+			skip |= 1ull << best;
 			continue;
 		}
-		r->worker = m->current;
-		w->inflight++;
+		r->worker = wi;
+		m->workers[wi].inflight++;
+		total++;
 	}
 	m->stats.v[STAT_inflight] = 0;
-	for (int i = 0; i < MAX_WORKERS; i++)
+	for (i = 0; i < MAX_WORKERS; i++)
 		m->stats.v[STAT_inflight] += m->workers[i].inflight;
 }
 
@@ -719,7 +789,8 @@ reply:
 	explicit_bzero(&out, sizeof(out));
 }
 
-static void on_worker_msg(struct monitor *m, int wi)
+/* Read what worker @wi sent. Return: -1 once its socket is closed or broken. */
+static int on_worker_msg(struct monitor *m, int wi)
 {
 	struct mworker *w = &m->workers[wi];
 	uint8_t buf[sizeof(struct kp_hdr) + sizeof(struct kp_sign) + 64];
@@ -730,15 +801,9 @@ static void on_worker_msg(struct monitor *m, int wi)
 	for (;;) {
 		n = recv(w->sock, buf, sizeof(buf), MSG_DONTWAIT | MSG_TRUNC);
 		if (n < 0 && (errno == EAGAIN || errno == EINTR))
-			return;
-		if (n <= 0) {
-			if (!w->draining) {
-				stats_inc(&m->stats, STAT_worker_restarts);
-				log_warnx("worker %d went away", (int)w->pid);
-			}
-			worker_forget(m, wi, "worker went away");
-			return;
-		}
+			return 0;
+		if (n <= 0)
+			return -1;
 		if ((size_t)n > sizeof(buf) || kp_parse(buf, (size_t)n, &hdr)) {
 			log_warnx("malformed message from worker %d", (int)w->pid);
 			continue;
@@ -774,6 +839,14 @@ static void on_worker_msg(struct monitor *m, int wi)
 
 /* ---------- life cycle ---------- */
 
+/* Its socket closed or broke: the worker crashed (or left after draining). */
+static void worker_gone(struct monitor *m, int wi)
+{
+	if (!m->workers[wi].draining)
+		log_warnx("worker %d went away", (int)m->workers[wi].pid);
+	worker_forget(m, wi, "worker went away");
+}
+
 static void reap(struct monitor *m)
 {
 	pid_t pid;
@@ -785,42 +858,101 @@ static void reap(struct monitor *m)
 				continue;
 			if (!m->workers[i].draining || WIFSIGNALED(st) || WEXITSTATUS(st))
 				log_warnx("worker %d exited (status %d)", (int)pid, st);
-			if (m->workers[i].sock >= 0)
+			/*
+			 * Its last results may still wait in the socket (a
+			 * drained worker leaves right after sending them):
+			 * take them before answering the rest.
+			 */
+			if (m->workers[i].sock >= 0) {
+				(void)on_worker_msg(m, i);
 				worker_forget(m, i, "worker exited");
+			}
 			m->workers[i].pid = 0;
 		}
 	}
-	/* The current worker died: start another (but not in a tight loop). */
-	if (!m->stopping && m->workers[m->current].pid <= 0 &&
-	    m->workers[m->current].sock < 0) {
-		uint64_t now = now_ms();
+}
 
-		if (now - m->restart_window_ms > 10000) {
+/*
+ * A worker of the current generation that died gets a new one in its
+ * slot, but not in a tight loop: at most RESTARTS_MAX in a window. The
+ * loop calls this on every turn, so a slot refused now is filled once the
+ * window has passed (poll wakes at least every DRAIN_INTERVAL_MS).
+ */
+static void restart_workers(struct monitor *m)
+{
+	uint64_t now = now_ms();
+	unsigned int g;
+	int wi;
+
+	for (g = 0; g < m->n_gen && !m->stopping; g++) {
+		wi = m->gen[g];
+		if (m->workers[wi].pid > 0 || m->workers[wi].sock >= 0)
+			continue;
+		if (now - m->restart_window_ms > RESTART_WINDOW_MS) {
 			m->restart_window_ms = now;
 			m->restarts_recent = 0;
 		}
-		if (m->restarts_recent++ < 5 && worker_spawn(m, m->current) == 0)
-			dispatch(m);
+		if (m->restarts_recent >= RESTARTS_MAX)
+			return;
+		m->restarts_recent++;
+		stats_inc(&m->stats, STAT_worker_restarts);
+		(void)!worker_spawn(m, wi, m->cfg);
 	}
 }
 
-static int free_worker_slot(struct monitor *m)
+static bool in_generation(const struct monitor *m, int wi)
 {
+	unsigned int g;
+
+	for (g = 0; g < m->n_gen; g++)
+		if (m->gen[g] == wi)
+			return true;
+	return false;
+}
+
+/* Find @n free worker slots for a new generation; false if there are not. */
+static bool free_worker_slots(const struct monitor *m, int *slots, unsigned int n)
+{
+	unsigned int found = 0;
 	int i;
 
-	for (i = 0; i < MAX_WORKERS; i++)
-		if (i != m->current && m->workers[i].pid <= 0 && m->workers[i].sock < 0)
-			return i;
-	return -1;
+	for (i = 0; i < MAX_WORKERS && found < n; i++)
+		if (!in_generation(m, i) && m->workers[i].pid <= 0 && m->workers[i].sock < 0)
+			slots[found++] = i;
+	return found == n;
+}
+
+/*
+ * Start a generation of @n workers with @cfg in @slots; it becomes the
+ * current one. Return: how many started.
+ */
+static unsigned int start_generation(struct monitor *m, const struct kcfg *cfg,
+				     const int *slots, unsigned int n)
+{
+	unsigned int g, started = 0;
+
+	for (g = 0; g < n; g++)
+		if (worker_spawn(m, slots[g], cfg) == 0)
+			started++;
+	if (!started)
+		return 0;
+	/* A slot whose spawn failed stays in; restart_workers() retries it. */
+	memcpy(m->gen, slots, n * sizeof(*slots));
+	m->n_gen = n;
+	return started;
 }
 
 static void reload(struct monitor *m)
 {
-	struct kcfg *fresh = calloc(1, sizeof(*fresh));
+	struct kcfg *fresh;
 	struct ktls_credential *probe[2];
 	char err[KCFG_ERR_MAX];
-	int old = m->current, wi;
+	int old[KCFG_MAX_WORKERS], slots[KCFG_MAX_WORKERS];
+	unsigned int g, n, n_old = m->n_gen;
 
+	if (m->stopping)
+		return;	/* new workers would only be told to stop */
+	fresh = calloc(1, sizeof(*fresh));
 	notify_reloading();
 	if (!fresh || kcfg_load(m->opts->config_path, fresh, err)) {
 		log_warnx("reload refused, keeping the old configuration: %s",
@@ -840,26 +972,30 @@ static void reload(struct monitor *m)
 	}
 	ktls_credential_free(probe[0]);
 	ktls_credential_free(probe[1]);
-	wi = free_worker_slot(m);
-	if (wi < 0) {
-		log_warnx("reload refused: too many workers still draining");
+	n = kcfg_workers(fresh);
+	if (!free_worker_slots(m, slots, n)) {
+		log_warnx("reload refused: too many workers still draining for %u new ones", n);
+		stats_inc(&m->stats, STAT_reloads_failed);
+		goto out;
+	}
+	memcpy(old, m->gen, n_old * sizeof(*old));
+	if (!start_generation(m, fresh, slots, n)) {
+		log_warnx("reload refused: no worker of the new configuration started");
 		stats_inc(&m->stats, STAT_reloads_failed);
 		goto out;
 	}
 	*m->cfg = *fresh;
 	log_set_level(m->cfg->loglevel > 0 ? LOG_LVL_DEBUG : LOG_LVL_INFO);
 	kcfg_log_warnings(m->cfg);
-	if (worker_spawn(m, wi)) {
-		stats_inc(&m->stats, STAT_reloads_failed);
-		goto out;
+	/* New requests go to the new generation; the old one finishes its own. */
+	for (g = 0; g < n_old; g++) {
+		m->workers[old[g]].draining = true;
+		if (m->workers[old[g]].sock >= 0)
+			(void)!wsend(m, old[g], KP_RELOAD, 0, NULL, 0, -1);
 	}
-	/* New requests go to the new worker; the old one finishes its own. */
-	m->current = wi;
-	m->workers[old].draining = true;
-	if (m->workers[old].sock >= 0)
-		(void)!wsend(m, old, KP_RELOAD, 0, NULL, 0, -1);
 	stats_inc(&m->stats, STAT_reloads);
-	log_info("configuration reloaded from %s", m->cfg->source[0] ? m->cfg->source : "defaults");
+	log_info("configuration reloaded from %s, %u workers",
+		 m->cfg->source[0] ? m->cfg->source : "defaults", n);
 	dispatch(m);
 out:
 	free(fresh);
@@ -1032,6 +1168,8 @@ int monitor_main(const struct monitor_opts *opts, struct kcfg *cfg)
 {
 	struct monitor *m = calloc(1, sizeof(*m));
 	struct signalfd_siginfo si;
+	int slots[KCFG_MAX_WORKERS];
+	unsigned int g, nw;
 	sigset_t mask;
 	int i;
 
@@ -1061,12 +1199,14 @@ int monitor_main(const struct monitor_opts *opts, struct kcfg *cfg)
 	if (setup_kernel(m))
 		return 1;
 	stats_open(m);
-	if (worker_spawn(m, 0))
+	nw = kcfg_workers(cfg);
+	for (g = 0; g < nw; g++)
+		slots[g] = (int)g;
+	if (!start_generation(m, cfg, slots, nw))
 		return 1;
-	m->current = 0;
 	notify_ready();
-	log_info("ready: %s, up to %u handshakes in flight",
-		 cfg->source[0] ? cfg->source : "built-in defaults", cfg->max_inflight);
+	log_info("ready: %s, %u workers, up to %u handshakes in flight",
+		 cfg->source[0] ? cfg->source : "built-in defaults", nw, cfg->max_inflight);
 	accept_all(m);
 
 	while (!m->stopping || m->used) {
@@ -1108,12 +1248,14 @@ int monitor_main(const struct monitor_opts *opts, struct kcfg *cfg)
 		if (stats_idx >= 0 && (pfd[stats_idx].revents & POLLIN))
 			stats_serve(m);
 		for (i = 2; i < n; i++) {
-			if (i == stats_idx)
+			/* Also skip a worker forgotten since poll (reaped, say). */
+			if (i == stats_idx || m->workers[widx[i]].sock < 0)
 				continue;
 			if (pfd[i].revents & POLLOUT)
 				wflush(m, widx[i]);
-			if (pfd[i].revents & (POLLIN | POLLHUP | POLLERR))
-				on_worker_msg(m, widx[i]);
+			if ((pfd[i].revents & (POLLIN | POLLHUP | POLLERR)) &&
+			    on_worker_msg(m, widx[i]))
+				worker_gone(m, widx[i]);
 		}
 		if (pfd[0].revents & POLLIN) {
 			ret = ktls_nl_recv_ready(m->nl_mc, &nready);
@@ -1140,6 +1282,7 @@ int monitor_main(const struct monitor_opts *opts, struct kcfg *cfg)
 				m->workers[i].pid = pid;	/* reaped later */
 				m->workers[i].draining = true;
 			}
+		restart_workers(m);
 		dispatch(m);
 	}
 	/* Whatever is still in hand gets an answer, not a consumer timeout. */

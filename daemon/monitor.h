@@ -2,8 +2,8 @@
 /*
  * The privileged half of ktlsd: netlink READY/ACCEPT/DONE, keyrings,
  * private keys and signing, the queue of accepted requests, and the
- * worker processes it starts (a new one on each reload; the old one
- * finishes what it has).
+ * worker processes it starts (a generation of them, a new one on each
+ * reload; the old one finishes what it has).
  */
 #ifndef KTLSD_MONITOR_H
 #define KTLSD_MONITOR_H

@@ -9,7 +9,9 @@
  *   worker -> monitor  KP_SIGN        monitor -> worker  KP_SIGNED
  *   worker -> monitor  KP_PSK_LOOKUP  monitor -> worker  KP_PSK
  *   worker -> monitor  KP_RESULT  (the monitor then sends DONE)
- *   monitor -> worker  KP_RELOAD  (re-read the configuration)
+ *   monitor -> worker  KP_RELOAD  (finish what you have, then leave)
+ *   monitor -> worker  KP_CANCEL  (the monitor answered this request
+ *                                  itself: drop it, send no result)
  *
  * Every receiver checks the type, the exact size of the fixed part and
  * every length field before it uses a message (as ntpd checks imsgs).
@@ -38,6 +40,7 @@ enum kp_type {
 	KP_PSK,
 	KP_RESULT,
 	KP_RELOAD,
+	KP_CANCEL,	/* no payload; the id names the request */
 };
 
 struct kp_hdr {

@@ -133,21 +133,47 @@ static void maybe_release(struct worker *w, struct conn *c)
 	w->used--;
 }
 
+/*
+ * The socket is the kernel's again: our copy goes now, unless an operation
+ * of ours may still be queued on it (prepared but not yet submitted). Then
+ * the number must stay taken until that operation completes, or a socket
+ * the monitor sends meanwhile could be given it and that operation would
+ * act on the new socket; conn_release() closes it then.
+ */
+static void drop_fd(struct conn *c)
+{
+	if (c->fd >= 0 && !c->ops) {
+		close(c->fd);
+		c->fd = -1;
+	}
+}
+
 /* Report and wind down a handshake (any state but FREE/DRAINING). */
 static void finish(struct worker *w, struct conn *c, int forced, const char *why)
 {
 	int ret;
 
 	conn_finish(c, forced, why);
-	/* The socket is the kernel's again: our copy goes now. */
-	if (c->fd >= 0) {
-		close(c->fd);
-		c->fd = -1;
-	}
+	drop_fd(c);
 	ret = kp_send(w->ms, KP_RESULT, c->id, &c->result, sizeof(c->result), -1, 0);
 	if (ret)
 		log_warnx("cannot report request %llu to the monitor: %s",
 			  (unsigned long long)c->id, strerror(-ret));
+	c->result_sent = true;
+	cancel_ops(w, c);
+	maybe_release(w, c);
+}
+
+/*
+ * KP_CANCEL: the monitor has already sent DONE for this handshake (its
+ * backstop), so drop it the way a deadline would, but report nothing and
+ * install nothing: the monitor's answer stands.
+ */
+static void cancel_conn(struct worker *w, struct conn *c)
+{
+	log_debug("request %llu cancelled by the monitor", (unsigned long long)c->id);
+	drop_fd(c);
+	c->state = CONN_DRAINING;
 	c->result_sent = true;
 	cancel_ops(w, c);
 	maybe_release(w, c);
@@ -327,8 +353,14 @@ static void on_monitor(struct worker *w, int res)
 		explicit_bzero(w->mbuf, (size_t)res);
 		break;
 	case KP_RELOAD:
-		/* The monitor started a new worker: finish ours and leave. */
+		/* The monitor started new workers: finish ours and leave. */
 		w->draining = true;
+		break;
+	case KP_CANCEL:
+		/* An id we no longer hold raced with our own result: ignore it. */
+		c = conn_by_id(w, hdr.id);
+		if (c && hdr.len == 0)
+			cancel_conn(w, c);
 		break;
 	default:
 		log_warnx("unexpected message %u from the monitor", hdr.type);

@@ -164,6 +164,7 @@ static void assert_defaults(const struct kcfg *c)
 	ck_assert_str_eq(c->server.private_key, "");
 	ck_assert(!c->server.require_client_cert);
 	ck_assert_uint_eq(c->max_inflight, 1024);
+	ck_assert_uint_eq(c->workers, 0);
 	ck_assert_str_eq(c->user, "nobody");
 	ck_assert_str_eq(c->stats_socket, "");
 	ck_assert_uint_eq(c->n_suites, 0);
@@ -174,6 +175,32 @@ static void assert_defaults(const struct kcfg *c)
 	ck_assert_uint_eq(c->timeout_psk_ms, 10000);
 	ck_assert_uint_eq(c->n_warnings, 0);
 }
+
+/* workers = 0 means one per online CPU, at most KCFG_AUTO_WORKERS_MAX. */
+START_TEST(test_config_workers)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned int want;
+	const char *path;
+
+	want = cpus < 1 ? 1 : (unsigned int)cpus;
+	if (want > KCFG_AUTO_WORKERS_MAX)
+		want = KCFG_AUTO_WORKERS_MAX;
+	kcfg_defaults(&cfg);
+	ck_assert_uint_eq(kcfg_workers(&cfg), want);
+	path = write_config("w0.conf", "[ktlsd]\nworkers = 0\n");
+	load_ok(path);
+	ck_assert_uint_eq(cfg.workers, 0);
+	ck_assert_uint_eq(kcfg_workers(&cfg), want);
+	path = write_config("w1.conf", "[ktlsd]\nworkers = 1\n");
+	load_ok(path);
+	ck_assert_uint_eq(kcfg_workers(&cfg), 1);
+	/* An explicit count may go past the CPUs, up to KCFG_MAX_WORKERS. */
+	path = write_config("w64.conf", "[ktlsd]\nworkers = 64\n");
+	load_ok(path);
+	ck_assert_uint_eq(kcfg_workers(&cfg), KCFG_MAX_WORKERS);
+}
+END_TEST
 
 START_TEST(test_config_defaults)
 {
@@ -218,6 +245,7 @@ static const char full_config[] =
 	"\n"
 	"[ktlsd]\n"
 	"max_inflight = 64\n"
+	"workers = 3\n"
 	"user = ktlsd\n"
 	"stats_socket = /run/ktlsd/stats.sock\n"
 	"cipher_suites = TLS_AES_256_GCM_SHA384;TLS_AES_128_GCM_SHA256\n"
@@ -271,6 +299,8 @@ START_TEST(test_config_full_ktlsd)
 	ck_assert(!cfg.client.require_client_cert);
 
 	ck_assert_uint_eq(cfg.max_inflight, 64);
+	ck_assert_uint_eq(cfg.workers, 3);
+	ck_assert_uint_eq(kcfg_workers(&cfg), 3);
 	ck_assert_str_eq(cfg.user, "ktlsd");
 	ck_assert_str_eq(cfg.stats_socket, "/run/ktlsd/stats.sock");
 	ck_assert_uint_eq(cfg.n_suites, 2);
@@ -349,6 +379,7 @@ static void check_tlshd_config(void)
 	ck_assert_str_eq(cfg.server.private_key, want);
 	ck_assert(!cfg.server.require_client_cert);
 	ck_assert_uint_eq(cfg.max_inflight, 1024);
+	ck_assert_uint_eq(cfg.workers, 0);	/* one per CPU, as for a ktlsd file */
 
 	ck_assert_uint_eq(cfg.n_warnings, 4);
 	ck_assert(has_warning(":10: nl: \"zero\" is not an integer"));
@@ -405,6 +436,8 @@ START_TEST(test_config_tlshd_compat_limits)
 	load_fails(path, 3, "is not a boolean");
 	path = write_config("p.conf", "[debug]\nmax_inflight = 3\n");
 	load_fails(path, 2, "key \"max_inflight\" belongs in [ktlsd], not [debug]");
+	path = write_config("n.conf", "[authenticate]\nworkers = 2\n");
+	load_fails(path, 2, "key \"workers\" belongs in [ktlsd], not [authenticate]");
 
 	/* Our own group is strict even in a tlshd file. */
 	path = write_config("etc/tlshd/config", "[ktlsd]\nmax_inflite = 1\n");
@@ -458,6 +491,10 @@ static const struct bad_case bad_cases[] = {
 	{ "[ktlsd]\nmax_inflight = 99999999999999999999\n", 2,
 	  "is not an integer from 1 to 65536" },
 	{ "[ktlsd]\nmax_inflight = 0\n", 2, "from 1 to 65536" },
+	{ "[ktlsd]\nworkers = 65\n", 2,
+	  "workers: \"65\" is not an integer from 0 to 64" },
+	{ "[ktlsd]\n\nworkers = -1\n", 3, "workers: \"-1\" is not an integer from 0 to 64" },
+	{ "[ktlsd]\nworkers = all\n", 2, "workers: \"all\" is not an integer" },
 	{ "[ktlsd]\ntimeout_psk_ms = 10s\n", 2,
 	  "timeout_psk_ms: \"10s\" is not an integer" },
 	{ "[ktlsd]\n[authenticate.server]\nx509.require_client_cert = yes please\n",
@@ -742,6 +779,7 @@ static Suite *config_suite(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_config_defaults);
+	tcase_add_test(tc, test_config_workers);
 	tcase_add_test(tc, test_config_full_ktlsd);
 	tcase_add_test(tc, test_config_tlshd_compat);
 	tcase_add_test(tc, test_config_tlshd_compat_limits);

@@ -3,9 +3,10 @@
  * The worker (daemon/worker.c, conn.c, privsep.c) driven by a test that
  * plays the monitor: requests with real TCP sockets on 127.0.0.1, our
  * engine on the other end, signatures and PSK lookups answered over the
- * socketpair, deadlines, vanishing and hostile peers, and many handshakes
- * at once. Kernel TLS is not on this host, so the worker's setsockopt is
- * replaced by one that records what would have been installed.
+ * socketpair, deadlines, vanishing and hostile peers, many handshakes at
+ * once, and handshakes the monitor cancels (KP_CANCEL). Kernel TLS is not
+ * on this host, so the worker's setsockopt is replaced by one that records
+ * what would have been installed.
  */
 #include <check.h>
 #include <errno.h>
@@ -556,6 +557,101 @@ START_TEST(test_worker_rejects_malformed_request)
 }
 END_TEST
 
+/* The peer's end of a connection sees EOF within @ms. */
+static bool peer_sees_eof(int fd, int ms)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	char b;
+
+	if (poll(&pfd, 1, ms) != 1)
+		return false;
+	return recv(fd, &b, 1, MSG_DONTWAIT) == 0;
+}
+
+/*
+ * The worker leaves within @ms by itself (the monitor socket stays open),
+ * exiting 0; whatever it sends meanwhile is recorded in @out.
+ */
+static bool worker_exits_within(struct fake_monitor *fm, struct outcome *out, size_t n, int ms)
+{
+	struct pollfd pfd = { .fd = fm->sock, .events = POLLIN };
+	int i, st;
+
+	for (i = 0; i < ms / 20; i++) {
+		poll(&pfd, 1, 20);
+		monitor_io(fm, out, n);
+		if (waitpid(fm->pid, &st, WNOHANG) == fm->pid) {
+			monitor_io(fm, out, n);
+			close(fm->sock);
+			return WIFEXITED(st) && WEXITSTATUS(st) == 0;
+		}
+	}
+	return false;
+}
+
+START_TEST(test_worker_cancel_drops_handshake_without_result)
+{
+	struct fake_monitor fm;
+	struct peer p;
+	struct outcome out[1] = { 0 };
+	struct timespec t0, t1;
+	int wfd;
+
+	start_worker(&fm, false);
+	peer_init(&p, KTLS_ROLE_CLIENT, false, "server.test");
+	p.silent = true;
+	tcp_pair(&p.fd, &wfd);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	send_request(&fm, 0, KTLS_ROLE_SERVER, KTLS_HANDSHAKE_AUTH_X509, KP_CRED_CONFIG,
+		     10000, NULL, false, wfd);
+	/* The monitor answered it itself (its backstop): drop it now. */
+	ck_assert_int_eq(kp_send(fm.sock, KP_CANCEL, 0, NULL, 0, -1, 0), 0);
+	/* The worker's copy of the socket is closed, not at the 10 s deadline. */
+	ck_assert(peer_sees_eof(p.fd, 3000));
+	/* Its slot is free: told to drain, it leaves at once, and no result came. */
+	ck_assert_int_eq(kp_send(fm.sock, KP_RELOAD, 0, NULL, 0, -1, 0), 0);
+	ck_assert(worker_exits_within(&fm, out, 1, 3000));
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ck_assert_int_lt(t1.tv_sec - t0.tv_sec, 8);
+	ck_assert(!out[0].have);
+	peer_free(&p);
+}
+END_TEST
+
+START_TEST(test_worker_cancel_unknown_id_is_ignored)
+{
+	struct fake_monitor fm;
+	struct peer p[2];
+	struct outcome out[2] = { 0 };
+	uint64_t junk = 0;
+	int wfd;
+
+	start_worker(&fm, false);
+	/* Nothing in hand yet. */
+	ck_assert_int_eq(kp_send(fm.sock, KP_CANCEL, 42, NULL, 0, -1, 0), 0);
+	peer_init(&p[0], KTLS_ROLE_CLIENT, false, "server.test");
+	tcp_pair(&p[0].fd, &wfd);
+	send_request(&fm, 0, KTLS_ROLE_SERVER, KTLS_HANDSHAKE_AUTH_X509, KP_CRED_CONFIG,
+		     5000, NULL, false, wfd);
+	/* Another id, and ours with a payload a cancel never has: both ignored. */
+	ck_assert_int_eq(kp_send(fm.sock, KP_CANCEL, 1, NULL, 0, -1, 0), 0);
+	ck_assert_int_eq(kp_send(fm.sock, KP_CANCEL, 0, &junk, sizeof(junk), -1, 0), 0);
+	run(&fm, &p[0], 1, out, 1);
+	ck_assert_int_eq(out[0].res.status, 0);
+	/* A cancel that raced with the result finds nothing; the next one works. */
+	ck_assert_int_eq(kp_send(fm.sock, KP_CANCEL, 0, NULL, 0, -1, 0), 0);
+	peer_init(&p[1], KTLS_ROLE_CLIENT, false, "server.test");
+	tcp_pair(&p[1].fd, &wfd);
+	send_request(&fm, 1, KTLS_ROLE_SERVER, KTLS_HANDSHAKE_AUTH_X509, KP_CRED_CONFIG,
+		     5000, NULL, false, wfd);
+	run(&fm, &p[1], 1, out, 2);
+	ck_assert_int_eq(out[1].res.status, 0);
+	peer_free(&p[0]);
+	peer_free(&p[1]);
+	stop_worker(&fm);
+}
+END_TEST
+
 static Suite *worker_suite(void)
 {
 	Suite *s = suite_create("worker");
@@ -573,6 +669,8 @@ static Suite *worker_suite(void)
 	tcase_add_test(tc, test_worker_install_failure_is_eio);
 	tcase_add_test(tc, test_worker_many_in_flight);
 	tcase_add_test(tc, test_worker_rejects_malformed_request);
+	tcase_add_test(tc, test_worker_cancel_drops_handshake_without_result);
+	tcase_add_test(tc, test_worker_cancel_unknown_id_is_ignored);
 	suite_add_tcase(s, tc);
 	return s;
 }

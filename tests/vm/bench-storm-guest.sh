@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Payload of bench-storm.sh, run inside the VM by /init (busybox ash): the
 # handshake storm benchmark. For each N in $KTLSD_STORM_NS (default
-# "1 64 512") it starts a fresh ktlsd (so the worker's resident memory
+# "1 64 512") it starts a fresh ktlsd (so the workers' resident memory
 # starts from idle), runs bench/storm with N concurrent module client
 # requests (x509, the server verified against the test CA) against one
 # storm-peer server, prints storm's key=value report, and stops ktlsd.
@@ -129,7 +129,7 @@ for n in $NS; do
 		cat "$W/ktlsd-$n.log"
 		exit 1
 	}
-	sleep 1	# let the worker settle: its idle RSS is the baseline
+	sleep 1	# let the workers settle: their idle RSS is the baseline
 	echo "# ---- N=$n, $r round(s)"
 	trace_start
 	# shellcheck disable=SC2086 # KTLSD_STORM_EXTRA is a word list
@@ -181,9 +181,9 @@ echo "$ratios" | awk '{
 cat <<'EOF'
 # hs/s: handshakes / storm wall time; p50/p99/max: ioctl start to return
 # (with EAGAIN back-off); cpu/hs: ktlsd monitor + worker utime+stime per
-# handshake; rss/N: worker VmRSS peak minus idle (after 3 warm-up
+# handshake; rss/N: the workers' VmRSS (summed) peak minus idle (after 3 warm-up
 # handshakes) over N; rss/act@n: the same over the most handshakes active
-# in the worker at once (its open sockets), and that count; eagain: the
+# in the workers at once (their open sockets), and that count; eagain: the
 # kernel refused a request (3 un-accepted at most in this 1 GiB guest) and
 # storm retried; acc_p99: p99 of submit -> ACCEPT in the kernel's trace;
 # sys/hs: every CPU's busy time in the guest (ktlsd, the peer, storm's

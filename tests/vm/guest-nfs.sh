@@ -198,9 +198,10 @@ x509.private_key = $PKI/server.key
 [ktlsd]
 user = nobody
 EOF
-# The monitor runs SCHED_FIFO (priority 1, reset on fork, so the worker that
-# does the TLS work is an ordinary process), as with systemd's
-# CPUSchedulingPolicy=fifo, CPUSchedulingResetOnFork=yes. The kernel refuses
+# The monitor runs SCHED_FIFO priority 1, as with systemd's
+# CPUSchedulingPolicy=fifo; chrt is not told to reset on fork, so it is
+# ktlsd itself that makes the workers doing the TLS work ordinary processes
+# (checked below). The kernel refuses
 # a handshake request outright (EAGAIN) while 3 are un-accepted (1 GiB
 # guest); under TCG, busy kernel threads (nfsd, the RPC client's workers)
 # can keep a normal-priority monitor off the CPU for 10-20 ms, long enough
@@ -208,8 +209,8 @@ EOF
 # plainly instead.
 sched=
 if [ "${KTLSD_NFS_FIFO:-1}" != 0 ] && [ -x "$CHRT" ]; then
-	sched="$CHRT -f -R 1"
-	say "ktlsd's monitor runs under chrt -f -R 1 (SCHED_FIFO 1, reset on fork)"
+	sched="$CHRT -f 1"
+	say "ktlsd's monitor runs under chrt -f 1 (SCHED_FIFO 1)"
 fi
 p=$(sed -n 's/.*(\([a-z]*\)).*/\1/p' /sys/kernel/debug/sched/preempt 2>/dev/null)
 say "guest kernel preemption: ${p:-unknown}"
@@ -225,6 +226,23 @@ if grep -q 'ready' "$W/ktlsd.log"; then
 else
 	bad "setup: ktlsd -s starts and reports ready" "no 'ready' line" "$W/ktlsd.log"
 	finish
+fi
+# Scheduling policy (field 41 of /proc/PID/stat): 1 SCHED_FIFO, 0 normal.
+if [ -n "$sched" ]; then
+	pols="monitor:$(awk '{ print $41 }' "/proc/$ktlsd_pid/stat")"
+	for d in /proc/[0-9]*; do
+		case $(tr '\0' ' ' <"$d/cmdline" 2>/dev/null) in
+		*ktlsd*--worker*) pols="$pols worker:$(awk '{ print $41 }' "$d/stat")" ;;
+		esac
+	done
+	case " $pols " in
+	*" monitor:1 "*" worker:0 "*)
+		case "$pols" in
+		*worker:[1-9]*) bad "setup: the monitor runs SCHED_FIFO, every worker the normal policy" "$pols" ;;
+		*) ok "setup: the monitor runs SCHED_FIFO, every worker the normal policy ($pols)" ;;
+		esac ;;
+	*) bad "setup: the monitor runs SCHED_FIFO, every worker the normal policy" "$pols" ;;
+	esac
 fi
 
 for e in open tls mtls; do

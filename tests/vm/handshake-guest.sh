@@ -297,16 +297,23 @@ fi
 
 use_a0=$(key_usage "$KR_A")
 use_b0=$(key_usage "$KR_B")
-# The worker that parses the peers' bytes runs unprivileged.
-t_begin "setup: ktlsd's worker runs as user nobody"
-wuid=
+# The workers that parse the peers' bytes run unprivileged: every one of
+# them, with real, effective, saved and filesystem uid all nobody's.
+t_begin "setup: every ktlsd worker runs as user nobody"
+nobody=$(awk -F: '$1 == "nobody" { print $3 }' /etc/passwd)
+nw=0
+wbad=
 for d in /proc/[0-9]*; do
 	case $(tr '\0' ' ' <"$d/cmdline" 2>/dev/null) in
-	*ktlsd*--worker*) wuid=$(awk '/^Uid:/ { print $2 }' "$d/status") ;;
+	*ktlsd*--worker*)
+		nw=$((nw + 1))
+		u=$(awk '/^Uid:/ { print $2, $3, $4, $5 }' "$d/status")
+		[ "$u" = "$nobody $nobody $nobody $nobody" ] || wbad="$wbad ${d#/proc/}:$u"
+		;;
 	esac
 done
-nobody=$(awk -F: '$1 == "nobody" { print $3 }' /etc/passwd)
-t_true "worker uid '${wuid:-none}', nobody is '$nobody'" test -n "$wuid" -a "$wuid" = "$nobody"
+t_true "found $nw workers (nobody is '$nobody'); not nobody:${wbad:- none}" \
+	test "$nw" -ge 1 -a -z "$wbad" -a -n "$nobody"
 t_end
 
 tx0=$(tls_stat TlsTxSw)
