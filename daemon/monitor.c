@@ -90,6 +90,7 @@ struct monitor {
 	struct mworker workers[MAX_WORKERS];
 	int gen[KCFG_MAX_WORKERS];	/* the current generation: worker slots */
 	unsigned int n_gen;
+	unsigned int rr;		/* where least_busy() starts looking */
 	struct mreq *reqs;
 	unsigned int n_reqs, used;
 	unsigned int q_head, q_tail;	/* index + 1, 0 = empty */
@@ -588,22 +589,28 @@ static bool worker_alive(const struct mworker *w)
 _Static_assert(KCFG_MAX_WORKERS <= 64, "a generation must fit a uint64_t mask");
 
 /*
- * The current generation's live worker with the fewest in flight (ties:
- * the first), leaving out those in @skip; its index in m->gen, or -1.
+ * The current generation's live worker with the fewest in flight, leaving
+ * out those in @skip; its index in m->gen, or -1. Ties go round: the search
+ * starts after the last worker chosen, so requests that come one at a time
+ * visit every worker (each has its caches warm, none sits cold).
  */
-static int least_busy(const struct monitor *m, uint64_t skip)
+static int least_busy(struct monitor *m, uint64_t skip)
 {
-	unsigned int g;
+	unsigned int k, g;
 	int best = -1;
 
-	for (g = 0; g < m->n_gen; g++) {
-		const struct mworker *w = &m->workers[m->gen[g]];
+	for (k = 0; k < m->n_gen; k++) {
+		const struct mworker *w;
 
+		g = (m->rr + k) % m->n_gen;
+		w = &m->workers[m->gen[g]];
 		if ((skip >> g & 1) || !worker_alive(w))
 			continue;
 		if (best < 0 || w->inflight < m->workers[m->gen[best]].inflight)
 			best = (int)g;
 	}
+	if (best >= 0)
+		m->rr = (unsigned int)best + 1;
 	return best;
 }
 

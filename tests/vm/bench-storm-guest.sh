@@ -12,7 +12,8 @@
 # Environment: KTLSD_STORM_DIR (where pki/ is), KTLSD_STORM_NS,
 # KTLSD_STORM_ROUNDS ("N:R ..." rounds per N, default "1:40 64:4 512:1"),
 # KTLSD_STORM_AUTH (x509, default; anon), KTLSD_STORM_EXTRA (more storm
-# arguments), KTLSD_STORM_SHOW_LOG=1 (print ktlsd's log).
+# arguments), KTLSD_STORM_SHOW_LOG=1 (print ktlsd's log),
+# KTLSD_STORM_WORKERS (ktlsd's "workers"; default one per CPU).
 
 KTLSD=/usr/sbin/ktlsd
 STORM=/usr/bin/storm
@@ -103,6 +104,7 @@ x509.private_key = $PKI/server-p256.key
 
 [ktlsd]
 user = nobody
+${KTLSD_STORM_WORKERS:+workers = $KTLSD_STORM_WORKERS}
 EOF
 
 "$PEER" server --listen "127.0.0.1:$PORT" --cert "$PKI/server-p256.pem" \
@@ -131,6 +133,7 @@ for n in $NS; do
 	}
 	sleep 1	# let the workers settle: their idle RSS is the baseline
 	echo "# ---- N=$n, $r round(s)"
+	sed -n "s/.*\(ready: .*\)/# ktlsd \1/p" "$W/ktlsd-$n.log"
 	trace_start
 	# shellcheck disable=SC2086 # KTLSD_STORM_EXTRA is a word list
 	"$STORM" -n "$n" --rounds "$r" --auth "$AUTH" --connect "127.0.0.1:$PORT" \

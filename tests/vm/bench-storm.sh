@@ -23,6 +23,7 @@
 #   KTLSD_STORM_AUTH=x509|anon        module client auth mode
 #   KTLSD_STORM_EXTRA="..."           more bench/storm arguments
 #   KTLSD_STORM_SHOW_LOG=1            print ktlsd's log
+#   KTLSD_STORM_WORKERS=N             ktlsd's "workers" (default: per CPU)
 #   KTLSD_VM_TIMEOUT                  VM timeout (default 900 s)
 
 set -euo pipefail
@@ -73,6 +74,7 @@ rc=0
 	-e "KTLSD_STORM_AUTH=${KTLSD_STORM_AUTH:-x509}" \
 	-e "KTLSD_STORM_EXTRA=${KTLSD_STORM_EXTRA:-}" \
 	-e "KTLSD_STORM_SHOW_LOG=${KTLSD_STORM_SHOW_LOG:-0}" \
+	-e "KTLSD_STORM_WORKERS=${KTLSD_STORM_WORKERS:-}" \
 	"$vm_src/bench-storm-guest.sh" || rc=$?
 echo "bench-storm: total $(($(date +%s) - t0)) s, exit $rc"
 exit $rc
