@@ -20,6 +20,7 @@ struct vj_parser {
 	bool failed;
 };
 
+__attribute__((format(printf, 2, 3)))
 static void vj_fail(struct vj_parser *ps, const char *fmt, ...)
 {
 	va_list ap;
