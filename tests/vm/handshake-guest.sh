@@ -373,6 +373,27 @@ t_want "$W/$n.hs" "bulk=ok"
 t_want "$W/$n.peer" "exit=0"
 t_end && ok_sessions=$((ok_sessions + 1))
 
+# A server may send data right behind its Finished, before the client's
+# (0.5-RTT); those bytes follow the last record the agent may read, so
+# they must reach kernel TLS untouched.
+next_port
+n=half-rtt
+t_begin "x509 client, libssl server sends data right after its Finished: left to kernel TLS, echoed"
+timeout $((T + 5)) /usr/bin/half-rtt-server --listen "127.0.0.1:$port" \
+	--cert "$PKI/server-p256.pem" --key "$PKI/server-p256.key" \
+	--send "half-rtt line $port" --timeout "$T" >"$W/$n.peer" 2>&1 </dev/null &
+peer_pid=$!
+wait_for "$W/$n.peer" 'listening on' "$peer_pid" ||
+	echo "# half-rtt-server did not start"
+hs_client "$n" --auth x509 --peername localhost --expect "half-rtt line $port" --echo
+t_want "$W/$n.hs" "errno=0"
+t_want "$W/$n.hs" "expect=ok"
+t_want "$W/$n.hs" "exit=0"
+t_want "$W/$n.peer" "half_rtt_sent=yes"
+t_want "$W/$n.peer" "echo=ok"
+t_want "$W/$n.peer" "exit=0"
+t_end && ok_sessions=$((ok_sessions + 1))
+
 next_port
 n=server-nocc
 t_begin "x509 server, client without a certificate: status 0, peerid 0"

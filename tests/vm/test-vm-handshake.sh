@@ -31,11 +31,12 @@ top_bld=$(cd ../.. && pwd)
 KTLSD=${KTLSD:-$top_bld/daemon/ktlsd}
 KTLS_PEER=${KTLS_PEER:-$top_bld/tools/ktls-peer}
 HS_REQUEST=${HS_REQUEST:-$PWD/hs-request}
+HALF_RTT_SERVER=${HALF_RTT_SERVER:-$PWD/half-rtt-server}
 KTLS_KMOD_SRC=${KTLS_KMOD_SRC:-$top_src/kmod-glue/kmod}
 KTLS_KMOD_BUILD=${KTLS_KMOD_BUILD:-$PWD/kmod}
 KTLS_MKCERTS=${KTLS_MKCERTS:-$top_src/tests/interop/mkcerts.sh}
 
-for p in "$KTLSD" "$KTLS_PEER" "$HS_REQUEST"; do
+for p in "$KTLSD" "$KTLS_PEER" "$HS_REQUEST" "$HALF_RTT_SERVER"; do
 	[ -x "$p" ] || vm_skip "$p not built"
 	# A libtool wrapper script cannot run in the guest.
 	head -c 4 "$p" | grep -q 'ELF' || vm_skip "$p is not an ELF program"
@@ -95,6 +96,7 @@ rc=0
 	-m "$KTLS_KMOD_BUILD" \
 	-b "$KTLSD:/usr/sbin/ktlsd" -b "$KTLS_PEER:/usr/bin/ktls-peer" \
 	-b "$HS_REQUEST:/usr/bin/hs-request" -b "$keyctl:/usr/bin/keyctl" \
+	-b "$HALF_RTT_SERVER:/usr/bin/half-rtt-server" \
 	-a "$pki:/opt/ktlsd-test/pki" \
 	-e "KTLSD_HS_DIR=/opt/ktlsd-test" \
 	-e "KTLSD_HS_PSK_A=$psk_a" -e "KTLSD_HS_PSK_B=$psk_b" \
