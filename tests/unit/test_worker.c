@@ -575,18 +575,35 @@ static bool peer_sees_eof(int fd, int ms)
 static bool worker_exits_within(struct fake_monitor *fm, struct outcome *out, size_t n, int ms)
 {
 	struct pollfd pfd = { .fd = fm->sock, .events = POLLIN };
-	int i, st;
+	struct timespec now, end;
+	int st;
 
-	for (i = 0; i < ms / 20; i++) {
-		poll(&pfd, 1, 20);
+	/*
+	 * By the clock, not by poll rounds: once the worker has closed its
+	 * end, poll() returns at once (POLLHUP) while the process may still
+	 * be tearing down its ring before it can be reaped.
+	 */
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	end.tv_sec += ms / 1000;
+	end.tv_nsec += (long)(ms % 1000) * 1000000;
+	if (end.tv_nsec >= 1000000000) {
+		end.tv_sec++;
+		end.tv_nsec -= 1000000000;
+	}
+	for (;;) {
+		if (poll(&pfd, 1, 20) > 0 && !(pfd.revents & POLLIN))
+			usleep(20000);
 		monitor_io(fm, out, n);
 		if (waitpid(fm->pid, &st, WNOHANG) == fm->pid) {
 			monitor_io(fm, out, n);
 			close(fm->sock);
 			return WIFEXITED(st) && WEXITSTATUS(st) == 0;
 		}
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (now.tv_sec > end.tv_sec ||
+		    (now.tv_sec == end.tv_sec && now.tv_nsec >= end.tv_nsec))
+			return false;
 	}
-	return false;
 }
 
 START_TEST(test_worker_cancel_drops_handshake_without_result)
