@@ -96,6 +96,33 @@ void mt_check_trailing(mt_parse_fn fn, const uint8_t *msg, size_t len)
 	free(buf);
 }
 
+void mt_check_bodies(mt_ext_parse_fn fn, const struct mt_body *tab, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		int got = fn(tab[i].ext, tab[i].body, tab[i].len);
+
+		ck_assert_msg(got == tab[i].ret, "case %zu, extension %d: got %d (%s), want %d (%s)",
+			      i, tab[i].ext, got, ktls_strerror(got), tab[i].ret,
+			      ktls_strerror(tab[i].ret));
+	}
+}
+
+void mt_check_ext_types(mt_ext_parse_fn fn, const uint16_t *types, size_t n,
+			const void *body, size_t len, int want, const char *msg)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		int got = fn(types[i], body, len);
+
+		ck_assert_msg(got == want, "extension %#x in %s: got %d (%s), want %d (%s)",
+			      types[i], msg, got, ktls_strerror(got), want,
+			      ktls_strerror(want));
+	}
+}
+
 struct ktls_conn *mt_conn(const struct ktls_config *cfg, enum ktls_role role)
 {
 	struct ktls_conn *c = NULL;

@@ -18,6 +18,7 @@
 
 #define MT_CAP 16384	/* room for any message the tests write by hand */
 #define MT_NONE ((size_t)-1)
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 /* A parser reduced to "bytes in, result out". */
 typedef int (*mt_parse_fn)(const uint8_t *msg, size_t len);
@@ -51,6 +52,27 @@ void mt_check_truncations(mt_parse_fn fn, const uint8_t *msg, size_t len,
 
 /* One, then 7, extra bytes after a valid message: decode_error. */
 void mt_check_trailing(mt_parse_fn fn, const uint8_t *msg, size_t len);
+
+/* A message built around one extension @ext (an index or a type) with @body. */
+typedef int (*mt_ext_parse_fn)(int ext, const void *body, size_t len);
+
+/* An extension body and the answer the parser must give for it. */
+struct mt_body {
+	int ext;
+	const char *body;
+	size_t len;
+	int ret;
+};
+
+/* mt_check_bodies() - each of the @n bodies in @tab gives its answer through @fn. */
+void mt_check_bodies(mt_ext_parse_fn fn, const struct mt_body *tab, size_t n);
+
+/*
+ * mt_check_ext_types() - each of the @n extension types in @types, with
+ * @body, gives @want through @fn; @msg names the message in a failure.
+ */
+void mt_check_ext_types(mt_ext_parse_fn fn, const uint16_t *types, size_t n,
+			const void *body, size_t len, int want, const char *msg);
 
 /* A connection with @cfg (ktls_config_init'ed by the caller). */
 struct ktls_conn *mt_conn(const struct ktls_config *cfg, enum ktls_role role);

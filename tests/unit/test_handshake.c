@@ -66,6 +66,13 @@ static void side_cert(struct side *s, enum testcert_key key, const char *name,
 	s->cfg.cred = s->cred;
 }
 
+/* A pair whose server has the usual certificate: P-256, server.test, 30 days, our CA. */
+static void pair_init_cert(struct pair *p)
+{
+	pair_init(p);
+	side_cert(&p->srv, TESTCERT_P256, "server.test", 30, false);
+}
+
 static void pair_start(struct pair *p, const char *peer_name)
 {
 	ck_assert_int_eq(ktls_conn_new(&p->cli.cfg, &ktls_default_ops,
@@ -144,6 +151,13 @@ static bool run(struct pair *p, size_t chunk)
 	return (ktls_status(p->cli.c) & KTLS_DONE) && (ktls_status(p->srv.c) & KTLS_DONE);
 }
 
+/* Both sides' results. */
+static void results(struct pair *p, struct ktls_result *rc, struct ktls_result *rs)
+{
+	ktls_get_result(p->cli.c, rc);
+	ktls_get_result(p->srv.c, rs);
+}
+
 static void keys_match(struct ktls_conn *a, struct ktls_conn *b)
 {
 	struct ktls_traffic_keys ka, kb;
@@ -181,8 +195,7 @@ static void check_ok(struct pair *p, size_t chunk)
 	if (!run(p, chunk))
 		ck_abort_msg("handshake failed: client '%s', server '%s'",
 			     ktls_error_detail(p->cli.c), ktls_error_detail(p->srv.c));
-	ktls_get_result(p->cli.c, &rc);
-	ktls_get_result(p->srv.c, &rs);
+	results(p, &rc, &rs);
 	ck_assert_uint_eq(rc.version, KTLS_VERSION_TLS13);
 	ck_assert_uint_eq(rc.suite, rs.suite);
 	ck_assert_uint_eq(rc.group, rs.group);
@@ -286,16 +299,14 @@ START_TEST(test_handshake_hello_retry)
 	size_t chunk;
 
 	for (chunk = 0; chunk < 2; chunk++) {
-		pair_init(&p);
-		side_cert(&p.srv, TESTCERT_P256, "server.test", 30, false);
+		pair_init_cert(&p);
 		p.cli.cfg.flags |= KTLS_F_COMPAT_CCS;
 		p.srv.cfg.flags |= KTLS_F_HRR_COOKIE;
 		p.srv.cfg.groups[0] = KTLS_GROUP_SECP384R1;
 		p.srv.cfg.n_groups = 1;
 		pair_start(&p, "server.test");
 		check_ok(&p, chunk);
-		ktls_get_result(p.cli.c, &rc);
-		ktls_get_result(p.srv.c, &rs);
+		results(&p, &rc, &rs);
 		ck_assert(rc.hrr && rs.hrr);
 		ck_assert_uint_eq(rc.group, KTLS_GROUP_SECP384R1);
 		pair_free(&p);
@@ -303,17 +314,22 @@ START_TEST(test_handshake_hello_retry)
 }
 END_TEST
 
+/* The server trusts our CA for client certificates and asks for one (@flag). */
+static void server_asks_client_cert(struct pair *p, unsigned int flag)
+{
+	ck_assert_int_eq(ktls_trust_load(testcert_ca_file(), NULL, NULL, &p->srv.trust), 0);
+	p->srv.cfg.trust = p->srv.trust;
+	p->srv.cfg.flags |= flag;
+}
+
 START_TEST(test_handshake_mutual_auth)
 {
 	struct pair p;
 	struct ktls_result rs;
 
-	pair_init(&p);
-	side_cert(&p.srv, TESTCERT_P256, "server.test", 30, false);
+	pair_init_cert(&p);
 	side_cert(&p.cli, TESTCERT_ED25519, "client.test", 30, false);
-	ck_assert_int_eq(ktls_trust_load(testcert_ca_file(), NULL, NULL, &p.srv.trust), 0);
-	p.srv.cfg.trust = p.srv.trust;
-	p.srv.cfg.flags |= KTLS_F_REQUIRE_CLIENT_CERT;
+	server_asks_client_cert(&p, KTLS_F_REQUIRE_CLIENT_CERT);
 	pair_start(&p, "server.test");
 	check_ok(&p, 0);
 	ktls_get_result(p.srv.c, &rs);
@@ -329,15 +345,11 @@ START_TEST(test_handshake_client_cert_required_but_absent)
 	struct pair p;
 	struct ktls_result rc, rs;
 
-	pair_init(&p);
-	side_cert(&p.srv, TESTCERT_P256, "server.test", 30, false);
-	ck_assert_int_eq(ktls_trust_load(testcert_ca_file(), NULL, NULL, &p.srv.trust), 0);
-	p.srv.cfg.trust = p.srv.trust;
-	p.srv.cfg.flags |= KTLS_F_REQUIRE_CLIENT_CERT;
+	pair_init_cert(&p);
+	server_asks_client_cert(&p, KTLS_F_REQUIRE_CLIENT_CERT);
 	pair_start(&p, "server.test");
 	ck_assert(!run(&p, 0));
-	ktls_get_result(p.srv.c, &rs);
-	ktls_get_result(p.cli.c, &rc);
+	results(&p, &rc, &rs);
 	ck_assert_int_eq(rs.error, KTLS_E_ALERT_certificate_required);
 	ck_assert_int_eq(rs.alert_sent, KTLS_ALERT_certificate_required);
 	/* The client finished its side before the server's verdict arrived. */
@@ -351,11 +363,8 @@ START_TEST(test_handshake_client_cert_optional)
 	struct pair p;
 	struct ktls_result rs;
 
-	pair_init(&p);
-	side_cert(&p.srv, TESTCERT_P256, "server.test", 30, false);
-	ck_assert_int_eq(ktls_trust_load(testcert_ca_file(), NULL, NULL, &p.srv.trust), 0);
-	p.srv.cfg.trust = p.srv.trust;
-	p.srv.cfg.flags |= KTLS_F_REQUEST_CLIENT_CERT;
+	pair_init_cert(&p);
+	server_asks_client_cert(&p, KTLS_F_REQUEST_CLIENT_CERT);
 	pair_start(&p, "server.test");
 	check_ok(&p, 0);
 	ktls_get_result(p.srv.c, &rs);
@@ -364,24 +373,42 @@ START_TEST(test_handshake_client_cert_optional)
 }
 END_TEST
 
+/* An external PSK @id with @key for @hash; @tag comes back in the result. */
+static struct ktls_psk make_psk(const char *id, const uint8_t *key, enum ktls_hash hash,
+				uint32_t tag)
+{
+	struct ktls_psk k = {
+		.identity = (const uint8_t *)id, .identity_len = strlen(id),
+		.key = key, .key_len = 32, .hash = hash, .tag = tag,
+	};
+
+	return k;
+}
+
+/* A pair without certificates whose server knows the one PSK @srv_psk. */
+static void pair_init_psk(struct pair *p, const struct ktls_psk *srv_psk)
+{
+	pair_init(p);
+	p->psk = *srv_psk;
+	p->psk_set = true;
+}
+
+/* Start a PSK pair (no peer name) whose client offers @offer. */
+static void pair_start_psk(struct pair *p, const struct ktls_psk *offer)
+{
+	pair_start(p, NULL);
+	ck_assert_int_eq(ktls_conn_set_psks(p->cli.c, offer, 1), 0);
+}
+
+/* The server's PSK is "NVMe0R01 host subsys"; the client offers @cli_id with @cli_key. */
 static void psk_pair(struct pair *p, enum ktls_hash hash, const char *cli_id,
 		     const uint8_t *cli_key)
 {
-	struct ktls_psk cp = {
-		.identity = (const uint8_t *)cli_id, .identity_len = strlen(cli_id),
-		.key = cli_key, .key_len = 32, .hash = hash, .tag = 77,
-	};
+	struct ktls_psk sp = make_psk("NVMe0R01 host subsys", psk_key, hash, 1234);
+	struct ktls_psk cp = make_psk(cli_id, cli_key, hash, 77);
 
-	pair_init(p);
-	p->psk.identity = (const uint8_t *)"NVMe0R01 host subsys";
-	p->psk.identity_len = strlen("NVMe0R01 host subsys");
-	p->psk.key = psk_key;
-	p->psk.key_len = 32;
-	p->psk.hash = hash;
-	p->psk.tag = 1234;
-	p->psk_set = true;
-	pair_start(p, NULL);
-	ck_assert_int_eq(ktls_conn_set_psks(p->cli.c, &cp, 1), 0);
+	pair_init_psk(p, &sp);
+	pair_start_psk(p, &cp);
 }
 
 START_TEST(test_handshake_psk_dhe_ke)
@@ -391,8 +418,7 @@ START_TEST(test_handshake_psk_dhe_ke)
 
 	psk_pair(&p, KTLS_HASH_SHA384, "NVMe0R01 host subsys", psk_key);
 	check_ok(&p, 0);
-	ktls_get_result(p.cli.c, &rc);
-	ktls_get_result(p.srv.c, &rs);
+	results(&p, &rc, &rs);
 	ck_assert(rc.psk && rs.psk);
 	ck_assert_uint_eq(rs.suite, KTLS_AES_256_GCM_SHA384);
 	ck_assert_uint_eq(rs.psk_tag, 1234);
@@ -407,18 +433,12 @@ START_TEST(test_handshake_psk_ke)
 {
 	struct pair p;
 	struct ktls_result rc;
-	struct ktls_psk cp = {
-		.identity = (const uint8_t *)"NVMe0R01 host subsys", .identity_len = 20,
-		.key = psk_key, .key_len = 32, .hash = KTLS_HASH_SHA256,
-	};
+	struct ktls_psk cp = make_psk("NVMe0R01 host subsys", psk_key, KTLS_HASH_SHA256, 0);
 
-	pair_init(&p);
-	p.psk = cp;
-	p.psk_set = true;
+	pair_init_psk(&p, &cp);
 	p.cli.cfg.flags |= KTLS_F_PSK_ONLY_KE;
 	p.srv.cfg.flags |= KTLS_F_PSK_KE;
-	pair_start(&p, NULL);
-	ck_assert_int_eq(ktls_conn_set_psks(p.cli.c, &cp, 1), 0);
+	pair_start_psk(&p, &cp);
 	check_ok(&p, 1);
 	ktls_get_result(p.cli.c, &rc);
 	ck_assert(rc.psk);
@@ -431,17 +451,11 @@ START_TEST(test_handshake_psk_ke_refused_by_server)
 {
 	struct pair p;
 	struct ktls_result rs;
-	struct ktls_psk cp = {
-		.identity = (const uint8_t *)"id", .identity_len = 2,
-		.key = psk_key, .key_len = 32, .hash = KTLS_HASH_SHA256,
-	};
+	struct ktls_psk cp = make_psk("id", psk_key, KTLS_HASH_SHA256, 0);
 
-	pair_init(&p);
-	p.psk = cp;
-	p.psk_set = true;
+	pair_init_psk(&p, &cp);
 	p.cli.cfg.flags |= KTLS_F_PSK_ONLY_KE;
-	pair_start(&p, NULL);
-	ck_assert_int_eq(ktls_conn_set_psks(p.cli.c, &cp, 1), 0);
+	pair_start_psk(&p, &cp);
 	ck_assert(!run(&p, 0));
 	ktls_get_result(p.srv.c, &rs);
 	ck_assert_int_eq(rs.alert_sent, KTLS_ALERT_handshake_failure);
@@ -449,28 +463,21 @@ START_TEST(test_handshake_psk_ke_refused_by_server)
 }
 END_TEST
 
-
 /* No group in common, both PSK modes offered: the server falls back to psk_ke. */
 START_TEST(test_handshake_psk_ke_fallback_without_common_group)
 {
 	struct pair p;
 	struct ktls_result rc;
-	struct ktls_psk cp = {
-		.identity = (const uint8_t *)"id", .identity_len = 2,
-		.key = psk_key, .key_len = 32, .hash = KTLS_HASH_SHA256,
-	};
+	struct ktls_psk cp = make_psk("id", psk_key, KTLS_HASH_SHA256, 0);
 
-	pair_init(&p);
-	p.psk = cp;
-	p.psk_set = true;
+	pair_init_psk(&p, &cp);
 	p.cli.cfg.flags |= KTLS_F_PSK_KE;
 	p.cli.cfg.groups[0] = KTLS_GROUP_X448;
 	p.cli.cfg.n_groups = 1;
 	p.srv.cfg.flags |= KTLS_F_PSK_KE;
 	p.srv.cfg.groups[0] = KTLS_GROUP_X25519;
 	p.srv.cfg.n_groups = 1;
-	pair_start(&p, NULL);
-	ck_assert_int_eq(ktls_conn_set_psks(p.cli.c, &cp, 1), 0);
+	pair_start_psk(&p, &cp);
 	check_ok(&p, 0);
 	ktls_get_result(p.cli.c, &rc);
 	ck_assert(rc.psk);
@@ -487,8 +494,7 @@ START_TEST(test_handshake_psk_wrong_key)
 
 	psk_pair(&p, KTLS_HASH_SHA256, "NVMe0R01 host subsys", bad);
 	ck_assert(!run(&p, 0));
-	ktls_get_result(p.srv.c, &rs);
-	ktls_get_result(p.cli.c, &rc);
+	results(&p, &rc, &rs);
 	ck_assert_int_eq(rs.error, KTLS_E_ALERT_decrypt_error);
 	ck_assert_int_eq(rc.error, KTLS_E_PEER_decrypt_error);
 	pair_free(&p);
@@ -509,42 +515,38 @@ START_TEST(test_handshake_psk_unknown_identity)
 }
 END_TEST
 
-/* A failing configuration: the alert the client sends and the server sees. */
-static void expect_client_alert(struct pair *p, int alert)
+/*
+ * The client, checking for @name, refuses a server certificate for
+ * server.test made with @days and @other_ca: the alert it sends is the one
+ * the server sees.
+ */
+static void expect_client_alert(const char *name, int days, bool other_ca, int alert)
 {
 	struct ktls_result rc, rs;
+	struct pair p;
 
-	ck_assert(!run(p, 0));
-	ktls_get_result(p->cli.c, &rc);
-	ktls_get_result(p->srv.c, &rs);
+	pair_init(&p);
+	side_cert(&p.srv, TESTCERT_P256, "server.test", days, other_ca);
+	pair_start(&p, name);
+	ck_assert(!run(&p, 0));
+	results(&p, &rc, &rs);
 	ck_assert_int_eq(rc.alert_sent, alert);
 	ck_assert_int_eq(rs.alert_received, alert);
 	ck_assert_int_eq(rs.error, KTLS_E_PEER_ALERT(alert));
-	ck_assert_str_ne(ktls_error_detail(p->cli.c), "no error");
+	ck_assert_str_ne(ktls_error_detail(p.cli.c), "no error");
 	ck_assert_int_eq(ktls_error_errno(rc.error), EACCES);
+	pair_free(&p);
 }
 
 START_TEST(test_handshake_unknown_ca)
 {
-	struct pair p;
-
-	pair_init(&p);
-	side_cert(&p.srv, TESTCERT_P256, "server.test", 30, true);
-	pair_start(&p, "server.test");
-	expect_client_alert(&p, KTLS_ALERT_unknown_ca);
-	pair_free(&p);
+	expect_client_alert("server.test", 30, true, KTLS_ALERT_unknown_ca);
 }
 END_TEST
 
 START_TEST(test_handshake_name_mismatch)
 {
-	struct pair p;
-
-	pair_init(&p);
-	side_cert(&p.srv, TESTCERT_P256, "server.test", 30, false);
-	pair_start(&p, "other.test");
-	expect_client_alert(&p, KTLS_ALERT_bad_certificate);
-	pair_free(&p);
+	expect_client_alert("other.test", 30, false, KTLS_ALERT_bad_certificate);
 }
 END_TEST
 
@@ -552,29 +554,18 @@ START_TEST(test_handshake_ip_name)
 {
 	struct pair p;
 
-	pair_init(&p);
-	side_cert(&p.srv, TESTCERT_P256, "server.test", 30, false);
+	pair_init_cert(&p);
 	pair_start(&p, "127.0.0.1");
 	check_ok(&p, 0);
 	pair_free(&p);
 
-	pair_init(&p);
-	side_cert(&p.srv, TESTCERT_P256, "server.test", 30, false);
-	pair_start(&p, "127.0.0.2");
-	expect_client_alert(&p, KTLS_ALERT_bad_certificate);
-	pair_free(&p);
+	expect_client_alert("127.0.0.2", 30, false, KTLS_ALERT_bad_certificate);
 }
 END_TEST
 
 START_TEST(test_handshake_expired)
 {
-	struct pair p;
-
-	pair_init(&p);
-	side_cert(&p.srv, TESTCERT_P256, "server.test", -1, false);
-	pair_start(&p, "server.test");
-	expect_client_alert(&p, KTLS_ALERT_certificate_expired);
-	pair_free(&p);
+	expect_client_alert("server.test", -1, false, KTLS_ALERT_certificate_expired);
 }
 END_TEST
 
@@ -582,8 +573,7 @@ START_TEST(test_handshake_no_peer_name_fails_closed)
 {
 	struct pair p;
 
-	pair_init(&p);
-	side_cert(&p.srv, TESTCERT_P256, "server.test", 30, false);
+	pair_init_cert(&p);
 	pair_start(&p, NULL);
 	ck_assert(!run(&p, 0));
 	ck_assert(ktls_status(p.cli.c) & KTLS_FAILED);
@@ -596,8 +586,7 @@ static void expect_server_alert(struct pair *p, int alert)
 	struct ktls_result rc, rs;
 
 	ck_assert(!run(p, 0));
-	ktls_get_result(p->cli.c, &rc);
-	ktls_get_result(p->srv.c, &rs);
+	results(p, &rc, &rs);
 	ck_assert_int_eq(rs.alert_sent, alert);
 	ck_assert_int_eq(rc.alert_received, alert);
 }
@@ -606,8 +595,7 @@ START_TEST(test_handshake_no_common_suite)
 {
 	struct pair p;
 
-	pair_init(&p);
-	side_cert(&p.srv, TESTCERT_P256, "server.test", 30, false);
+	pair_init_cert(&p);
 	p.cli.cfg.suites[0] = KTLS_AES_128_CCM_SHA256;
 	p.cli.cfg.n_suites = 1;
 	p.srv.cfg.n_suites = 2;	/* AES-GCM only */
@@ -621,8 +609,7 @@ START_TEST(test_handshake_no_common_group)
 {
 	struct pair p;
 
-	pair_init(&p);
-	side_cert(&p.srv, TESTCERT_P256, "server.test", 30, false);
+	pair_init_cert(&p);
 	p.cli.cfg.groups[0] = KTLS_GROUP_X448;
 	p.cli.cfg.n_groups = 1;
 	p.srv.cfg.groups[0] = KTLS_GROUP_X25519;
@@ -638,20 +625,17 @@ START_TEST(test_handshake_alpn)
 	struct pair p;
 	struct ktls_result rc, rs;
 
-	pair_init(&p);
-	side_cert(&p.srv, TESTCERT_P256, "server.test", 30, false);
+	pair_init_cert(&p);
 	p.cli.cfg.alpn = "h2,sunrpc";
 	p.srv.cfg.alpn = "sunrpc";
 	pair_start(&p, "server.test");
 	check_ok(&p, 0);
-	ktls_get_result(p.cli.c, &rc);
-	ktls_get_result(p.srv.c, &rs);
+	results(&p, &rc, &rs);
 	ck_assert_str_eq(rc.alpn, "sunrpc");
 	ck_assert_str_eq(rs.alpn, "sunrpc");
 	pair_free(&p);
 
-	pair_init(&p);
-	side_cert(&p.srv, TESTCERT_P256, "server.test", 30, false);
+	pair_init_cert(&p);
 	p.cli.cfg.alpn = "h2";
 	p.srv.cfg.alpn = "sunrpc";
 	pair_start(&p, "server.test");
@@ -668,13 +652,11 @@ START_TEST(test_handshake_record_size_limit)
 	size_t used, len;
 	const uint8_t *out;
 
-	pair_init(&p);
-	side_cert(&p.srv, TESTCERT_P256, "server.test", 30, false);
+	pair_init_cert(&p);
 	p.cli.cfg.record_size_limit = 1000;
 	pair_start(&p, "server.test");
 	check_ok(&p, 0);
-	ktls_get_result(p.cli.c, &rc);
-	ktls_get_result(p.srv.c, &rs);
+	results(&p, &rc, &rs);
 	ck_assert_uint_eq(rs.peer_record_size_limit, 1000);
 	ck_assert_uint_eq(rc.peer_record_size_limit, KTLS_MAX_PLAINTEXT + 1);
 	/* The server now writes records of at most 999 + type + tag bytes. */
@@ -690,8 +672,7 @@ START_TEST(test_handshake_key_update)
 {
 	struct pair p;
 
-	pair_init(&p);
-	side_cert(&p.srv, TESTCERT_P256, "server.test", 30, false);
+	pair_init_cert(&p);
 	pair_start(&p, "server.test");
 	check_ok(&p, 0);
 	ck_assert_int_eq(ktls_key_update(p.cli.c, true), 0);
@@ -712,8 +693,7 @@ START_TEST(test_handshake_no_read_past_finished)
 	const uint8_t *out, *got;
 	int i;
 
-	pair_init(&p);
-	side_cert(&p.srv, TESTCERT_P256, "server.test", 30, false);
+	pair_init_cert(&p);
 	pair_start(&p, "server.test");
 	ck_assert_int_eq(ktls_start(p.cli.c), 0);
 	for (i = 0; i < 10 && !(ktls_status(p.cli.c) & KTLS_DONE); i++) {
@@ -746,8 +726,7 @@ START_TEST(test_handshake_no_ticket)
 	struct pair p;
 	size_t len;
 
-	pair_init(&p);
-	side_cert(&p.srv, TESTCERT_P256, "server.test", 30, false);
+	pair_init_cert(&p);
 	pair_start(&p, "server.test");
 	ck_assert(run(&p, 0));
 	ktls_output(p.srv.c, &len);
@@ -829,8 +808,7 @@ START_TEST(test_handshake_closed_mid_handshake)
 {
 	struct pair p;
 
-	pair_init(&p);
-	side_cert(&p.srv, TESTCERT_P256, "server.test", 30, false);
+	pair_init_cert(&p);
 	pair_start(&p, "server.test");
 	ck_assert_int_eq(ktls_start(p.cli.c), 0);
 	pump(p.cli.c, p.srv.c, 0);
@@ -861,6 +839,19 @@ static int sign_later(void *ctx, const struct ktls_credential *cred, uint16_t sc
 	return KTLS_E_PENDING;
 }
 
+/* After an asynchronous step was answered: a few rounds each way, and both are done. */
+static void finish_after_pending(struct pair *p)
+{
+	int i;
+
+	for (i = 0; i < 10; i++) {
+		pump(p->srv.c, p->cli.c, 0);
+		pump(p->cli.c, p->srv.c, 0);
+	}
+	ck_assert(ktls_status(p->cli.c) & KTLS_DONE);
+	ck_assert(ktls_status(p->srv.c) & KTLS_DONE);
+}
+
 START_TEST(test_handshake_async_sign)
 {
 	struct ktls_ops ops = ktls_default_ops;
@@ -868,12 +859,10 @@ START_TEST(test_handshake_async_sign)
 	EVP_MD_CTX *md;
 	uint8_t sig[128];
 	size_t sig_len = sizeof(sig);
-	int i;
 
 	ops.sign = sign_later;
 	memset(&pend, 0, sizeof(pend));
-	pair_init(&p);
-	side_cert(&p.srv, TESTCERT_P256, "server.test", 30, false);
+	pair_init_cert(&p);
 	ck_assert_int_eq(ktls_conn_new(&p.cli.cfg, &ktls_default_ops, KTLS_ROLE_CLIENT, &p.cli.c), 0);
 	ck_assert_int_eq(ktls_conn_new(&p.srv.cfg, &ops, KTLS_ROLE_SERVER, &p.srv.c), 0);
 	ck_assert_int_eq(ktls_conn_set_peer_name(p.cli.c, "server.test"), 0);
@@ -888,12 +877,7 @@ START_TEST(test_handshake_async_sign)
 	ck_assert(EVP_DigestSign(md, sig, &sig_len, pend.tbs, pend.tbs_len) == 1);
 	EVP_MD_CTX_free(md);
 	ck_assert_int_eq(ktls_signature_done(p.srv.c, 0, sig, sig_len), 0);
-	for (i = 0; i < 10; i++) {
-		pump(p.srv.c, p.cli.c, 0);
-		pump(p.cli.c, p.srv.c, 0);
-	}
-	ck_assert(ktls_status(p.cli.c) & KTLS_DONE);
-	ck_assert(ktls_status(p.srv.c) & KTLS_DONE);
+	finish_after_pending(&p);
 	keys_match(p.cli.c, p.srv.c);
 	pair_free(&p);
 }
@@ -920,7 +904,6 @@ START_TEST(test_handshake_async_psk_lookup)
 		  .key = psk_key, .key_len = 32, .hash = KTLS_HASH_SHA256, .tag = 2 },
 	};
 	struct ktls_psk answer = offer[1];
-	int i;
 
 	lookup_calls = 0;
 	pair_init(&p);
@@ -938,14 +921,8 @@ START_TEST(test_handshake_async_psk_lookup)
 	answer.tag = 99;
 	ck_assert_int_eq(ktls_psk_lookup_done(p.srv.c, 0, &answer), 0);
 	ck_assert(!(ktls_status(p.srv.c) & KTLS_PENDING));
-	for (i = 0; i < 10; i++) {
-		pump(p.srv.c, p.cli.c, 0);
-		pump(p.cli.c, p.srv.c, 0);
-	}
-	ck_assert(ktls_status(p.cli.c) & KTLS_DONE);
-	ck_assert(ktls_status(p.srv.c) & KTLS_DONE);
-	ktls_get_result(p.cli.c, &rc);
-	ktls_get_result(p.srv.c, &rs);
+	finish_after_pending(&p);
+	results(&p, &rc, &rs);
 	ck_assert_uint_eq(rc.psk_tag, 2);
 	ck_assert_uint_eq(rs.psk_tag, 99);
 	keys_match(p.cli.c, p.srv.c);

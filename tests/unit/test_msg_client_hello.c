@@ -230,28 +230,60 @@ static int parse_ch(const uint8_t *msg, size_t len)
 	return kmsg_ch_parse(msg, len, &ch);
 }
 
-/* Parse the standard hello with extension @i's body replaced. */
-static int parse_with_body(int i, const void *body, size_t len)
+/* Parse the hello @s describes (with mt_parse: the answer only). */
+static int parse_spec(const struct ch_spec *s)
 {
 	static uint8_t buf[MT_CAP];
+
+	return mt_parse(parse_ch, buf, build_ch(buf, s));
+}
+
+/*
+ * Parse the hello @s describes into @ch, whose pointers stay valid until
+ * the next call.
+ */
+static int parse_spec_into(const struct ch_spec *s, struct kmsg_ch *ch)
+{
+	static uint8_t buf[MT_CAP];
+
+	return kmsg_ch_parse(buf, build_ch(buf, s), ch);
+}
+
+/* The standard hello with extension @i's body replaced. */
+static struct ch_spec spec_with_body(int i, const void *body, size_t len)
+{
 	struct ch_spec s = spec_std();
 
 	s.repl = i;
 	s.repl_body = body;
 	s.repl_len = len;
-	return mt_parse(parse_ch, buf, build_ch(buf, &s));
+	return s;
+}
+
+static int parse_with_body(int i, const void *body, size_t len)
+{
+	struct ch_spec s = spec_with_body(i, body, len);
+
+	return parse_spec(&s);
+}
+
+/* The same, parsed into @ch (see parse_spec_into()). */
+static int parse_body_into(int i, const void *body, size_t len, struct kmsg_ch *ch)
+{
+	struct ch_spec s = spec_with_body(i, body, len);
+
+	return parse_spec_into(&s, ch);
 }
 
 /* Parse the standard hello plus the extensions in @extra. */
 static int parse_with_extra(const void *extra, size_t len, bool last)
 {
-	static uint8_t buf[MT_CAP];
 	struct ch_spec s = spec_std();
 
 	s.extra = extra;
 	s.extra_len = len;
 	s.extra_last = last;
-	return mt_parse(parse_ch, buf, build_ch(buf, &s));
+	return parse_spec(&s);
 }
 
 START_TEST(test_msg_client_hello_parses_every_field)
@@ -350,15 +382,12 @@ END_TEST
 
 START_TEST(test_msg_client_hello_minimal)
 {
-	static uint8_t buf[MT_CAP];
 	struct ch_spec s = spec_std();
 	struct kmsg_ch ch;
-	size_t len;
 
 	s.sid_len = 0;
 	s.omit = ~(1u << E_VERSIONS);
-	len = build_ch(buf, &s);
-	ck_assert_int_eq(kmsg_ch_parse(buf, len, &ch), 0);
+	ck_assert_int_eq(parse_spec_into(&s, &ch), 0);
 	ck_assert_uint_eq(ch.session_id_len, 0);
 	ck_assert_uint_eq(ch.ext.n, 1);
 	ck_assert(ch.has_versions && ch.tls13);
@@ -399,37 +428,34 @@ END_TEST
 
 START_TEST(test_msg_client_hello_no_extensions_is_old_version)
 {
-	static uint8_t buf[MT_CAP];
 	struct ch_spec s = spec_std();
 
 	s.no_ext = true;
-	ck_assert_int_eq(mt_parse(parse_ch, buf, build_ch(buf, &s)),
+	ck_assert_int_eq(parse_spec(&s),
 			 KTLS_E_ALERT_protocol_version);
 }
 END_TEST
 
 START_TEST(test_msg_client_hello_session_id_bounds)
 {
-	static uint8_t buf[MT_CAP];
 	struct ch_spec s = spec_std();
 
 	/* legacy_session_id<0..32> */
 	s.sid_len = 0;
-	ck_assert_int_eq(mt_parse(parse_ch, buf, build_ch(buf, &s)), 0);
+	ck_assert_int_eq(parse_spec(&s), 0);
 	s.sid_len = 32;
-	ck_assert_int_eq(mt_parse(parse_ch, buf, build_ch(buf, &s)), 0);
+	ck_assert_int_eq(parse_spec(&s), 0);
 	s.sid_len = 33;
-	ck_assert_int_eq(mt_parse(parse_ch, buf, build_ch(buf, &s)),
+	ck_assert_int_eq(parse_spec(&s),
 			 KTLS_E_ALERT_decode_error);
 	s.sid_len = 255;
-	ck_assert_int_eq(mt_parse(parse_ch, buf, build_ch(buf, &s)),
+	ck_assert_int_eq(parse_spec(&s),
 			 KTLS_E_ALERT_decode_error);
 }
 END_TEST
 
 START_TEST(test_msg_client_hello_cipher_suite_list_bounds)
 {
-	static uint8_t buf[MT_CAP];
 	static const uint8_t odd[] = { 0x13, 0x01, 0x13 };
 	static const uint8_t one[] = { 0x13, 0x01 };
 	struct ch_spec s = spec_std();
@@ -437,23 +463,22 @@ START_TEST(test_msg_client_hello_cipher_suite_list_bounds)
 	/* cipher_suites<2..2^16-2>: not empty, whole code points. */
 	s.suites = one;
 	s.suites_len = sizeof(one);
-	ck_assert_int_eq(mt_parse(parse_ch, buf, build_ch(buf, &s)), 0);
+	ck_assert_int_eq(parse_spec(&s), 0);
 	s.suites_len = 0;
-	ck_assert_int_eq(mt_parse(parse_ch, buf, build_ch(buf, &s)),
+	ck_assert_int_eq(parse_spec(&s),
 			 KTLS_E_ALERT_decode_error);
 	s.suites = odd;
 	s.suites_len = sizeof(odd);
-	ck_assert_int_eq(mt_parse(parse_ch, buf, build_ch(buf, &s)),
+	ck_assert_int_eq(parse_spec(&s),
 			 KTLS_E_ALERT_decode_error);
 	s.suites_len = 1;
-	ck_assert_int_eq(mt_parse(parse_ch, buf, build_ch(buf, &s)),
+	ck_assert_int_eq(parse_spec(&s),
 			 KTLS_E_ALERT_decode_error);
 }
 END_TEST
 
 START_TEST(test_msg_client_hello_compression_must_be_null_only)
 {
-	static uint8_t buf[MT_CAP];
 	static const struct {
 		const char *m;
 		size_t n;
@@ -468,15 +493,15 @@ START_TEST(test_msg_client_hello_compression_must_be_null_only)
 	size_t i;
 
 	/* §4.1.2: exactly one byte, 0; anything else illegal_parameter. */
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
 		s.comp = (const uint8_t *)bad[i].m;
 		s.comp_len = bad[i].n;
-		ck_assert_int_eq(mt_parse(parse_ch, buf, build_ch(buf, &s)),
+		ck_assert_int_eq(parse_spec(&s),
 				 KTLS_E_ALERT_illegal_parameter);
 	}
 	/* legacy_compression_methods<1..2^8-1>: empty is a decode error. */
 	s.comp_len = 0;
-	ck_assert_int_eq(mt_parse(parse_ch, buf, build_ch(buf, &s)),
+	ck_assert_int_eq(parse_spec(&s),
 			 KTLS_E_ALERT_decode_error);
 }
 END_TEST
@@ -509,7 +534,6 @@ END_TEST
 
 START_TEST(test_msg_client_hello_psk_not_last)
 {
-	static uint8_t buf[MT_CAP];
 	static const uint8_t after[] = { 0xfa, 0xfb, 0x00, 0x00 };
 	static const uint8_t padding[] = { 0x00, 0x15, 0x00, 0x02, 0x00, 0x00 };
 	struct ch_spec s = spec_std();
@@ -525,7 +549,7 @@ START_TEST(test_msg_client_hello_psk_not_last)
 	s.extra = after;
 	s.extra_len = sizeof(after);
 	s.extra_last = true;
-	ck_assert_int_eq(mt_parse(parse_ch, buf, build_ch(buf, &s)), 0);
+	ck_assert_int_eq(parse_spec(&s), 0);
 }
 END_TEST
 
@@ -573,19 +597,13 @@ END_TEST
 
 START_TEST(test_msg_client_hello_psk_many_identities)
 {
-	static uint8_t buf[MT_CAP];
 	uint8_t body[1024];
-	struct ch_spec s = spec_std();
 	struct kmsg_ch ch;
 	size_t len;
 
 	/* More identities than we look at: the first KTLS_MAX_PSKS count. */
-	s.repl = E_PSK;
-	s.repl_body = body;
-	s.repl_len = psk_body(body, sizeof(body), KTLS_MAX_PSKS + 1,
-			      KTLS_MAX_PSKS + 1);
-	len = build_ch(buf, &s);
-	ck_assert_int_eq(kmsg_ch_parse(buf, len, &ch), 0);
+	len = psk_body(body, sizeof(body), KTLS_MAX_PSKS + 1, KTLS_MAX_PSKS + 1);
+	ck_assert_int_eq(parse_body_into(E_PSK, body, len, &ch), 0);
 	ck_assert(ch.has_psk);
 	ck_assert_uint_eq(ch.n_ids, KTLS_MAX_PSKS);
 	ck_assert_mem_eq(ch.ids[KTLS_MAX_PSKS - 1].id, "a7", 2);
@@ -593,20 +611,28 @@ START_TEST(test_msg_client_hello_psk_many_identities)
 }
 END_TEST
 
+/* Start a pre_shared_key body in @w: identities<> with the one identity "a". */
+static void psk_one_identity(struct kw *w, uint8_t *body, size_t cap)
+{
+	struct kw_mark l, k;
+
+	kw_init(w, body, cap);
+	l = kw_open16(w);
+	k = kw_open16(w);
+	kw_u8(w, 'a');
+	kw_close(w, k);
+	kw_u32(w, 0);
+	kw_close(w, l);
+}
+
 START_TEST(test_msg_client_hello_psk_vector_bounds)
 {
 	uint8_t body[512];
 	struct kw w;
-	struct kw_mark l, k;
+	struct kw_mark l;
 
 	/* binder<32..255>: a 31-byte binder. */
-	kw_init(&w, body, sizeof(body));
-	l = kw_open16(&w);
-	k = kw_open16(&w);
-	kw_u8(&w, 'a');
-	kw_close(&w, k);
-	kw_u32(&w, 0);
-	kw_close(&w, l);
+	psk_one_identity(&w, body, sizeof(body));
 	l = kw_open16(&w);
 	kw_u8(&w, 31);
 	kw_zeros(&w, 31);
@@ -633,24 +659,12 @@ START_TEST(test_msg_client_hello_psk_vector_bounds)
 	/* identities<7..2^16-1> and binders<33..2^16-1>: empty vectors. */
 	ck_assert_int_eq(parse_with_body(E_PSK, "\x00\x00\x00\x00", 4),
 			 KTLS_E_ALERT_decode_error);
-	kw_init(&w, body, sizeof(body));
-	l = kw_open16(&w);
-	k = kw_open16(&w);
-	kw_u8(&w, 'a');
-	kw_close(&w, k);
-	kw_u32(&w, 0);
-	kw_close(&w, l);
+	psk_one_identity(&w, body, sizeof(body));
 	kw_u16(&w, 0);
 	ck_assert_int_eq(parse_with_body(E_PSK, body, w.len), KTLS_E_ALERT_decode_error);
 
 	/* A 256-byte binder cannot be written in a u8; a 255-byte one is fine. */
-	kw_init(&w, body, sizeof(body));
-	l = kw_open16(&w);
-	k = kw_open16(&w);
-	kw_u8(&w, 'a');
-	kw_close(&w, k);
-	kw_u32(&w, 0);
-	kw_close(&w, l);
+	psk_one_identity(&w, body, sizeof(body));
 	l = kw_open16(&w);
 	kw_u8(&w, 255);
 	kw_zeros(&w, 255);
@@ -662,41 +676,37 @@ END_TEST
 
 START_TEST(test_msg_client_hello_record_size_limit_bounds)
 {
-	/* RFC 8449 §4: a limit below 64 is illegal_parameter. */
-	ck_assert_int_eq(parse_with_body(E_RSL, "\x00\x3f", 2),
-			 KTLS_E_ALERT_illegal_parameter);
-	ck_assert_int_eq(parse_with_body(E_RSL, "\x00\x00", 2),
-			 KTLS_E_ALERT_illegal_parameter);
-	ck_assert_int_eq(parse_with_body(E_RSL, "\x00\x40", 2), 0);
-	ck_assert_int_eq(parse_with_body(E_RSL, "\xff\xff", 2), 0);
-	/* The body is exactly one uint16. */
-	ck_assert_int_eq(parse_with_body(E_RSL, "\x40", 1), KTLS_E_ALERT_decode_error);
-	ck_assert_int_eq(parse_with_body(E_RSL, "\x40\x01\x00", 3),
-			 KTLS_E_ALERT_decode_error);
+	static const struct mt_body tab[] = {
+		/* RFC 8449 §4: a limit below 64 is illegal_parameter. */
+		{ E_RSL, "\x00\x3f", 2, KTLS_E_ALERT_illegal_parameter },
+		{ E_RSL, "\x00\x00", 2, KTLS_E_ALERT_illegal_parameter },
+		{ E_RSL, "\x00\x40", 2, 0 },
+		{ E_RSL, "\xff\xff", 2, 0 },
+		/* The body is exactly one uint16. */
+		{ E_RSL, "\x40", 1, KTLS_E_ALERT_decode_error },
+		{ E_RSL, "\x40\x01\x00", 3, KTLS_E_ALERT_decode_error },
+	};
+
+	mt_check_bodies(parse_with_body, tab, ARRAY_SIZE(tab));
 }
 END_TEST
 
 START_TEST(test_msg_client_hello_key_share_rules)
 {
-	static uint8_t buf[MT_CAP];
-	struct ch_spec s = spec_std();
+	static const struct mt_body tab[] = {
+		/* §4.2.8: each group at most once. */
+		{ E_KEY_SHARE, "\x00\x0a\x00\x1d\x00\x01\xaa\x00\x1d\x00\x01\xbb", 12,
+		  KTLS_E_ALERT_illegal_parameter },
+		/* key_exchange<1..2^16-1> */
+		{ E_KEY_SHARE, "\x00\x04\x00\x1d\x00\x00", 6, KTLS_E_ALERT_decode_error },
+		/* A share with a group but no length. */
+		{ E_KEY_SHARE, "\x00\x02\x00\x1d", 4, KTLS_E_ALERT_decode_error },
+	};
 	struct kmsg_ch ch;
 
-	/* §4.2.8: each group at most once. */
-	ck_assert_int_eq(parse_with_body(E_KEY_SHARE,
-					 "\x00\x0a\x00\x1d\x00\x01\xaa\x00\x1d\x00\x01\xbb", 12),
-			 KTLS_E_ALERT_illegal_parameter);
-	/* key_exchange<1..2^16-1> */
-	ck_assert_int_eq(parse_with_body(E_KEY_SHARE, "\x00\x04\x00\x1d\x00\x00", 6),
-			 KTLS_E_ALERT_decode_error);
-	/* A share with a group but no length. */
-	ck_assert_int_eq(parse_with_body(E_KEY_SHARE, "\x00\x02\x00\x1d", 4),
-			 KTLS_E_ALERT_decode_error);
+	mt_check_bodies(parse_with_body, tab, ARRAY_SIZE(tab));
 	/* client_shares<0..2^16-1>: empty asks for a HelloRetryRequest. */
-	s.repl = E_KEY_SHARE;
-	s.repl_body = (const uint8_t *)"\x00\x00";
-	s.repl_len = 2;
-	ck_assert_int_eq(kmsg_ch_parse(buf, build_ch(buf, &s), &ch), 0);
+	ck_assert_int_eq(parse_body_into(E_KEY_SHARE, "\x00\x00", 2, &ch), 0);
 	ck_assert(ch.has_key_share);
 	ck_assert_uint_eq(ch.n_shares, 0);
 }
@@ -704,9 +714,7 @@ END_TEST
 
 START_TEST(test_msg_client_hello_many_key_shares)
 {
-	static uint8_t buf[MT_CAP];
 	uint8_t body[512];
-	struct ch_spec s = spec_std();
 	struct kmsg_ch ch;
 	struct kw w;
 	struct kw_mark l;
@@ -721,10 +729,7 @@ START_TEST(test_msg_client_hello_many_key_shares)
 		kw_u8(&w, (uint8_t)i);
 	}
 	kw_close(&w, l);
-	s.repl = E_KEY_SHARE;
-	s.repl_body = body;
-	s.repl_len = w.len;
-	ck_assert_int_eq(kmsg_ch_parse(buf, build_ch(buf, &s), &ch), 0);
+	ck_assert_int_eq(parse_body_into(E_KEY_SHARE, body, w.len, &ch), 0);
 	ck_assert_uint_eq(ch.n_shares, KMSG_MAX_SHARES);
 	ck_assert_uint_eq(ch.shares[KMSG_MAX_SHARES - 1].group,
 			  0x0200 + KMSG_MAX_SHARES - 1);
@@ -733,21 +738,17 @@ END_TEST
 
 START_TEST(test_msg_client_hello_supported_versions_bounds)
 {
-	static uint8_t buf[MT_CAP];
-	struct ch_spec s = spec_std();
+	/* versions<2..254> of uint16 */
+	static const struct mt_body tab[] = {
+		{ E_VERSIONS, "\x00", 1, KTLS_E_ALERT_decode_error },
+		{ E_VERSIONS, "\x03\x03\x04\x03", 4, KTLS_E_ALERT_decode_error },
+		{ E_VERSIONS, "\x01\x03", 2, KTLS_E_ALERT_decode_error },
+	};
 	struct kmsg_ch ch;
 
-	/* versions<2..254> of uint16 */
-	ck_assert_int_eq(parse_with_body(E_VERSIONS, "\x00", 1), KTLS_E_ALERT_decode_error);
-	ck_assert_int_eq(parse_with_body(E_VERSIONS, "\x03\x03\x04\x03", 4),
-			 KTLS_E_ALERT_decode_error);
-	ck_assert_int_eq(parse_with_body(E_VERSIONS, "\x01\x03", 2),
-			 KTLS_E_ALERT_decode_error);
+	mt_check_bodies(parse_with_body, tab, ARRAY_SIZE(tab));
 	/* Without 0x0304 it parses, but is not a 1.3 hello. */
-	s.repl = E_VERSIONS;
-	s.repl_body = (const uint8_t *)"\x04\x03\x03\x03\x02";
-	s.repl_len = 5;
-	ck_assert_int_eq(kmsg_ch_parse(buf, build_ch(buf, &s), &ch), 0);
+	ck_assert_int_eq(parse_body_into(E_VERSIONS, "\x04\x03\x03\x03\x02", 5, &ch), 0);
 	ck_assert(ch.has_versions);
 	ck_assert(!ch.tls13);
 }
@@ -759,7 +760,7 @@ START_TEST(test_msg_client_hello_list_extension_bounds)
 	size_t i;
 
 	/* named_group_list<2..>, supported_signature_algorithms<2..> */
-	for (i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(lists); i++) {
 		ck_assert_int_eq(parse_with_body(lists[i], "\x00\x00", 2),
 				 KTLS_E_ALERT_decode_error);
 		ck_assert_int_eq(parse_with_body(lists[i], "\x00\x03\x00\x1d\x00", 5),
@@ -771,22 +772,23 @@ END_TEST
 
 START_TEST(test_msg_client_hello_small_vectors_bounds)
 {
-	/* server_name_list<1..>, HostName<1..> */
-	ck_assert_int_eq(parse_with_body(E_SNI, "\x00\x00", 2), KTLS_E_ALERT_decode_error);
-	ck_assert_int_eq(parse_with_body(E_SNI, "\x00\x03\x00\x00\x00", 5),
-			 KTLS_E_ALERT_decode_error);
-	/* ProtocolNameList<2..>, ProtocolName<1..> (RFC 7301 §3.1) */
-	ck_assert_int_eq(parse_with_body(E_ALPN, "\x00\x00", 2), KTLS_E_ALERT_decode_error);
-	ck_assert_int_eq(parse_with_body(E_ALPN, "\x00\x04\x02h2\x00", 5),
-			 KTLS_E_ALERT_decode_error);
-	ck_assert_int_eq(parse_with_body(E_ALPN, "\x00\x03\x00\x01x", 5),
-			 KTLS_E_ALERT_decode_error);
-	/* cookie<1..> */
-	ck_assert_int_eq(parse_with_body(E_COOKIE, "\x00\x00", 2), KTLS_E_ALERT_decode_error);
-	/* ke_modes<1..255> */
-	ck_assert_int_eq(parse_with_body(E_PSK_MODES, "\x00", 1), KTLS_E_ALERT_decode_error);
-	/* early_data in a ClientHello is empty. */
-	ck_assert_int_eq(parse_with_body(E_EARLY, "\x00", 1), KTLS_E_ALERT_decode_error);
+	static const struct mt_body tab[] = {
+		/* server_name_list<1..>, HostName<1..> */
+		{ E_SNI, "\x00\x00", 2, KTLS_E_ALERT_decode_error },
+		{ E_SNI, "\x00\x03\x00\x00\x00", 5, KTLS_E_ALERT_decode_error },
+		/* ProtocolNameList<2..>, ProtocolName<1..> (RFC 7301 §3.1) */
+		{ E_ALPN, "\x00\x00", 2, KTLS_E_ALERT_decode_error },
+		{ E_ALPN, "\x00\x04\x02h2\x00", 5, KTLS_E_ALERT_decode_error },
+		{ E_ALPN, "\x00\x03\x00\x01x", 5, KTLS_E_ALERT_decode_error },
+		/* cookie<1..> */
+		{ E_COOKIE, "\x00\x00", 2, KTLS_E_ALERT_decode_error },
+		/* ke_modes<1..255> */
+		{ E_PSK_MODES, "\x00", 1, KTLS_E_ALERT_decode_error },
+		/* early_data in a ClientHello is empty. */
+		{ E_EARLY, "\x00", 1, KTLS_E_ALERT_decode_error },
+	};
+
+	mt_check_bodies(parse_with_body, tab, ARRAY_SIZE(tab));
 }
 END_TEST
 
@@ -836,7 +838,6 @@ END_TEST
 
 START_TEST(test_msg_client_hello_too_many_extensions)
 {
-	static uint8_t buf[MT_CAP];
 	uint8_t raw[4 * (KEXT_MAX + 1) + 8];
 	struct ch_spec s = spec_std();
 	struct kmsg_ch ch;
@@ -849,32 +850,31 @@ START_TEST(test_msg_client_hello_too_many_extensions)
 		mt_ext(&w, (uint16_t)(0xa000 + i), NULL, 0);
 	s.raw = raw;
 	s.raw_len = w.len;
-	ck_assert_int_eq(kmsg_ch_parse(buf, build_ch(buf, &s), &ch), 0);
+	ck_assert_int_eq(parse_spec_into(&s, &ch), 0);
 	ck_assert_uint_eq(ch.ext.n, KEXT_MAX);
 	ck_assert(ch.tls13);
 
 	mt_ext(&w, 0xa000 + KEXT_MAX, NULL, 0);
 	ck_assert(kw_ok(&w));
 	s.raw_len = w.len;
-	ck_assert_int_eq(mt_parse(parse_ch, buf, build_ch(buf, &s)),
+	ck_assert_int_eq(parse_spec(&s),
 			 KTLS_E_ALERT_decode_error);
 }
 END_TEST
 
 START_TEST(test_msg_client_hello_extensions_block_framing)
 {
-	static uint8_t buf[MT_CAP];
 	struct ch_spec s = spec_std();
 
 	/* An extension header cut short inside the block. */
 	s.raw = (const uint8_t *)"\x00\x2b\x00\x03\x02\x03\x04\x00";
 	s.raw_len = 8;
-	ck_assert_int_eq(mt_parse(parse_ch, buf, build_ch(buf, &s)),
+	ck_assert_int_eq(parse_spec(&s),
 			 KTLS_E_ALERT_decode_error);
 	/* An extension body running past the block. */
 	s.raw = (const uint8_t *)"\x00\x2b\x00\x09\x02\x03\x04";
 	s.raw_len = 7;
-	ck_assert_int_eq(mt_parse(parse_ch, buf, build_ch(buf, &s)),
+	ck_assert_int_eq(parse_spec(&s),
 			 KTLS_E_ALERT_decode_error);
 }
 END_TEST

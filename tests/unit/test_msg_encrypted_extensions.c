@@ -31,14 +31,14 @@ static size_t build_ee(uint8_t *buf, const void *extra, size_t extra_len)
 }
 
 /* EncryptedExtensions holding only the extension @type with @body. */
-static size_t build_one(uint8_t *buf, uint16_t type, const void *body, size_t len)
+static size_t build_one(uint8_t *buf, int type, const void *body, size_t len)
 {
 	struct kw w;
 	struct kw_mark m, l;
 
 	m = mt_msg_begin(&w, buf, MT_CAP, KTLS_HS_ENCRYPTED_EXTENSIONS);
 	l = kw_open16(&w);
-	mt_ext(&w, type, body, len);
+	mt_ext(&w, (uint16_t)type, body, len);
 	kw_close(&w, l);
 	return mt_msg_end(&w, m);
 }
@@ -50,7 +50,7 @@ static int parse_ee(const uint8_t *msg, size_t len)
 	return kmsg_ee_parse(msg, len, &ee);
 }
 
-static int parse_one(uint16_t type, const void *body, size_t len)
+static int parse_one(int type, const void *body, size_t len)
 {
 	static uint8_t buf[MT_CAP];
 
@@ -136,12 +136,9 @@ START_TEST(test_msg_encrypted_extensions_extension_not_allowed)
 		KTLS_EXT_POST_HANDSHAKE_AUTH,
 		KTLS_EXT_SIGNATURE_ALGORITHMS_CERT,
 	};
-	size_t i;
 
-	for (i = 0; i < sizeof(not_in_ee) / sizeof(not_in_ee[0]); i++)
-		ck_assert_msg(parse_one(not_in_ee[i], "\x00\x00", 2) ==
-			      KTLS_E_ALERT_illegal_parameter,
-			      "extension %u in EncryptedExtensions", not_in_ee[i]);
+	mt_check_ext_types(parse_one, not_in_ee, ARRAY_SIZE(not_in_ee), "\x00\x00", 2,
+			   KTLS_E_ALERT_illegal_parameter, "EncryptedExtensions");
 }
 END_TEST
 
@@ -156,59 +153,56 @@ START_TEST(test_msg_encrypted_extensions_unsolicited_extension)
 		KTLS_EXT_HEARTBEAT, KTLS_EXT_CLIENT_CERT_TYPE,
 		KTLS_EXT_SERVER_CERT_TYPE, KTLS_EXT_EARLY_DATA, 0xfafa, 0x7777,
 	};
-	size_t i;
 
-	for (i = 0; i < sizeof(unsolicited) / sizeof(unsolicited[0]); i++)
-		ck_assert_msg(parse_one(unsolicited[i], "", 0) ==
-			      KTLS_E_ALERT_unsupported_extension,
-			      "extension %#x in EncryptedExtensions", unsolicited[i]);
+	mt_check_ext_types(parse_one, unsolicited, ARRAY_SIZE(unsolicited), "", 0,
+			   KTLS_E_ALERT_unsupported_extension, "EncryptedExtensions");
 }
 END_TEST
 
 START_TEST(test_msg_encrypted_extensions_record_size_limit_bounds)
 {
-	/* RFC 8449 §4: below 64 is illegal_parameter. */
-	ck_assert_int_eq(parse_one(KTLS_EXT_RECORD_SIZE_LIMIT, "\x00\x3f", 2),
-			 KTLS_E_ALERT_illegal_parameter);
-	ck_assert_int_eq(parse_one(KTLS_EXT_RECORD_SIZE_LIMIT, "\x00\x00", 2),
-			 KTLS_E_ALERT_illegal_parameter);
-	ck_assert_int_eq(parse_one(KTLS_EXT_RECORD_SIZE_LIMIT, "\x00\x40", 2), 0);
-	ck_assert_int_eq(parse_one(KTLS_EXT_RECORD_SIZE_LIMIT, "\x40\x01", 2), 0);
-	ck_assert_int_eq(parse_one(KTLS_EXT_RECORD_SIZE_LIMIT, "\x40", 1),
-			 KTLS_E_ALERT_decode_error);
-	ck_assert_int_eq(parse_one(KTLS_EXT_RECORD_SIZE_LIMIT, "", 0),
-			 KTLS_E_ALERT_decode_error);
-	ck_assert_int_eq(parse_one(KTLS_EXT_RECORD_SIZE_LIMIT, "\x40\x00\x00", 3),
-			 KTLS_E_ALERT_decode_error);
+	static const struct mt_body tab[] = {
+		/* RFC 8449 §4: below 64 is illegal_parameter. */
+		{ KTLS_EXT_RECORD_SIZE_LIMIT, "\x00\x3f", 2, KTLS_E_ALERT_illegal_parameter },
+		{ KTLS_EXT_RECORD_SIZE_LIMIT, "\x00\x00", 2, KTLS_E_ALERT_illegal_parameter },
+		{ KTLS_EXT_RECORD_SIZE_LIMIT, "\x00\x40", 2, 0 },
+		{ KTLS_EXT_RECORD_SIZE_LIMIT, "\x40\x01", 2, 0 },
+		{ KTLS_EXT_RECORD_SIZE_LIMIT, "\x40", 1, KTLS_E_ALERT_decode_error },
+		{ KTLS_EXT_RECORD_SIZE_LIMIT, "", 0, KTLS_E_ALERT_decode_error },
+		{ KTLS_EXT_RECORD_SIZE_LIMIT, "\x40\x00\x00", 3, KTLS_E_ALERT_decode_error },
+	};
+
+	mt_check_bodies(parse_one, tab, ARRAY_SIZE(tab));
 }
 END_TEST
 
 START_TEST(test_msg_encrypted_extensions_alpn_bounds)
 {
 	/* RFC 7301 §3.1: exactly one non-empty name in the reply. */
-	ck_assert_int_eq(parse_one(KTLS_EXT_ALPN, "\x00\x03\x02h2", 5), 0);
-	ck_assert_int_eq(parse_one(KTLS_EXT_ALPN, "\x00\x06\x02h2\x02h3", 8),
-			 KTLS_E_ALERT_decode_error);
-	ck_assert_int_eq(parse_one(KTLS_EXT_ALPN, "\x00\x01\x00", 3),
-			 KTLS_E_ALERT_decode_error);
-	ck_assert_int_eq(parse_one(KTLS_EXT_ALPN, "\x00\x00", 2),
-			 KTLS_E_ALERT_decode_error);
-	ck_assert_int_eq(parse_one(KTLS_EXT_ALPN, "\x00\x03\x03h2", 5),
-			 KTLS_E_ALERT_decode_error);
-	ck_assert_int_eq(parse_one(KTLS_EXT_ALPN, "\x00\x03\x02h2\x00", 6),
-			 KTLS_E_ALERT_decode_error);
-	ck_assert_int_eq(parse_one(KTLS_EXT_ALPN, "", 0), KTLS_E_ALERT_decode_error);
+	static const struct mt_body tab[] = {
+		{ KTLS_EXT_ALPN, "\x00\x03\x02h2", 5, 0 },
+		{ KTLS_EXT_ALPN, "\x00\x06\x02h2\x02h3", 8, KTLS_E_ALERT_decode_error },
+		{ KTLS_EXT_ALPN, "\x00\x01\x00", 3, KTLS_E_ALERT_decode_error },
+		{ KTLS_EXT_ALPN, "\x00\x00", 2, KTLS_E_ALERT_decode_error },
+		{ KTLS_EXT_ALPN, "\x00\x03\x03h2", 5, KTLS_E_ALERT_decode_error },
+		{ KTLS_EXT_ALPN, "\x00\x03\x02h2\x00", 6, KTLS_E_ALERT_decode_error },
+		{ KTLS_EXT_ALPN, "", 0, KTLS_E_ALERT_decode_error },
+	};
+
+	mt_check_bodies(parse_one, tab, ARRAY_SIZE(tab));
 }
 END_TEST
 
 START_TEST(test_msg_encrypted_extensions_server_name_ack_is_empty)
 {
 	/* RFC 6066 §3: the server's server_name has an empty body. */
-	ck_assert_int_eq(parse_one(KTLS_EXT_SERVER_NAME, "", 0), 0);
-	ck_assert_int_eq(parse_one(KTLS_EXT_SERVER_NAME, "\x00", 1),
-			 KTLS_E_ALERT_decode_error);
-	ck_assert_int_eq(parse_one(KTLS_EXT_SERVER_NAME, "\x00\x03\x00\x00\x00", 5),
-			 KTLS_E_ALERT_decode_error);
+	static const struct mt_body tab[] = {
+		{ KTLS_EXT_SERVER_NAME, "", 0, 0 },
+		{ KTLS_EXT_SERVER_NAME, "\x00", 1, KTLS_E_ALERT_decode_error },
+		{ KTLS_EXT_SERVER_NAME, "\x00\x03\x00\x00\x00", 5, KTLS_E_ALERT_decode_error },
+	};
+
+	mt_check_bodies(parse_one, tab, ARRAY_SIZE(tab));
 }
 END_TEST
 

@@ -92,11 +92,19 @@ static int parse_sh(const uint8_t *msg, size_t len)
 	return kmsg_sh_parse(msg, len, &sh);
 }
 
+/* Parse the hello @s describes (with mt_parse: the answer only). */
+static int parse_spec(const struct sh_spec *s)
+{
+	static uint8_t buf[MT_CAP];
+
+	return mt_parse(parse_sh, buf, build_sh(buf, s));
+}
+
 /* Parse a (std) SH or HRR followed by the extension @type with @body. */
 static int parse_with(bool hrr, bool std_ext, uint16_t type, const void *body,
 		      size_t len)
 {
-	static uint8_t buf[MT_CAP], ext[512];
+	static uint8_t ext[512];
 	struct sh_spec s = hrr ? spec_hrr() : spec_sh();
 	struct kw w;
 
@@ -105,7 +113,31 @@ static int parse_with(bool hrr, bool std_ext, uint16_t type, const void *body,
 	s.std_ext = std_ext;
 	s.extra = ext;
 	s.extra_len = w.len;
-	return mt_parse(parse_sh, buf, build_sh(buf, &s));
+	return parse_spec(&s);
+}
+
+/* The standard ServerHello with the extension @type added after its own. */
+static int sh_plus(int type, const void *body, size_t len)
+{
+	return parse_with(false, true, (uint16_t)type, body, len);
+}
+
+/* The standard HelloRetryRequest with the extension @type added. */
+static int hrr_plus(int type, const void *body, size_t len)
+{
+	return parse_with(true, true, (uint16_t)type, body, len);
+}
+
+/* A ServerHello holding only the extension @type. */
+static int sh_only(int type, const void *body, size_t len)
+{
+	return parse_with(false, false, (uint16_t)type, body, len);
+}
+
+/* A HelloRetryRequest holding only the extension @type. */
+static int hrr_only(int type, const void *body, size_t len)
+{
+	return parse_with(true, false, (uint16_t)type, body, len);
 }
 
 START_TEST(test_msg_server_hello_parses_every_field)
@@ -222,29 +254,26 @@ END_TEST
 
 START_TEST(test_msg_server_hello_session_id_bounds)
 {
-	static uint8_t buf[MT_CAP];
 	struct sh_spec s = spec_sh();
 
 	/* legacy_session_id_echo<0..32> */
 	s.sid_len = 0;
-	ck_assert_int_eq(mt_parse(parse_sh, buf, build_sh(buf, &s)), 0);
+	ck_assert_int_eq(parse_spec(&s), 0);
 	s.sid_len = 33;
-	ck_assert_int_eq(mt_parse(parse_sh, buf, build_sh(buf, &s)),
-			 KTLS_E_ALERT_decode_error);
+	ck_assert_int_eq(parse_spec(&s), KTLS_E_ALERT_decode_error);
 	s.sid_len = 200;
-	ck_assert_int_eq(mt_parse(parse_sh, buf, build_sh(buf, &s)),
-			 KTLS_E_ALERT_decode_error);
+	ck_assert_int_eq(parse_spec(&s), KTLS_E_ALERT_decode_error);
 }
 END_TEST
 
 START_TEST(test_msg_server_hello_duplicate_extension)
 {
 	/* §4.2: no more than one extension of the same type. */
-	ck_assert_int_eq(parse_with(false, true, KTLS_EXT_SUPPORTED_VERSIONS, "\x03\x04", 2),
+	ck_assert_int_eq(sh_plus(KTLS_EXT_SUPPORTED_VERSIONS, "\x03\x04", 2),
 			 KTLS_E_ALERT_illegal_parameter);
-	ck_assert_int_eq(parse_with(false, true, KTLS_EXT_PRE_SHARED_KEY, "\x00\x00", 2),
+	ck_assert_int_eq(sh_plus(KTLS_EXT_PRE_SHARED_KEY, "\x00\x00", 2),
 			 KTLS_E_ALERT_illegal_parameter);
-	ck_assert_int_eq(parse_with(true, true, KTLS_EXT_COOKIE, "\x00\x01x", 3),
+	ck_assert_int_eq(hrr_plus(KTLS_EXT_COOKIE, "\x00\x01x", 3),
 			 KTLS_E_ALERT_illegal_parameter);
 }
 END_TEST
@@ -269,81 +298,58 @@ START_TEST(test_msg_server_hello_extension_not_allowed)
 		KTLS_EXT_PRE_SHARED_KEY, KTLS_EXT_PSK_KEY_EXCHANGE_MODES,
 		KTLS_EXT_PADDING, KTLS_EXT_OID_FILTERS,
 	};
-	size_t i;
 
-	for (i = 0; i < sizeof(not_in_sh) / sizeof(not_in_sh[0]); i++)
-		ck_assert_msg(parse_with(false, true, not_in_sh[i], "\x00\x00", 2) ==
-			      KTLS_E_ALERT_illegal_parameter,
-			      "extension %u in a ServerHello", not_in_sh[i]);
-	for (i = 0; i < sizeof(not_in_hrr) / sizeof(not_in_hrr[0]); i++)
-		ck_assert_msg(parse_with(true, true, not_in_hrr[i], "\x00\x00", 2) ==
-			      KTLS_E_ALERT_illegal_parameter,
-			      "extension %u in a HelloRetryRequest", not_in_hrr[i]);
+	mt_check_ext_types(sh_plus, not_in_sh, ARRAY_SIZE(not_in_sh), "\x00\x00", 2,
+			   KTLS_E_ALERT_illegal_parameter, "a ServerHello");
+	mt_check_ext_types(hrr_plus, not_in_hrr, ARRAY_SIZE(not_in_hrr), "\x00\x00", 2,
+			   KTLS_E_ALERT_illegal_parameter, "a HelloRetryRequest");
 }
 END_TEST
 
 START_TEST(test_msg_server_hello_unknown_extension)
 {
 	/* §4.2: we offered none; an unsolicited one is unsupported_extension. */
-	ck_assert_int_eq(parse_with(false, true, 0xfafa, "", 0),
-			 KTLS_E_ALERT_unsupported_extension);
-	ck_assert_int_eq(parse_with(false, true, 0x1234, "\x01\x02", 2),
-			 KTLS_E_ALERT_unsupported_extension);
-	ck_assert_int_eq(parse_with(true, true, 0xfafa, "", 0),
-			 KTLS_E_ALERT_unsupported_extension);
+	ck_assert_int_eq(sh_plus(0xfafa, "", 0), KTLS_E_ALERT_unsupported_extension);
+	ck_assert_int_eq(sh_plus(0x1234, "\x01\x02", 2), KTLS_E_ALERT_unsupported_extension);
+	ck_assert_int_eq(hrr_plus(0xfafa, "", 0), KTLS_E_ALERT_unsupported_extension);
 }
 END_TEST
 
 START_TEST(test_msg_server_hello_extension_body_bounds)
 {
-	/* supported_versions: exactly one uint16. */
-	ck_assert_int_eq(parse_with(false, false, KTLS_EXT_SUPPORTED_VERSIONS, "\x03", 1),
-			 KTLS_E_ALERT_decode_error);
-	ck_assert_int_eq(parse_with(false, false, KTLS_EXT_SUPPORTED_VERSIONS,
-				    "\x03\x04\x00", 3),
-			 KTLS_E_ALERT_decode_error);
-	ck_assert_int_eq(parse_with(false, false, KTLS_EXT_SUPPORTED_VERSIONS,
-				    "\x02\x03\x04", 3),
-			 KTLS_E_ALERT_decode_error);
-	/* KeyShareServerHello: group and key_exchange<1..2^16-1>. */
-	ck_assert_int_eq(parse_with(false, false, KTLS_EXT_KEY_SHARE, "\x00\x1d", 2),
-			 KTLS_E_ALERT_decode_error);
-	ck_assert_int_eq(parse_with(false, false, KTLS_EXT_KEY_SHARE, "\x00\x1d\x00\x00", 4),
-			 KTLS_E_ALERT_decode_error);
-	ck_assert_int_eq(parse_with(false, false, KTLS_EXT_KEY_SHARE,
-				    "\x00\x1d\x00\x02\xaa", 5),
-			 KTLS_E_ALERT_decode_error);
-	ck_assert_int_eq(parse_with(false, false, KTLS_EXT_KEY_SHARE,
-				    "\x00\x1d\x00\x01\xaa\xbb", 6),
-			 KTLS_E_ALERT_decode_error);
-	ck_assert_int_eq(parse_with(false, false, KTLS_EXT_KEY_SHARE,
-				    "\x00\x1d\x00\x01\xaa", 5), 0);
-	/* KeyShareHelloRetryRequest: the group only. */
-	ck_assert_int_eq(parse_with(true, false, KTLS_EXT_KEY_SHARE, "\x00\x1d", 2), 0);
-	ck_assert_int_eq(parse_with(true, false, KTLS_EXT_KEY_SHARE,
-				    "\x00\x1d\x00\x01\xaa", 5),
-			 KTLS_E_ALERT_decode_error);
-	ck_assert_int_eq(parse_with(true, false, KTLS_EXT_KEY_SHARE, "\x00", 1),
-			 KTLS_E_ALERT_decode_error);
-	/* pre_shared_key: selected_identity, one uint16. */
-	ck_assert_int_eq(parse_with(false, false, KTLS_EXT_PRE_SHARED_KEY, "\x00", 1),
-			 KTLS_E_ALERT_decode_error);
-	ck_assert_int_eq(parse_with(false, false, KTLS_EXT_PRE_SHARED_KEY,
-				    "\x00\x00\x00", 3),
-			 KTLS_E_ALERT_decode_error);
-	/* cookie<1..2^16-1> */
-	ck_assert_int_eq(parse_with(true, false, KTLS_EXT_COOKIE, "\x00\x00", 2),
-			 KTLS_E_ALERT_decode_error);
-	ck_assert_int_eq(parse_with(true, false, KTLS_EXT_COOKIE, "\x00\x02x", 3),
-			 KTLS_E_ALERT_decode_error);
-	ck_assert_int_eq(parse_with(true, false, KTLS_EXT_COOKIE, "\x00\x01xy", 4),
-			 KTLS_E_ALERT_decode_error);
+	static const struct mt_body in_sh[] = {
+		/* supported_versions: exactly one uint16. */
+		{ KTLS_EXT_SUPPORTED_VERSIONS, "\x03", 1, KTLS_E_ALERT_decode_error },
+		{ KTLS_EXT_SUPPORTED_VERSIONS, "\x03\x04\x00", 3, KTLS_E_ALERT_decode_error },
+		{ KTLS_EXT_SUPPORTED_VERSIONS, "\x02\x03\x04", 3, KTLS_E_ALERT_decode_error },
+		/* KeyShareServerHello: group and key_exchange<1..2^16-1>. */
+		{ KTLS_EXT_KEY_SHARE, "\x00\x1d", 2, KTLS_E_ALERT_decode_error },
+		{ KTLS_EXT_KEY_SHARE, "\x00\x1d\x00\x00", 4, KTLS_E_ALERT_decode_error },
+		{ KTLS_EXT_KEY_SHARE, "\x00\x1d\x00\x02\xaa", 5, KTLS_E_ALERT_decode_error },
+		{ KTLS_EXT_KEY_SHARE, "\x00\x1d\x00\x01\xaa\xbb", 6, KTLS_E_ALERT_decode_error },
+		{ KTLS_EXT_KEY_SHARE, "\x00\x1d\x00\x01\xaa", 5, 0 },
+		/* pre_shared_key: selected_identity, one uint16. */
+		{ KTLS_EXT_PRE_SHARED_KEY, "\x00", 1, KTLS_E_ALERT_decode_error },
+		{ KTLS_EXT_PRE_SHARED_KEY, "\x00\x00\x00", 3, KTLS_E_ALERT_decode_error },
+	};
+	static const struct mt_body in_hrr[] = {
+		/* KeyShareHelloRetryRequest: the group only. */
+		{ KTLS_EXT_KEY_SHARE, "\x00\x1d", 2, 0 },
+		{ KTLS_EXT_KEY_SHARE, "\x00\x1d\x00\x01\xaa", 5, KTLS_E_ALERT_decode_error },
+		{ KTLS_EXT_KEY_SHARE, "\x00", 1, KTLS_E_ALERT_decode_error },
+		/* cookie<1..2^16-1> */
+		{ KTLS_EXT_COOKIE, "\x00\x00", 2, KTLS_E_ALERT_decode_error },
+		{ KTLS_EXT_COOKIE, "\x00\x02x", 3, KTLS_E_ALERT_decode_error },
+		{ KTLS_EXT_COOKIE, "\x00\x01xy", 4, KTLS_E_ALERT_decode_error },
+	};
+
+	mt_check_bodies(sh_only, in_sh, ARRAY_SIZE(in_sh));
+	mt_check_bodies(hrr_only, in_hrr, ARRAY_SIZE(in_hrr));
 }
 END_TEST
 
 START_TEST(test_msg_server_hello_too_many_extensions)
 {
-	static uint8_t buf[MT_CAP];
 	uint8_t raw[4 * (KEXT_MAX + 1)];
 	struct sh_spec s = spec_sh();
 	struct kw w;
@@ -357,8 +363,7 @@ START_TEST(test_msg_server_hello_too_many_extensions)
 	s.std_ext = false;
 	s.extra = raw;
 	s.extra_len = w.len;
-	ck_assert_int_eq(mt_parse(parse_sh, buf, build_sh(buf, &s)),
-			 KTLS_E_ALERT_decode_error);
+	ck_assert_int_eq(parse_spec(&s), KTLS_E_ALERT_decode_error);
 }
 END_TEST
 

@@ -160,6 +160,29 @@ static size_t make_inner(uint8_t *inner, size_t clen, uint8_t type, size_t pad)
 	return clen + 1 + pad;
 }
 
+/* What the reader made of one record. */
+struct opened {
+	uint8_t type;
+	uint8_t *plain;
+	size_t len;
+};
+
+/*
+ * Seal make_inner(@clen, @type, @pad) with @p's writer and read it with
+ * @p's reader (read_rec()): the reader's answer, and the record in @o.
+ */
+static int seal_and_read(struct pair *p, size_t clen, uint8_t type, size_t pad,
+			 struct opened *o)
+{
+	static uint8_t inner[KTLS_MAX_PLAINTEXT + 300], rec[REC_CAP];
+	size_t n, len;
+
+	ck_assert_uint_le(clen + 1 + pad, sizeof(inner));
+	n = make_inner(inner, clen, type, pad);
+	len = seal_inner(p->w, inner, n, rec);
+	return read_rec(p->r, rec, len, &o->type, &o->plain, &o->len);
+}
+
 START_TEST(test_record_header_handshake_and_alert)
 {
 	static const uint8_t types[] = { KTLS_CT_HANDSHAKE, KTLS_CT_ALERT };
@@ -513,30 +536,29 @@ END_TEST
 
 START_TEST(test_record_padding_removed)
 {
-	static uint8_t inner[KTLS_MAX_PLAINTEXT + 300], rec[REC_CAP];
+	static uint8_t inner[16], rec[REC_CAP];
 	static const size_t pads[] = { 1, 2, 15, 200 };
+	uint8_t content[30];
+	struct opened o;
 	struct pair p;
-	size_t s, i, len, n;
+	size_t s, i, len;
 	uint8_t type, *plain;
 	size_t plain_len;
 
+	mt_fill(content, sizeof(content), 0x41);	/* what make_inner() writes */
 	for (s = 0; s < sizeof(suites) / sizeof(suites[0]); s++) {
 		pair_new(&p, suites[s], true);
 		for (i = 0; i < sizeof(pads) / sizeof(pads[0]); i++) {
 			/* §5.4: zeros after the type are padding. */
-			n = make_inner(inner, 30, KTLS_CT_HANDSHAKE, pads[i]);
-			len = seal_inner(p.w, inner, n, rec);
-			ck_assert_int_eq(read_rec(p.r, rec, len, &type, &plain, &plain_len), 0);
-			ck_assert_uint_eq(type, KTLS_CT_HANDSHAKE);
-			ck_assert_uint_eq(plain_len, 30);
-			ck_assert_mem_eq(plain, inner, 30);
+			ck_assert_int_eq(seal_and_read(&p, 30, KTLS_CT_HANDSHAKE, pads[i], &o), 0);
+			ck_assert_uint_eq(o.type, KTLS_CT_HANDSHAKE);
+			ck_assert_uint_eq(o.len, 30);
+			ck_assert_mem_eq(o.plain, content, 30);
 		}
 		/* A padded empty application_data record (cover traffic). */
-		n = make_inner(inner, 0, KTLS_CT_APPLICATION_DATA, 64);
-		len = seal_inner(p.w, inner, n, rec);
-		ck_assert_int_eq(read_rec(p.r, rec, len, &type, &plain, &plain_len), 0);
-		ck_assert_uint_eq(type, KTLS_CT_APPLICATION_DATA);
-		ck_assert_uint_eq(plain_len, 0);
+		ck_assert_int_eq(seal_and_read(&p, 0, KTLS_CT_APPLICATION_DATA, 64, &o), 0);
+		ck_assert_uint_eq(o.type, KTLS_CT_APPLICATION_DATA);
+		ck_assert_uint_eq(o.len, 0);
 		/* Zeros inside the content stay: only trailing zeros are padding. */
 		memset(inner, 0, 10);
 		inner[10] = KTLS_CT_APPLICATION_DATA;
@@ -632,22 +654,15 @@ END_TEST
 
 START_TEST(test_record_inner_plaintext_limit)
 {
-	static uint8_t inner[KTLS_MAX_PLAINTEXT + 300], rec[REC_CAP];
+	struct opened o;
 	struct pair p;
-	size_t len, n;
-	uint8_t type, *plain;
-	size_t plain_len;
 
 	pair_new(&p, KTLS_AES_256_GCM_SHA384, true);
 	/* 2^14 bytes of content plus the type: the largest record. */
-	n = make_inner(inner, KTLS_MAX_PLAINTEXT, KTLS_CT_APPLICATION_DATA, 0);
-	len = seal_inner(p.w, inner, n, rec);
-	ck_assert_int_eq(read_rec(p.r, rec, len, &type, &plain, &plain_len), 0);
-	ck_assert_uint_eq(plain_len, KTLS_MAX_PLAINTEXT);
+	ck_assert_int_eq(seal_and_read(&p, KTLS_MAX_PLAINTEXT, KTLS_CT_APPLICATION_DATA, 0, &o), 0);
+	ck_assert_uint_eq(o.len, KTLS_MAX_PLAINTEXT);
 	/* One byte of content more: record_overflow (§5.2, §6.2). */
-	n = make_inner(inner, KTLS_MAX_PLAINTEXT + 1, KTLS_CT_APPLICATION_DATA, 0);
-	len = seal_inner(p.w, inner, n, rec);
-	ck_assert_int_eq(read_rec(p.r, rec, len, &type, &plain, &plain_len),
+	ck_assert_int_eq(seal_and_read(&p, KTLS_MAX_PLAINTEXT + 1, KTLS_CT_APPLICATION_DATA, 0, &o),
 			 KTLS_E_ALERT_record_overflow);
 	pair_free(&p);
 }
@@ -655,11 +670,8 @@ END_TEST
 
 START_TEST(test_record_inner_plaintext_limit_counts_padding)
 {
-	static uint8_t inner[KTLS_MAX_PLAINTEXT + 300], rec[REC_CAP];
+	struct opened o;
 	struct pair p;
-	size_t len, n;
-	uint8_t type, *plain;
-	size_t plain_len;
 
 	pair_new(&p, KTLS_AES_128_GCM_SHA256, true);
 	/*
@@ -668,13 +680,9 @@ START_TEST(test_record_inner_plaintext_limit_counts_padding)
 	 * exceed 2^14 + 1 octets." Within the 2^14 + 256 ciphertext bound,
 	 * so only a check after decryption catches these.
 	 */
-	n = make_inner(inner, KTLS_MAX_PLAINTEXT, KTLS_CT_APPLICATION_DATA, 1);
-	len = seal_inner(p.w, inner, n, rec);
-	ck_assert_int_eq(read_rec(p.r, rec, len, &type, &plain, &plain_len),
+	ck_assert_int_eq(seal_and_read(&p, KTLS_MAX_PLAINTEXT, KTLS_CT_APPLICATION_DATA, 1, &o),
 			 KTLS_E_ALERT_record_overflow);
-	n = make_inner(inner, 16000, KTLS_CT_APPLICATION_DATA, 500);
-	len = seal_inner(p.w, inner, n, rec);
-	ck_assert_int_eq(read_rec(p.r, rec, len, &type, &plain, &plain_len),
+	ck_assert_int_eq(seal_and_read(&p, 16000, KTLS_CT_APPLICATION_DATA, 500, &o),
 			 KTLS_E_ALERT_record_overflow);
 	pair_free(&p);
 }
@@ -682,12 +690,8 @@ END_TEST
 
 START_TEST(test_record_own_record_size_limit_enforced)
 {
-	static uint8_t inner[1024], rec[REC_CAP];
-	struct ktls_conn *r;
+	struct opened o;
 	struct pair p;
-	size_t len, n;
-	uint8_t type, *plain;
-	size_t plain_len;
 
 	pair_new(&p, KTLS_AES_128_GCM_SHA256, true);
 	/*
@@ -697,25 +701,18 @@ START_TEST(test_record_own_record_size_limit_enforced)
 	 * a fatal record_overflow alert"; in 1.3 the limit covers the
 	 * whole TLSInnerPlaintext (content, type, padding).
 	 */
-	r = p.r;
 	cfg_r.record_size_limit = 256;
-	r->peer_rsl = 512;
-	n = make_inner(inner, 255, KTLS_CT_APPLICATION_DATA, 0);
-	len = seal_inner(p.w, inner, n, rec);
-	ck_assert_int_eq(read_rec(r, rec, len, &type, &plain, &plain_len), 0);
-	ck_assert_uint_eq(plain_len, 255);
-	n = make_inner(inner, 256, KTLS_CT_APPLICATION_DATA, 0);
-	len = seal_inner(p.w, inner, n, rec);
-	ck_assert_int_eq(read_rec(r, rec, len, &type, &plain, &plain_len),
+	p.r->peer_rsl = 512;
+	ck_assert_int_eq(seal_and_read(&p, 255, KTLS_CT_APPLICATION_DATA, 0, &o), 0);
+	ck_assert_uint_eq(o.len, 255);
+	ck_assert_int_eq(seal_and_read(&p, 256, KTLS_CT_APPLICATION_DATA, 0, &o),
 			 KTLS_E_ALERT_record_overflow);
 	pair_free(&p);
 
 	pair_new(&p, KTLS_AES_128_GCM_SHA256, true);
 	cfg_r.record_size_limit = 256;
 	p.r->peer_rsl = 512;
-	n = make_inner(inner, 200, KTLS_CT_HANDSHAKE, 100);
-	len = seal_inner(p.w, inner, n, rec);
-	ck_assert_int_eq(read_rec(p.r, rec, len, &type, &plain, &plain_len),
+	ck_assert_int_eq(seal_and_read(&p, 200, KTLS_CT_HANDSHAKE, 100, &o),
 			 KTLS_E_ALERT_record_overflow);
 	pair_free(&p);
 }

@@ -29,6 +29,8 @@
 #define NOW ((int64_t)1750000000)
 #define DAY ((int64_t)86400)
 
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
 struct cert {
 	X509 *x;
 	EVP_PKEY *key;
@@ -415,72 +417,91 @@ START_TEST(test_x509_key_types)
 }
 END_TEST
 
+/* A name checked against a leaf (fx.trust, a server, NOW) and the answer. */
+struct name_case {
+	const char *name;
+	const struct cert *c;
+	int ret;
+};
+
+static void check_names(const struct name_case *tab, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		int got = verify(tab[i].name, tab[i].c, NULL);
+
+		ck_assert_msg(got == tab[i].ret, "name '%s': got %d, want %d",
+			      tab[i].name ? tab[i].name : "(none)", got, tab[i].ret);
+	}
+}
+
 START_TEST(test_x509_name_exact)
 {
-	ck_assert_int_eq(verify("server.test", &fx.server, NULL), 0);
-	ck_assert_int_eq(verify("SERVER.Test", &fx.server, NULL), 0);
-	ck_assert_int_eq(verify("server.test.", &fx.server, NULL), 0);
-	ck_assert_int_eq(verify("other.test", &fx.server, NULL),
-			 KTLS_E_ALERT_bad_certificate);
-	ck_assert_int_eq(verify("sub.server.test", &fx.server, NULL),
-			 KTLS_E_ALERT_bad_certificate);
-	ck_assert_int_eq(verify("test", &fx.server, NULL),
-			 KTLS_E_ALERT_bad_certificate);
-	ck_assert_int_eq(verify("server.tes", &fx.server, NULL),
-			 KTLS_E_ALERT_bad_certificate);
-	/* An empty name must not switch the check off. */
-	ck_assert_int_eq(verify("", &fx.server, NULL), KTLS_E_INVALID);
+	static const struct name_case tab[] = {
+		{ "server.test", &fx.server, 0 },
+		{ "SERVER.Test", &fx.server, 0 },
+		{ "server.test.", &fx.server, 0 },
+		{ "other.test", &fx.server, KTLS_E_ALERT_bad_certificate },
+		{ "sub.server.test", &fx.server, KTLS_E_ALERT_bad_certificate },
+		{ "test", &fx.server, KTLS_E_ALERT_bad_certificate },
+		{ "server.tes", &fx.server, KTLS_E_ALERT_bad_certificate },
+		/* An empty name must not switch the check off. */
+		{ "", &fx.server, KTLS_E_INVALID },
+	};
+
+	check_names(tab, ARRAY_SIZE(tab));
 }
 END_TEST
 
 START_TEST(test_x509_name_wildcard)
 {
-	ck_assert_int_eq(verify("a.wild.test", &fx.wild, NULL), 0);
-	ck_assert_int_eq(verify("www.wild.test", &fx.wild, NULL), 0);
-	/* One label only. */
-	ck_assert_int_eq(verify("b.a.wild.test", &fx.wild, NULL),
-			 KTLS_E_ALERT_bad_certificate);
-	ck_assert_int_eq(verify("wild.test", &fx.wild, NULL),
-			 KTLS_E_ALERT_bad_certificate);
-	ck_assert_int_eq(verify("a.wild.testx", &fx.wild, NULL),
-			 KTLS_E_ALERT_bad_certificate);
-	/* No partial-label wildcards. */
-	ck_assert_int_eq(verify("www.part.test", &fx.partial, NULL),
-			 KTLS_E_ALERT_bad_certificate);
-	ck_assert_int_eq(verify("w.part.test", &fx.partial, NULL),
-			 KTLS_E_ALERT_bad_certificate);
+	static const struct name_case tab[] = {
+		{ "a.wild.test", &fx.wild, 0 },
+		{ "www.wild.test", &fx.wild, 0 },
+		/* One label only. */
+		{ "b.a.wild.test", &fx.wild, KTLS_E_ALERT_bad_certificate },
+		{ "wild.test", &fx.wild, KTLS_E_ALERT_bad_certificate },
+		{ "a.wild.testx", &fx.wild, KTLS_E_ALERT_bad_certificate },
+		/* No partial-label wildcards. */
+		{ "www.part.test", &fx.partial, KTLS_E_ALERT_bad_certificate },
+		{ "w.part.test", &fx.partial, KTLS_E_ALERT_bad_certificate },
+	};
+
+	check_names(tab, ARRAY_SIZE(tab));
 }
 END_TEST
 
 START_TEST(test_x509_name_ip_literal)
 {
-	ck_assert_int_eq(verify("127.0.0.1", &fx.server, NULL), 0);
-	ck_assert_int_eq(verify("::1", &fx.server, NULL), 0);
-	ck_assert_int_eq(verify("0:0:0:0:0:0:0:1", &fx.server, NULL), 0);
-	ck_assert_int_eq(verify("127.0.0.2", &fx.server, NULL),
-			 KTLS_E_ALERT_bad_certificate);
-	ck_assert_int_eq(verify("::2", &fx.server, NULL),
-			 KTLS_E_ALERT_bad_certificate);
-	ck_assert_int_eq(verify("::ffff:127.0.0.1", &fx.server, NULL),
-			 KTLS_E_ALERT_bad_certificate);
-	ck_assert_int_eq(verify("10.0.0.1", &fx.iponly, NULL), 0);
+	static const struct name_case tab[] = {
+		{ "127.0.0.1", &fx.server, 0 },
+		{ "::1", &fx.server, 0 },
+		{ "0:0:0:0:0:0:0:1", &fx.server, 0 },
+		{ "127.0.0.2", &fx.server, KTLS_E_ALERT_bad_certificate },
+		{ "::2", &fx.server, KTLS_E_ALERT_bad_certificate },
+		{ "::ffff:127.0.0.1", &fx.server, KTLS_E_ALERT_bad_certificate },
+		{ "10.0.0.1", &fx.iponly, 0 },
+	};
+
+	check_names(tab, ARRAY_SIZE(tab));
 }
 END_TEST
 
 START_TEST(test_x509_name_dns_vs_ip)
 {
-	/* A DNS name never matches an IP SAN... */
-	ck_assert_int_eq(verify("ten.test", &fx.iponly, NULL),
-			 KTLS_E_ALERT_bad_certificate);
-	/* ... an IP literal never matches a DNS SAN spelled like an IP ... */
-	ck_assert_int_eq(verify("127.0.0.2", &fx.dnsip, NULL),
-			 KTLS_E_ALERT_bad_certificate);
-	/* ... and nothing falls back to the subject CN. */
-	ck_assert_int_eq(verify("cn.test", &fx.cnonly, NULL),
-			 KTLS_E_ALERT_bad_certificate);
-	ck_assert_int_eq(verify("10.0.0.1", &fx.dnsip, NULL),
-			 KTLS_E_ALERT_bad_certificate);
-	ck_assert_int_eq(verify(NULL, &fx.cnonly, NULL), 0);
+	static const struct name_case tab[] = {
+		/* A DNS name never matches an IP SAN... */
+		{ "ten.test", &fx.iponly, KTLS_E_ALERT_bad_certificate },
+		/* ... an IP literal never matches a DNS SAN spelled like an IP ... */
+		{ "127.0.0.2", &fx.dnsip, KTLS_E_ALERT_bad_certificate },
+		/* ... and nothing falls back to the subject CN. */
+		{ "cn.test", &fx.cnonly, KTLS_E_ALERT_bad_certificate },
+		{ "10.0.0.1", &fx.dnsip, KTLS_E_ALERT_bad_certificate },
+		{ NULL, &fx.cnonly, 0 },
+	};
+
+	check_names(tab, ARRAY_SIZE(tab));
 }
 END_TEST
 
@@ -1039,6 +1060,16 @@ static const struct expect *mixed(size_t *n)
 	return mixed_tab;
 }
 
+/* Each of the @n chains in @e against @t at NOW gives its answer. */
+static void verify_all(const struct ktls_trust *t, const struct expect *e, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		ck_assert_int_eq(verify_at(t, e[i].name, e[i].server, NOW, e[i].c0,
+					   e[i].c1), e[i].ret);
+}
+
 START_TEST(test_x509_cache_different_chains)
 {
 	struct cert many[KX_CACHE_SIZE + 8];
@@ -1051,10 +1082,7 @@ START_TEST(test_x509_cache_different_chains)
 	ck_assert_int_eq(ktls_trust_load(fx.ca_pem, NULL, NULL, &t), 0);
 	e = mixed(&n);
 	for (round = 0; round < 3; round++)
-		for (i = 0; i < n; i++)
-			ck_assert_int_eq(verify_at(t, e[i].name, e[i].server,
-						   NOW, e[i].c0, e[i].c1),
-					 e[i].ret);
+		verify_all(t, e, n);
 	kx_trust_cache_stats(t, &hits, &misses);
 	/* 9 distinct certificates, each parsed once. */
 	ck_assert_uint_eq(misses, 9);
@@ -1075,16 +1103,11 @@ START_TEST(test_x509_cache_different_chains)
 						   &many[i], NULL),
 					 KTLS_E_ALERT_bad_certificate);
 		}
-		for (i = 0; i < n; i++)
-			ck_assert_int_eq(verify_at(t, e[i].name, e[i].server,
-						   NOW, e[i].c0, e[i].c1),
-					 e[i].ret);
+		verify_all(t, e, n);
 	}
 	/* The same answers with the cache off. */
 	t->cache_off = true;
-	for (i = 0; i < n; i++)
-		ck_assert_int_eq(verify_at(t, e[i].name, e[i].server, NOW,
-					   e[i].c0, e[i].c1), e[i].ret);
+	verify_all(t, e, n);
 	ktls_trust_free(t);
 	for (i = 0; i < KX_CACHE_SIZE + 8; i++)
 		free_cert(&many[i]);
