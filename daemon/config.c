@@ -42,7 +42,6 @@ _Static_assert(KCFG_LIST_MAX <= KTLS_MAX_LIST, "policy list too long");
 
 #define KCFG_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
-#define KCFG_MAX_INFLIGHT 65536
 #define KCFG_TIMEOUT_MAX_MS 3600000	/* one hour */
 
 enum kcfg_group {

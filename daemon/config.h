@@ -21,6 +21,7 @@
 #define KCFG_LINE_MAX 8191	/* bytes of one line, without its newline */
 #define KCFG_FILE_MAX (1024 * 1024)	/* bytes of one configuration file */
 #define KCFG_MAX_WORKERS 64	/* the most worker processes "workers" may ask for */
+#define KCFG_MAX_INFLIGHT 65536	/* the largest max_inflight */
 #define KCFG_AUTO_WORKERS_MAX 16	/* "workers = 0": one per online CPU, up to this */
 
 #define KCFG_DEFAULT_PATH "/etc/ktlsd/ktlsd.conf"
@@ -62,6 +63,10 @@ struct kcfg {
 	/* [ktlsd] (ktlsd only) */
 	unsigned int max_inflight;	/* handshakes in flight (default 1024) */
 	unsigned int workers;		/* worker processes; 0 = one per CPU */
+	unsigned int worker_slots;	/* not a key: the handshakes a worker
+					 * sizes its tables for, from the
+					 * monitor (--worker-slots); 0 means
+					 * max_inflight */
 	char user[64];			/* worker user (default "nobody") */
 	char stats_socket[KCFG_PATH_MAX];	/* "" = none */
 	/* TLS policy; empty lists mean libktls defaults. IANA names. */

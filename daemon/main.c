@@ -74,6 +74,7 @@ int main(int argc, char **argv)
 		{ "worker", required_argument, NULL, 'W' },
 		{ "user", required_argument, NULL, 'U' },
 		{ "kernel-ciphers", required_argument, NULL, 'K' },
+		{ "worker-slots", required_argument, NULL, 'S' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct monitor_opts opts = { 0 };
@@ -81,7 +82,7 @@ int main(int argc, char **argv)
 	char err[KCFG_ERR_MAX], exe[PATH_MAX];
 	const char *config_path = NULL, *user = NULL;
 	bool check = false, have_mask = false;
-	unsigned long mask = 0;
+	unsigned long mask = 0, slots = 0;
 	int worker_fd = -1, to_stderr = 0, ch;
 	ssize_t n;
 
@@ -107,6 +108,9 @@ int main(int argc, char **argv)
 			break;
 		case 'U':
 			user = optarg;
+			break;
+		case 'S':
+			slots = strtoul(optarg, NULL, 0);
 			break;
 		case 'K':
 			mask = strtoul(optarg, NULL, 0);
@@ -139,6 +143,9 @@ int main(int argc, char **argv)
 	if (worker_fd >= 0) {
 		if (have_mask && kcfg_apply_cipher_mask(&cfg, (unsigned int)mask))
 			fatalx("worker: no cipher suite this kernel can install");
+		if (slots > KCFG_MAX_INFLIGHT + WORKER_SLOTS_SPARE)
+			fatalx("worker: bad --worker-slots %lu", slots);
+		cfg.worker_slots = (unsigned int)slots;
 		return worker_main(worker_fd, &cfg, user ? user : cfg.user);
 	}
 

@@ -39,6 +39,7 @@
 #include "notify.h"
 #include "privsep.h"
 #include "stats.h"
+#include "worker.h"
 
 /* A generation, the one draining before it, and a few slow leavers. */
 #define MAX_WORKERS (2 * KCFG_MAX_WORKERS + 4)
@@ -320,7 +321,8 @@ static int load_sign_creds(const struct kcfg *cfg, struct ktls_credential *cred[
  * Start a worker process in slot @wi with @cfg: a fresh exec, so it
  * inherits no key material.
  */
-static int worker_spawn(struct monitor *m, int wi, const struct kcfg *cfg)
+static int worker_spawn(struct monitor *m, int wi, const struct kcfg *cfg,
+			unsigned int n_gen)
 {
 	struct mworker *w = &m->workers[wi];
 	int sv[2];
@@ -338,7 +340,7 @@ static int worker_spawn(struct monitor *m, int wi, const struct kcfg *cfg)
 		return -1;
 	}
 	if (pid == 0) {
-		char fdarg[16], maskarg[16];
+		char fdarg[16], maskarg[16], slotsarg[16];
 		const char *argv[16];
 		int n = 0, pol;
 		sigset_t all;
@@ -377,6 +379,10 @@ static int worker_spawn(struct monitor *m, int wi, const struct kcfg *cfg)
 		snprintf(maskarg, sizeof(maskarg), "%u", m->cipher_mask);
 		argv[n++] = "--kernel-ciphers";
 		argv[n++] = maskarg;
+		snprintf(slotsarg, sizeof(slotsarg), "%u",
+			 worker_slots(cfg->max_inflight, n_gen));
+		argv[n++] = "--worker-slots";
+		argv[n++] = slotsarg;
 		argv[n] = NULL;
 		execv(m->opts->self_exe, (char *const *)argv);
 		_exit(127);
@@ -590,12 +596,15 @@ _Static_assert(KCFG_MAX_WORKERS <= 64, "a generation must fit a uint64_t mask");
 
 /*
  * The current generation's live worker with the fewest in flight, leaving
- * out those in @skip; its index in m->gen, or -1. Ties go round: the search
- * starts after the last worker chosen, so requests that come one at a time
- * visit every worker (each has its caches warm, none sits cold).
+ * out those in @skip and those holding their whole share of max_inflight
+ * (each is sized for about that: worker_slots()); its index in m->gen, or
+ * -1. Ties go round: the search starts after the last worker chosen, so
+ * requests that come one at a time visit every worker (each has its caches
+ * warm, none sits cold).
  */
 static int least_busy(struct monitor *m, uint64_t skip)
 {
+	unsigned int share = worker_share(m->cfg->max_inflight, m->n_gen);
 	unsigned int k, g;
 	int best = -1;
 
@@ -604,7 +613,7 @@ static int least_busy(struct monitor *m, uint64_t skip)
 
 		g = (m->rr + k) % m->n_gen;
 		w = &m->workers[m->gen[g]];
-		if ((skip >> g & 1) || !worker_alive(w))
+		if ((skip >> g & 1) || !worker_alive(w) || w->inflight >= share)
 			continue;
 		if (best < 0 || w->inflight < m->workers[m->gen[best]].inflight)
 			best = (int)g;
@@ -903,7 +912,7 @@ static void restart_workers(struct monitor *m)
 			return;
 		m->restarts_recent++;
 		stats_inc(&m->stats, STAT_worker_restarts);
-		(void)!worker_spawn(m, wi, m->cfg);
+		(void)!worker_spawn(m, wi, m->cfg, m->n_gen);
 	}
 }
 
@@ -939,7 +948,7 @@ static unsigned int start_generation(struct monitor *m, const struct kcfg *cfg,
 	unsigned int g, started = 0;
 
 	for (g = 0; g < n; g++)
-		if (worker_spawn(m, slots[g], cfg) == 0)
+		if (worker_spawn(m, slots[g], cfg, n) == 0)
 			started++;
 	if (!started)
 		return 0;

@@ -273,8 +273,14 @@ static void on_request(struct worker *w, uint64_t id, const uint8_t *p,
 		if (w->conns[i].state == CONN_FREE)
 			c = &w->conns[i];
 	if (!c) {
-		/* The monitor keeps count; this is its bug, not the peer's. */
-		status = EBUSY;
+		/*
+		 * The monitor keeps count and sizes us with room to spare:
+		 * this is a local fault, not the peer's.
+		 */
+		status = EIO;
+		why = "no free slot in the worker";
+		log_warnx("request %llu: all %u slots taken", (unsigned long long)id,
+			  w->n_conns);
 		goto fail;
 	}
 	w->used++;
@@ -462,6 +468,21 @@ static int drop_privileges(const char *user)
 	return 0;
 }
 
+unsigned int worker_share(unsigned int max_inflight, unsigned int n)
+{
+	if (!n)
+		n = 1;
+	return max_inflight / n + (max_inflight % n != 0);
+}
+
+unsigned int worker_slots(unsigned int max_inflight, unsigned int n)
+{
+	unsigned long twice = 2ul * worker_share(max_inflight, n);
+
+	return (unsigned int)(twice < max_inflight ? twice : max_inflight) +
+	       WORKER_SLOTS_SPARE;
+}
+
 int worker_main(int ms, const struct kcfg *cfg, const char *user)
 {
 	struct worker *w;
@@ -476,7 +497,9 @@ int worker_main(int ms, const struct kcfg *cfg, const char *user)
 	if (!w)
 		fatalx("out of memory");
 	w->ms = ms;
-	w->n_conns = cfg->max_inflight ? cfg->max_inflight : 1;
+	w->n_conns = cfg->worker_slots ? cfg->worker_slots : cfg->max_inflight;
+	if (!w->n_conns)
+		w->n_conns = 1;
 	w->conns = calloc(w->n_conns, sizeof(*w->conns));
 	if (!w->conns)
 		fatalx("out of memory");
@@ -504,6 +527,7 @@ int worker_main(int ms, const struct kcfg *cfg, const char *user)
 		ret = io_uring_queue_init(entries, &w->ring, 0);
 	if (ret < 0)
 		fatalx("io_uring_queue_init: %s", strerror(-ret));
+	log_debug("%u handshake slots, %u ring entries", w->n_conns, entries);
 
 	if (drop_privileges(user))
 		fatalx("worker stays unprivileged or does not run");

@@ -17,6 +17,29 @@
  */
 int worker_main(int ms, const struct kcfg *cfg, const char *user);
 
+/*
+ * worker_share() - the most handshakes the monitor hands one worker of a
+ *	generation of @n at once: ceil(@max_inflight / @n), which is what
+ *	least-busy dispatch gives anyway while every worker is up
+ */
+unsigned int worker_share(unsigned int max_inflight, unsigned int n);
+
+/* Slots a worker keeps beyond twice its share (see worker_slots()). */
+#define WORKER_SLOTS_SPARE 8
+
+/*
+ * worker_slots() - how many handshakes a worker of a generation of @n
+ *	sizes its slot table and io_uring ring for (--worker-slots)
+ *
+ * Twice its share, never more than @max_inflight, plus WORKER_SLOTS_SPARE:
+ * a slot stays taken after its result until its last io_uring operation
+ * ends, and one the monitor cancelled until the worker has read the
+ * cancel, so the monitor's count of a worker's handshakes can run a little
+ * behind the slots it holds. One worker of one sizes for all of
+ * @max_inflight, as before; sixteen each size for an eighth of it.
+ */
+unsigned int worker_slots(unsigned int max_inflight, unsigned int n);
+
 /* Build and free the engine configuration from struct kcfg. */
 struct wconf;
 int wconf_build(const struct kcfg *cfg, struct wconf **out, char *err, size_t errlen);

@@ -52,7 +52,8 @@ struct fake_monitor {
 	int sock;
 };
 
-static void start_worker(struct fake_monitor *fm, bool fail_install)
+/* A worker sized for @slots handshakes (0: max_inflight, 128). */
+static void start_worker_sized(struct fake_monitor *fm, bool fail_install, unsigned int slots)
 {
 	static struct kcfg cfg;
 	int sv[2];
@@ -62,6 +63,7 @@ static void start_worker(struct fake_monitor *fm, bool fail_install)
 	snprintf(cfg.client.truststore, sizeof(cfg.client.truststore), "%s", testcert_ca_file());
 	snprintf(cfg.server.truststore, sizeof(cfg.server.truststore), "%s", testcert_ca_file());
 	cfg.max_inflight = 128;
+	cfg.worker_slots = slots;
 	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
 	fm->pid = fork();
 	ck_assert_int_ge(fm->pid, 0);
@@ -75,6 +77,11 @@ static void start_worker(struct fake_monitor *fm, bool fail_install)
 	}
 	close(sv[1]);
 	fm->sock = sv[0];
+}
+
+static void start_worker(struct fake_monitor *fm, bool fail_install)
+{
+	start_worker_sized(fm, fail_install, 0);
 }
 
 static void stop_worker(struct fake_monitor *fm)
@@ -315,195 +322,211 @@ static void run(struct fake_monitor *fm, struct peer *peers, size_t n_peers,
 	ck_abort_msg("worker did not answer every request");
 }
 
-START_TEST(test_worker_server_x509_signs_through_monitor)
+/*
+ * One handshake between the worker and our engine: what the worker is asked
+ * to do and how our end behaves. Our engine takes the other role.
+ */
+struct scenario {
+	enum ktls_role role;		/* the worker's */
+	uint32_t auth;			/* KTLS_HANDSHAKE_AUTH_* */
+	uint32_t cred;			/* KP_CRED_* */
+	uint32_t timeout_ms;
+	const char *peername;		/* the name the worker checks, or NULL */
+	const char *our_name;		/* the name our client checks, or NULL */
+	bool psk;			/* both ends use the test PSK */
+	bool silent;			/* our end never speaks */
+	bool garbage;			/* our end sends junk instead of TLS */
+	bool hang_up;			/* our end hangs up once the request is sent */
+	bool fail_install;		/* the worker's kernel TLS install fails */
+};
+
+/* The worker as the server with the configured certificate; our client checks its name. */
+static const struct scenario x509_server = {
+	.role = KTLS_ROLE_SERVER, .auth = KTLS_HANDSHAKE_AUTH_X509, .cred = KP_CRED_CONFIG,
+	.timeout_ms = 5000, .our_name = "server.test",
+};
+
+/* The worker as the server with no certificate: it asks the monitor for our PSK. */
+static const struct scenario psk_server = {
+	.role = KTLS_ROLE_SERVER, .auth = KTLS_HANDSHAKE_AUTH_PSK, .cred = KP_CRED_NONE,
+	.timeout_ms = 5000, .psk = true,
+};
+
+/* The worker as a client, answered by our server with the client certificate. */
+static const struct scenario x509_client = {
+	.role = KTLS_ROLE_CLIENT, .auth = KTLS_HANDSHAKE_AUTH_UNAUTH, .cred = KP_CRED_NONE,
+	.timeout_ms = 5000, .peername = "client.test",
+};
+
+/*
+ * Start @sc as request @id: our engine in @p on one end of a fresh TCP
+ * connection, the other end handed to the worker with the request.
+ */
+static void start_handshake(struct fake_monitor *fm, uint64_t id, const struct scenario *sc,
+			    struct peer *p)
 {
-	struct fake_monitor fm;
-	struct peer p;
-	struct outcome out[1] = { 0 };
-	struct ktls_result r;
+	enum ktls_role ours = sc->role == KTLS_ROLE_SERVER ? KTLS_ROLE_CLIENT : KTLS_ROLE_SERVER;
 	int wfd;
 
-	start_worker(&fm, false);
-	peer_init(&p, KTLS_ROLE_CLIENT, false, "server.test");
-	tcp_pair(&p.fd, &wfd);
-	send_request(&fm, 0, KTLS_ROLE_SERVER, KTLS_HANDSHAKE_AUTH_X509, KP_CRED_CONFIG,
-		     5000, NULL, false, wfd);
-	run(&fm, &p, 1, out, 1);
-	ck_assert_int_eq(out[0].res.status, 0);
-	ck_assert_uint_eq(out[0].res.version, KTLS_VERSION_TLS13);
-	ck_assert_uint_eq(out[0].res.n_remote, 0);	/* no client certificate */
-	ktls_get_result(p.c, &r);
-	ck_assert(ktls_status(p.c) & KTLS_DONE);
-	ck_assert(r.peer_verified);
-	peer_free(&p);
-	stop_worker(&fm);
+	peer_init(p, ours, sc->psk, sc->our_name);
+	p->silent = sc->silent;
+	p->garbage = sc->garbage;
+	if (ours == KTLS_ROLE_CLIENT)
+		tcp_pair(&p->fd, &wfd);
+	else
+		tcp_pair(&wfd, &p->fd);
+	/* The worker brings PSKs of its own only as a client. */
+	send_request(fm, id, sc->role, sc->auth, sc->cred, sc->timeout_ms, sc->peername,
+		     sc->psk && sc->role == KTLS_ROLE_CLIENT, wfd);
+	if (sc->hang_up) {
+		close(p->fd);
+		p->fd = -1;
+	}
+}
+
+/* A worker that ran one scenario to its result, and our end of it. */
+struct one_run {
+	struct fake_monitor fm;
+	struct peer p;
+	struct kp_result res;
+};
+
+/* Run @sc on a fresh worker until its result is in; one_run_end() cleans up. */
+static void one_run(struct one_run *r, const struct scenario *sc)
+{
+	struct outcome out[1] = { 0 };
+
+	start_worker(&r->fm, sc->fail_install);
+	start_handshake(&r->fm, 0, sc, &r->p);
+	run(&r->fm, &r->p, 1, out, 1);
+	r->res = out[0].res;
+}
+
+static void one_run_end(struct one_run *r)
+{
+	peer_free(&r->p);
+	stop_worker(&r->fm);
+}
+
+START_TEST(test_worker_server_x509_signs_through_monitor)
+{
+	struct one_run r;
+	struct ktls_result res;
+
+	one_run(&r, &x509_server);
+	ck_assert_int_eq(r.res.status, 0);
+	ck_assert_uint_eq(r.res.version, KTLS_VERSION_TLS13);
+	ck_assert_uint_eq(r.res.n_remote, 0);	/* no client certificate */
+	ktls_get_result(r.p.c, &res);
+	ck_assert(ktls_status(r.p.c) & KTLS_DONE);
+	ck_assert(res.peer_verified);
+	one_run_end(&r);
 }
 END_TEST
 
 START_TEST(test_worker_client_x509_against_our_server)
 {
-	struct fake_monitor fm;
-	struct peer p;
-	struct outcome out[1] = { 0 };
-	int wfd;
+	struct one_run r;
 
-	start_worker(&fm, false);
-	peer_init(&p, KTLS_ROLE_SERVER, false, NULL);
-	tcp_pair(&wfd, &p.fd);
-	send_request(&fm, 0, KTLS_ROLE_CLIENT, KTLS_HANDSHAKE_AUTH_UNAUTH, KP_CRED_NONE,
-		     5000, "client.test", false, wfd);
-	run(&fm, &p, 1, out, 1);
-	ck_assert_int_eq(out[0].res.status, 0);
-	ck_assert(out[0].res.peer_verified);
-	peer_free(&p);
-	stop_worker(&fm);
+	one_run(&r, &x509_client);
+	ck_assert_int_eq(r.res.status, 0);
+	ck_assert(r.res.peer_verified);
+	one_run_end(&r);
 }
 END_TEST
 
 START_TEST(test_worker_client_name_mismatch_is_eacces)
 {
-	struct fake_monitor fm;
-	struct peer p;
-	struct outcome out[1] = { 0 };
-	int wfd;
+	struct scenario sc = x509_client;
+	struct one_run r;
 
-	start_worker(&fm, false);
-	peer_init(&p, KTLS_ROLE_SERVER, false, NULL);
-	tcp_pair(&wfd, &p.fd);
-	send_request(&fm, 0, KTLS_ROLE_CLIENT, KTLS_HANDSHAKE_AUTH_UNAUTH, KP_CRED_NONE,
-		     5000, "somebody.else", false, wfd);
-	run(&fm, &p, 1, out, 1);
-	ck_assert_int_eq(out[0].res.status, EACCES);
-	ck_assert_int_eq(out[0].res.alert_sent, KTLS_ALERT_bad_certificate);
-	peer_free(&p);
-	stop_worker(&fm);
+	sc.peername = "somebody.else";
+	one_run(&r, &sc);
+	ck_assert_int_eq(r.res.status, EACCES);
+	ck_assert_int_eq(r.res.alert_sent, KTLS_ALERT_bad_certificate);
+	one_run_end(&r);
 }
 END_TEST
 
 START_TEST(test_worker_client_psk_reports_serial)
 {
-	struct fake_monitor fm;
-	struct peer p;
-	struct outcome out[1] = { 0 };
-	int wfd;
+	static const struct scenario sc = {
+		.role = KTLS_ROLE_CLIENT, .auth = KTLS_HANDSHAKE_AUTH_PSK, .cred = KP_CRED_NONE,
+		.timeout_ms = 5000, .psk = true,
+	};
+	struct one_run r;
 
-	start_worker(&fm, false);
-	peer_init(&p, KTLS_ROLE_SERVER, true, NULL);
-	tcp_pair(&wfd, &p.fd);
-	send_request(&fm, 0, KTLS_ROLE_CLIENT, KTLS_HANDSHAKE_AUTH_PSK, KP_CRED_NONE,
-		     5000, NULL, true, wfd);
-	run(&fm, &p, 1, out, 1);
-	ck_assert_int_eq(out[0].res.status, 0);
-	ck_assert(out[0].res.psk);
-	ck_assert_uint_eq(out[0].res.n_remote, 1);
-	ck_assert_uint_eq(out[0].res.remote[0], 4242);
-	peer_free(&p);
-	stop_worker(&fm);
+	one_run(&r, &sc);
+	ck_assert_int_eq(r.res.status, 0);
+	ck_assert(r.res.psk);
+	ck_assert_uint_eq(r.res.n_remote, 1);
+	ck_assert_uint_eq(r.res.remote[0], 4242);
+	one_run_end(&r);
 }
 END_TEST
 
 START_TEST(test_worker_server_psk_looks_up_through_monitor)
 {
-	struct fake_monitor fm;
-	struct peer p;
-	struct outcome out[1] = { 0 };
-	int wfd;
+	struct one_run r;
 
-	start_worker(&fm, false);
-	peer_init(&p, KTLS_ROLE_CLIENT, true, NULL);
-	tcp_pair(&p.fd, &wfd);
-	send_request(&fm, 0, KTLS_ROLE_SERVER, KTLS_HANDSHAKE_AUTH_PSK, KP_CRED_NONE,
-		     5000, NULL, false, wfd);
-	run(&fm, &p, 1, out, 1);
-	ck_assert_int_eq(out[0].res.status, 0);
-	ck_assert_uint_eq(out[0].res.remote[0], 777);
-	ck_assert(ktls_status(p.c) & KTLS_DONE);
-	peer_free(&p);
-	stop_worker(&fm);
+	one_run(&r, &psk_server);
+	ck_assert_int_eq(r.res.status, 0);
+	ck_assert_uint_eq(r.res.remote[0], 777);
+	ck_assert(ktls_status(r.p.c) & KTLS_DONE);
+	one_run_end(&r);
 }
 END_TEST
 
 START_TEST(test_worker_silent_peer_times_out)
 {
-	struct fake_monitor fm;
-	struct peer p;
-	struct outcome out[1] = { 0 };
-	int wfd;
+	struct scenario sc = x509_server;
+	struct one_run r;
 
-	start_worker(&fm, false);
-	peer_init(&p, KTLS_ROLE_CLIENT, false, "server.test");
-	p.silent = true;
-	tcp_pair(&p.fd, &wfd);
-	send_request(&fm, 0, KTLS_ROLE_SERVER, KTLS_HANDSHAKE_AUTH_X509, KP_CRED_CONFIG,
-		     300, NULL, false, wfd);
-	run(&fm, &p, 1, out, 1);
-	ck_assert_int_eq(out[0].res.status, ETIMEDOUT);
-	ck_assert_uint_ge(out[0].res.usec, 290000);
-	peer_free(&p);
-	stop_worker(&fm);
+	sc.silent = true;
+	sc.timeout_ms = 300;
+	one_run(&r, &sc);
+	ck_assert_int_eq(r.res.status, ETIMEDOUT);
+	ck_assert_uint_ge(r.res.usec, 290000);
+	one_run_end(&r);
 }
 END_TEST
 
 START_TEST(test_worker_peer_closes_is_etimedout)
 {
-	struct fake_monitor fm;
-	struct peer p;
-	struct outcome out[1] = { 0 };
-	int wfd;
+	struct scenario sc = x509_server;
+	struct one_run r;
 
-	start_worker(&fm, false);
-	peer_init(&p, KTLS_ROLE_CLIENT, false, "server.test");
-	p.silent = true;
-	tcp_pair(&p.fd, &wfd);
-	send_request(&fm, 0, KTLS_ROLE_SERVER, KTLS_HANDSHAKE_AUTH_X509, KP_CRED_CONFIG,
-		     5000, NULL, false, wfd);
-	close(p.fd);
-	p.fd = -1;
-	run(&fm, &p, 1, out, 1);
-	ck_assert_int_eq(out[0].res.status, ETIMEDOUT);
-	ck_assert_uint_lt(out[0].res.usec, 4000000);
-	peer_free(&p);
-	stop_worker(&fm);
+	sc.silent = true;
+	sc.hang_up = true;
+	one_run(&r, &sc);
+	ck_assert_int_eq(r.res.status, ETIMEDOUT);
+	ck_assert_uint_lt(r.res.usec, 4000000);
+	one_run_end(&r);
 }
 END_TEST
 
 START_TEST(test_worker_garbage_is_eacces)
 {
-	struct fake_monitor fm;
-	struct peer p;
-	struct outcome out[1] = { 0 };
-	int wfd;
+	struct scenario sc = x509_server;
+	struct one_run r;
 
-	start_worker(&fm, false);
-	peer_init(&p, KTLS_ROLE_CLIENT, false, "server.test");
-	p.garbage = true;
-	tcp_pair(&p.fd, &wfd);
-	send_request(&fm, 0, KTLS_ROLE_SERVER, KTLS_HANDSHAKE_AUTH_X509, KP_CRED_CONFIG,
-		     5000, NULL, false, wfd);
-	run(&fm, &p, 1, out, 1);
-	ck_assert_int_eq(out[0].res.status, EACCES);
-	ck_assert_int_ge(out[0].res.alert_sent, 0);
-	peer_free(&p);
-	stop_worker(&fm);
+	sc.garbage = true;
+	one_run(&r, &sc);
+	ck_assert_int_eq(r.res.status, EACCES);
+	ck_assert_int_ge(r.res.alert_sent, 0);
+	one_run_end(&r);
 }
 END_TEST
 
 START_TEST(test_worker_install_failure_is_eio)
 {
-	struct fake_monitor fm;
-	struct peer p;
-	struct outcome out[1] = { 0 };
-	int wfd;
+	struct scenario sc = x509_server;
+	struct one_run r;
 
-	start_worker(&fm, true);
-	peer_init(&p, KTLS_ROLE_CLIENT, false, "server.test");
-	tcp_pair(&p.fd, &wfd);
-	send_request(&fm, 0, KTLS_ROLE_SERVER, KTLS_HANDSHAKE_AUTH_X509, KP_CRED_CONFIG,
-		     5000, NULL, false, wfd);
-	run(&fm, &p, 1, out, 1);
-	ck_assert_int_eq(out[0].res.status, EIO);
-	peer_free(&p);
-	stop_worker(&fm);
+	sc.fail_install = true;
+	one_run(&r, &sc);
+	ck_assert_int_eq(r.res.status, EIO);
+	one_run_end(&r);
 }
 END_TEST
 
@@ -514,19 +537,15 @@ START_TEST(test_worker_many_in_flight)
 	static struct outcome out[N];
 	struct fake_monitor fm;
 	size_t i;
-	int wfd;
 
 	memset(out, 0, sizeof(out));
 	start_worker(&fm, false);
 	for (i = 0; i < N; i++) {
-		bool psk = i % 2;
+		struct scenario sc = i % 2 ? psk_server : x509_server;
 
-		peer_init(&p[i], KTLS_ROLE_CLIENT, psk, psk ? NULL : "server.test");
-		p[i].silent = i % 10 == 9;	/* a few never speak */
-		tcp_pair(&p[i].fd, &wfd);
-		send_request(&fm, i, KTLS_ROLE_SERVER,
-			     psk ? KTLS_HANDSHAKE_AUTH_PSK : KTLS_HANDSHAKE_AUTH_X509,
-			     psk ? KP_CRED_NONE : KP_CRED_CONFIG, 3000, NULL, false, wfd);
+		sc.timeout_ms = 3000;
+		sc.silent = i % 10 == 9;	/* a few never speak */
+		start_handshake(&fm, i, &sc, &p[i]);
 	}
 	run(&fm, p, N, out, N);
 	for (i = 0; i < N; i++) {
@@ -608,19 +627,17 @@ static bool worker_exits_within(struct fake_monitor *fm, struct outcome *out, si
 
 START_TEST(test_worker_cancel_drops_handshake_without_result)
 {
+	struct scenario sc = x509_server;
 	struct fake_monitor fm;
 	struct peer p;
 	struct outcome out[1] = { 0 };
 	struct timespec t0, t1;
-	int wfd;
 
+	sc.silent = true;
+	sc.timeout_ms = 10000;
 	start_worker(&fm, false);
-	peer_init(&p, KTLS_ROLE_CLIENT, false, "server.test");
-	p.silent = true;
-	tcp_pair(&p.fd, &wfd);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	send_request(&fm, 0, KTLS_ROLE_SERVER, KTLS_HANDSHAKE_AUTH_X509, KP_CRED_CONFIG,
-		     10000, NULL, false, wfd);
+	start_handshake(&fm, 0, &sc, &p);
 	/* The monitor answered it itself (its backstop): drop it now. */
 	ck_assert_int_eq(kp_send(fm.sock, KP_CANCEL, 0, NULL, 0, -1, 0), 0);
 	/* The worker's copy of the socket is closed, not at the 10 s deadline. */
@@ -641,15 +658,11 @@ START_TEST(test_worker_cancel_unknown_id_is_ignored)
 	struct peer p[2];
 	struct outcome out[2] = { 0 };
 	uint64_t junk = 0;
-	int wfd;
 
 	start_worker(&fm, false);
 	/* Nothing in hand yet. */
 	ck_assert_int_eq(kp_send(fm.sock, KP_CANCEL, 42, NULL, 0, -1, 0), 0);
-	peer_init(&p[0], KTLS_ROLE_CLIENT, false, "server.test");
-	tcp_pair(&p[0].fd, &wfd);
-	send_request(&fm, 0, KTLS_ROLE_SERVER, KTLS_HANDSHAKE_AUTH_X509, KP_CRED_CONFIG,
-		     5000, NULL, false, wfd);
+	start_handshake(&fm, 0, &x509_server, &p[0]);
 	/* Another id, and ours with a payload a cancel never has: both ignored. */
 	ck_assert_int_eq(kp_send(fm.sock, KP_CANCEL, 1, NULL, 0, -1, 0), 0);
 	ck_assert_int_eq(kp_send(fm.sock, KP_CANCEL, 0, &junk, sizeof(junk), -1, 0), 0);
@@ -657,14 +670,62 @@ START_TEST(test_worker_cancel_unknown_id_is_ignored)
 	ck_assert_int_eq(out[0].res.status, 0);
 	/* A cancel that raced with the result finds nothing; the next one works. */
 	ck_assert_int_eq(kp_send(fm.sock, KP_CANCEL, 0, NULL, 0, -1, 0), 0);
-	peer_init(&p[1], KTLS_ROLE_CLIENT, false, "server.test");
-	tcp_pair(&p[1].fd, &wfd);
-	send_request(&fm, 1, KTLS_ROLE_SERVER, KTLS_HANDSHAKE_AUTH_X509, KP_CRED_CONFIG,
-		     5000, NULL, false, wfd);
+	start_handshake(&fm, 1, &x509_server, &p[1]);
 	run(&fm, &p[1], 1, out, 2);
 	ck_assert_int_eq(out[1].res.status, 0);
 	peer_free(&p[0]);
 	peer_free(&p[1]);
+	stop_worker(&fm);
+}
+END_TEST
+
+START_TEST(test_worker_share_and_slots)
+{
+	/* One worker: all of max_inflight, and the spare. */
+	ck_assert_uint_eq(worker_share(1024, 1), 1024);
+	ck_assert_uint_eq(worker_slots(1024, 1), 1024 + WORKER_SLOTS_SPARE);
+	/* Two: twice the share is all of it. */
+	ck_assert_uint_eq(worker_share(1024, 2), 512);
+	ck_assert_uint_eq(worker_slots(1024, 2), 1024 + WORKER_SLOTS_SPARE);
+	/* Sixteen: each sizes for twice its sixteenth. */
+	ck_assert_uint_eq(worker_share(1024, 16), 64);
+	ck_assert_uint_eq(worker_slots(1024, 16), 128 + WORKER_SLOTS_SPARE);
+	/* Shares round up, so together they cover max_inflight. */
+	ck_assert_uint_eq(worker_share(100, 3), 34);
+	ck_assert_uint_eq(worker_slots(100, 3), 68 + WORKER_SLOTS_SPARE);
+	ck_assert_uint_eq(worker_share(1, 16), 1);
+	ck_assert_uint_eq(worker_slots(1, 16), 1 + WORKER_SLOTS_SPARE);
+	ck_assert_uint_eq(worker_share(65536, 64), 1024);
+	/* No workers is read as one. */
+	ck_assert_uint_eq(worker_share(10, 0), 10);
+}
+END_TEST
+
+START_TEST(test_worker_full_refuses_with_eio_at_once)
+{
+	struct scenario sc = x509_server;
+	struct fake_monitor fm;
+	struct peer p[3];
+	struct outcome out[3] = { 0 };
+	unsigned int i;
+
+	/* Two slots, both held by silent peers: the third request has none. */
+	start_worker_sized(&fm, false, 2);
+	sc.silent = true;
+	sc.timeout_ms = 1500;
+	for (i = 0; i < 3; i++)
+		start_handshake(&fm, i, &sc, &p[i]);
+	run(&fm, p, 3, out, 3);
+	/* A local fault, answered at once; the two in hand run to their deadline. */
+	ck_assert_int_eq(out[2].res.status, EIO);
+	ck_assert_str_eq(out[2].res.detail, "no free slot in the worker");
+	ck_assert_uint_eq(out[2].res.usec, 0);
+	ck_assert_int_eq(out[0].res.status, ETIMEDOUT);
+	ck_assert_int_eq(out[1].res.status, ETIMEDOUT);
+	ck_assert_uint_ge(out[0].res.usec, 1400000);
+	ck_assert_uint_ge(out[1].res.usec, 1400000);
+	for (i = 0; i < 3; i++)
+		peer_free(&p[i]);
 	stop_worker(&fm);
 }
 END_TEST
@@ -676,6 +737,8 @@ static Suite *worker_suite(void)
 
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_worker_server_x509_signs_through_monitor);
+	tcase_add_test(tc, test_worker_share_and_slots);
+	tcase_add_test(tc, test_worker_full_refuses_with_eio_at_once);
 	tcase_add_test(tc, test_worker_client_x509_against_our_server);
 	tcase_add_test(tc, test_worker_client_name_mismatch_is_eacces);
 	tcase_add_test(tc, test_worker_client_psk_reports_serial);
