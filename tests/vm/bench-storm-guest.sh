@@ -27,17 +27,8 @@ PORT=4433
 mkdir -p "$W"
 bad=0
 
-wait_for()
-{
-	i=0
-	while [ $i -lt 400 ]; do
-		grep -qE -- "$2" "$1" 2>/dev/null && return 0
-		kill -0 "$3" 2>/dev/null || break
-		sleep 0.05
-		i=$((i + 1))
-	done
-	grep -qE -- "$2" "$1" 2>/dev/null
-}
+# shellcheck source-path=SCRIPTDIR source=guest-lib.sh
+. /ktlsd/guest-lib.sh
 
 # The kernel's side: how long requests wait for ACCEPT, from the handshake
 # tracepoints (submit -> cmd_accept, per request), and how often the
@@ -73,37 +64,14 @@ trace_stop()
 	}' "$1"
 }
 
-value()
-{
-	sed -n "s/^$2=//p" "$1" | head -n 1
-}
-
-modprobe tls
-modprobe ktls_test_hs
-i=0
-while [ ! -c /dev/ktls_test_hs ] && [ $i -lt 40 ]; do
-	sleep 0.05
-	i=$((i + 1))
-done
-[ -c /dev/ktls_test_hs ] || {
+load_test_module || {
 	echo "bench-storm: no /dev/ktls_test_hs"
 	exit 1
 }
 # (no ulimit: ktlsd runs with what the shell has)
 
 cat >"$W/ktlsd.conf" <<EOF
-[authenticate.client]
-x509.truststore = $PKI/ca.pem
-x509.certificate = $PKI/client-p256.pem
-x509.private_key = $PKI/client-p256.key
-
-[authenticate.server]
-x509.truststore = $PKI/ca.pem
-x509.certificate = $PKI/server-p256.pem
-x509.private_key = $PKI/server-p256.key
-
-[ktlsd]
-user = nobody
+$(ktlsd_conf client-p256 server-p256)
 ${KTLSD_STORM_WORKERS:+workers = $KTLSD_STORM_WORKERS}
 EOF
 
@@ -124,9 +92,7 @@ for n in $NS; do
 	for nr in $ROUNDS; do
 		[ "${nr%%:*}" = "$n" ] && r=${nr#*:}
 	done
-	"$KTLSD" -s -c "$W/ktlsd.conf" >"$W/ktlsd-$n.log" 2>&1 </dev/null &
-	kpid=$!
-	wait_for "$W/ktlsd-$n.log" 'ready' "$kpid" || {
+	ktlsd_start "$W/ktlsd-$n.log" 20 "$KTLSD" -s -c "$W/ktlsd.conf" || {
 		echo "bench-storm: ktlsd did not start"
 		cat "$W/ktlsd-$n.log"
 		exit 1
@@ -137,7 +103,7 @@ for n in $NS; do
 	trace_start
 	# shellcheck disable=SC2086 # KTLSD_STORM_EXTRA is a word list
 	"$STORM" -n "$n" --rounds "$r" --auth "$AUTH" --connect "127.0.0.1:$PORT" \
-		--peername localhost --daemon-pid "$kpid" --retry-eagain --warmup 3 \
+		--peername localhost --daemon-pid "$ktlsd_pid" --retry-eagain --warmup 3 \
 		--sample-ms 10 \
 		--timeout-ms 60000 --wait-ms 90000 --label "N=$n" \
 		${KTLSD_STORM_EXTRA:-} >"$W/storm-$n.out" 2>&1
@@ -145,8 +111,8 @@ for n in $NS; do
 	trace_stop "$W/trace-$n.txt" >>"$W/storm-$n.out"
 	cat "$W/storm-$n.out"
 	[ $rc -eq 0 ] || bad=1
-	kill "$kpid"
-	wait "$kpid"
+	kill "$ktlsd_pid"
+	wait "$ktlsd_pid"
 	if [ "${KTLSD_STORM_SHOW_LOG:-0}" = 1 ] || [ $rc -ne 0 ]; then
 		echo "# ---- ktlsd log (last 40 lines)"
 		grep -v 'handshake role=.*result=ok' "$W/ktlsd-$n.log" | tail -n 40 | sed 's/^/# | /'

@@ -28,38 +28,20 @@
 
 set -euo pipefail
 vm_src=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source-path=SCRIPTDIR
 . "$vm_src/vm-lib.sh"
-top_src=$(cd "$vm_src/../.." && pwd)
-top_bld=$(cd ../.. 2>/dev/null && pwd || pwd)
+vm_test_env
 
-KTLSD=${KTLSD:-$top_bld/daemon/ktlsd}
-STORM=${STORM:-$PWD/storm}
-STORM_PEER=${STORM_PEER:-$PWD/storm-peer}
-KTLS_KMOD_SRC=${KTLS_KMOD_SRC:-$top_src/kmod-glue/kmod}
-KTLS_KMOD_BUILD=${KTLS_KMOD_BUILD:-$PWD/kmod}
-KTLS_MKCERTS=${KTLS_MKCERTS:-$top_src/tests/interop/mkcerts.sh}
-
-for p in "$KTLSD" "$STORM" "$STORM_PEER"; do
-	[ -x "$p" ] || vm_skip "$p not built (make -C tests/vm storm storm-peer)"
-	head -c 4 "$p" | grep -q 'ELF' || vm_skip "$p is not an ELF program"
-done
+vm_build_hint="make -C tests/vm storm storm-peer"
+vm_need_elf "$KTLSD" "$STORM" "$STORM_PEER"
 vm_need_cmd openssl qemu-system-x86_64
 
 t0=$(date +%s)
-work=$(mktemp -d "${TMPDIR:-/tmp}/ktlsd-vm-bench-storm.XXXXXX")
-trap 'rm -rf "$work"' EXIT
+vm_work_dir ktlsd-vm-bench-storm
 
-rc=0
-"$vm_src/build-kmod.sh" -o "$KTLS_KMOD_BUILD" "$KTLS_KMOD_SRC" >"$work/kmod.out" 2>&1 || rc=$?
-if [ $rc != 0 ]; then
-	cat "$work/kmod.out" >&2
-	exit $rc
-fi
+vm_build_kmod
 pki=$work/pki
-bash "$KTLS_MKCERTS" "$pki" >"$work/mkcerts.log" 2>&1 || {
-	cat "$work/mkcerts.log" >&2
-	vm_die "could not make the test certificates"
-}
+vm_mkcerts "$pki"
 chmod -R go+rX "$work"
 
 rc=0

@@ -36,81 +36,11 @@ T=60
 XPRTSEC_TLS=2
 XPRTSEC_MTLS=4
 
-pass=0
-fail=0
+show_log=${KTLSD_NFS_SHOW_LOG:-0}
 mkdir -p "$W"
 
-# ---- reporting ---------------------------------------------------------------
-
-say()
-{
-	echo "# $*"
-}
-
-ok()
-{
-	echo "PASS: $1"
-	pass=$((pass + 1))
-}
-
-# bad DESC WHY [FILE...]: a failure, with the files that explain it.
-bad()
-{
-	echo "FAIL: $1"
-	echo "#   $2"
-	shift 2
-	for f in "$@"; do
-		[ -e "$f" ] || continue
-		echo "#   --- ${f##*/}"
-		tail -n 30 "$f" | sed 's/^/#   | /'
-	done
-	fail=$((fail + 1))
-}
-
-finish()
-{
-	if [ -n "${ktlsd_pid:-}" ] && { [ "$fail" -gt 0 ] || [ "${KTLSD_NFS_SHOW_LOG:-0}" = 1 ]; }; then
-		echo "# --- ktlsd log"
-		sed 's/^/# | /' "$W/ktlsd.log" | tail -n 150
-		echo "# --- kernel log"
-		dmesg | tail -n 40 | sed 's/^/# | /'
-	fi
-	echo "$pass passed, $fail failed"
-	[ "$fail" -eq 0 ]
-	exit $?
-}
-
-missing()
-{
-	echo "# missing: $*"
-	if [ "${KTLS_TEST_STRICT:-0}" = 1 ]; then
-		bad "setup: programs present" "$* (KTLS_TEST_STRICT=1)"
-		finish
-	fi
-	exit 77
-}
-
-# ktlsd's log lines for finished handshakes since mark_log.
-mark_log()
-{
-	log_mark=$(wc -l <"$W/ktlsd.log")
-}
-
-new_handshakes()
-{
-	tail -n "+$((log_mark + 1))" "$W/ktlsd.log" | grep 'handshake role='
-}
-
-show_handshakes()
-{
-	new_handshakes | sed -e 's/^/#   ktlsd: /' -e 's/ktlsd\[[0-9]*\]: //'
-}
-
-# count_hs REGEX: handshake lines since mark_log matching REGEX.
-count_hs()
-{
-	new_handshakes | grep -cE -- "$1"
-}
+# shellcheck source-path=SCRIPTDIR source=guest-lib.sh
+. /ktlsd/guest-lib.sh
 
 # ---- helpers -------------------------------------------------------------------
 
@@ -149,6 +79,13 @@ mount_ok()
 	grep -qx 'exit=0' "$W/$1.mount" && mounted "$2"
 }
 
+# mount_reads NAME DIR EXPORT: mount NAME is up on DIR and reads the file
+# the setup put on EXPORT.
+mount_reads()
+{
+	mount_ok "$1" "$2" && [ "$(cat "$2/hello" 2>/dev/null)" = "hello from $3" ]
+}
+
 # export_entry PATH MODES: write the export of PATH into the kernel's cache
 # again, as mountd wrote it, but with an xprtsec list. The channel syntax
 # (fs/nfsd/export.c, svc_export_parse()):
@@ -168,9 +105,7 @@ export_entry()
 
 # ---- setup ---------------------------------------------------------------------
 
-for p in "$KTLSD" "$RPC_NFSD" "$RPC_MOUNTD" "$EXPORTFS" "$MOUNT_NFS"; do
-	[ -x "$p" ] || missing "$p"
-done
+need_progs "$KTLSD" "$RPC_NFSD" "$RPC_MOUNTD" "$EXPORTFS" "$MOUNT_NFS"
 
 say "setting up: kernel modules, ktlsd, nfsd with three exports"
 {
@@ -185,18 +120,7 @@ cat >"$W/ktlsd.conf" <<EOF
 [debug]
 loglevel = ${KTLSD_NFS_LOGLEVEL:-0}
 
-[authenticate.client]
-x509.truststore = $PKI/ca.pem
-x509.certificate = $PKI/client.pem
-x509.private_key = $PKI/client.key
-
-[authenticate.server]
-x509.truststore = $PKI/ca.pem
-x509.certificate = $PKI/server.pem
-x509.private_key = $PKI/server.key
-
-[ktlsd]
-user = nobody
+$(ktlsd_conf client server)
 EOF
 # The monitor runs SCHED_FIFO priority 1, as with systemd's
 # CPUSchedulingPolicy=fifo; chrt is not told to reset on fork, so it is
@@ -214,14 +138,8 @@ if [ "${KTLSD_NFS_FIFO:-1}" != 0 ] && [ -x "$CHRT" ]; then
 fi
 p=$(sed -n 's/.*(\([a-z]*\)).*/\1/p' /sys/kernel/debug/sched/preempt 2>/dev/null)
 say "guest kernel preemption: ${p:-unknown}"
-$sched "$KTLSD" -s -c "$W/ktlsd.conf" >"$W/ktlsd.log" 2>&1 </dev/null &
-ktlsd_pid=$!
-i=0
-while ! grep -q 'ready' "$W/ktlsd.log" 2>/dev/null && kill -0 "$ktlsd_pid" 2>/dev/null && [ $i -lt 200 ]; do
-	sleep 0.05
-	i=$((i + 1))
-done
-if grep -q 'ready' "$W/ktlsd.log"; then
+# shellcheck disable=SC2086 # $sched is a command prefix, or nothing
+if ktlsd_start "$W/ktlsd.log" 10 $sched "$KTLSD" -s -c "$W/ktlsd.conf"; then
 	ok "setup: ktlsd -s starts and reports ready"
 else
 	bad "setup: ktlsd -s starts and reports ready" "no 'ready' line" "$W/ktlsd.log"
@@ -230,10 +148,8 @@ fi
 # Scheduling policy (field 41 of /proc/PID/stat): 1 SCHED_FIFO, 0 normal.
 if [ -n "$sched" ]; then
 	pols="monitor:$(awk '{ print $41 }' "/proc/$ktlsd_pid/stat")"
-	for d in /proc/[0-9]*; do
-		case $(tr '\0' ' ' <"$d/cmdline" 2>/dev/null) in
-		*ktlsd*--worker*) pols="$pols worker:$(awk '{ print $41 }' "$d/stat")" ;;
-		esac
+	for d in $(ktlsd_workers); do
+		pols="$pols worker:$(awk '{ print $41 }' "$d/stat")"
 	done
 	case " $pols " in
 	*" monitor:1 "*" worker:0 "*)
@@ -280,7 +196,7 @@ sed 's/^/#   /' /etc/exports
 say "1. control: a plain (no TLS) NFSv4.2 mount of 127.0.0.1:/srv/open"
 mark_log
 nfs_mount plain-open 127.0.0.1:/srv/open /mnt/open vers=4.2
-if mount_ok plain-open /mnt/open && [ "$(cat /mnt/open/hello 2>/dev/null)" = "hello from /srv/open" ]; then
+if mount_reads plain-open /mnt/open /srv/open; then
 	ok "plain mount of an export with no xprtsec policy works and reads a file"
 else
 	bad "plain mount of an export with no xprtsec policy works and reads a file" \
@@ -322,7 +238,7 @@ say "2. xprtsec=tls: 127.0.0.1:/srv/tls (export admits TLS without a client cert
 mark_log
 nfs_mount tls-tls 127.0.0.1:/srv/tls /mnt/tls vers=4.2,xprtsec=tls
 show_handshakes
-if mount_ok tls-tls /mnt/tls && [ "$(cat /mnt/tls/hello 2>/dev/null)" = "hello from /srv/tls" ]; then
+if mount_reads tls-tls /mnt/tls /srv/tls; then
 	ok "xprtsec=tls mount of the tls-only export works and reads a file"
 else
 	bad "xprtsec=tls mount of the tls-only export works and reads a file" \
@@ -387,7 +303,7 @@ nfs_umount /mnt/mtls
 mark_log
 nfs_mount mtls-mtls 127.0.0.1:/srv/mtls /mnt/mtls vers=4.2,xprtsec=mtls
 show_handshakes
-if mount_ok mtls-mtls /mnt/mtls && [ "$(cat /mnt/mtls/hello 2>/dev/null)" = "hello from /srv/mtls" ]; then
+if mount_reads mtls-mtls /mnt/mtls /srv/mtls; then
 	ok "xprtsec=mtls mount of the mtls-only export works and reads a file"
 else
 	bad "xprtsec=mtls mount of the mtls-only export works and reads a file" \
@@ -436,6 +352,23 @@ else
 fi
 
 # ---- 6. 16 mounts at once -----------------------------------------------------------
+
+# many_count: of the 16 mounts of many_mounts, how many are up and read the
+# file (good), and which are not (bad_list).
+many_count()
+{
+	good=0
+	bad_list=
+	i=1
+	while [ $i -le 16 ]; do
+		if mount_reads "many$i" "/mnt/many$i" /srv/open; then
+			good=$((good + 1))
+		else
+			bad_list="$bad_list $i"
+		fi
+		i=$((i + 1))
+	done
+}
 
 # many_mounts: 16 xprtsec=tls mounts, 127.0.0.1..16, released together; then
 # checks, and unmounts.
@@ -491,18 +424,7 @@ many_mounts()
 	echo "#   handshake requests: $submitted queued, $refused refused by the kernel at its cap (EAGAIN)"
 	new_handshakes | awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^(role|result)=/) k = k " " $i; c[k]++; k = "" }
 		END { for (k in c) printf "#   %3d x%s\n", c[k], k }' | sort
-	good=0
-	bad_list=
-	i=1
-	while [ $i -le 16 ]; do
-		if mount_ok "many$i" "/mnt/many$i" &&
-			[ "$(cat "/mnt/many$i/hello" 2>/dev/null)" = "hello from /srv/open" ]; then
-			good=$((good + 1))
-		else
-			bad_list="$bad_list $i"
-		fi
-		i=$((i + 1))
-	done
+	many_count
 	# When the kernel refused requests, nfsd closed connections in the
 	# middle of client handshakes; the 6.12 client sometimes loses the
 	# handshake's ETIMEDOUT then (README.md) and that mount fails, or hangs
@@ -518,18 +440,7 @@ many_mounts()
 			echo "#   127.0.0.$i: first try: $(grep -v -e '^exit=' -e '^seconds=' "$W/many$i.first" | tail -n 1) ($(sed -n 's/^seconds=//p' "$W/many$i.first") s); second try: exit $(sed -n 's/^exit=//p' "$W/many$i.mount")"
 			retried="$retried $i"
 		done
-		good=0
-		bad_list=
-		i=1
-		while [ $i -le 16 ]; do
-			if mount_ok "many$i" "/mnt/many$i" &&
-				[ "$(cat "/mnt/many$i/hello" 2>/dev/null)" = "hello from /srv/open" ]; then
-				good=$((good + 1))
-			else
-				bad_list="$bad_list $i"
-			fi
-			i=$((i + 1))
-		done
+		many_count
 	fi
 	took=$(awk -v a="$t_start" -v b="$t_end" 'BEGIN { printf "%.1f", b - a }')
 	if [ "$good" = 16 ] && [ -z "$retried" ]; then
@@ -581,14 +492,6 @@ done
 
 # ---- ktlsd itself ------------------------------------------------------------------------
 
-# 6.12 has no .nfs and .nfsd keyrings: their absence is not worth a word.
-if kill -0 "$ktlsd_pid" 2>/dev/null &&
-	! grep -qE 'refused by the kernel|ACCEPT failed|went away|exited|\.nfsd?\b' "$W/ktlsd.log"; then
-	ok "ktlsd still running; its log has no refused DONE, failed ACCEPT, lost worker or .nfs/.nfsd keyring complaint"
-else
-	bad "ktlsd still running; its log has no refused DONE, failed ACCEPT, lost worker or .nfs/.nfsd keyring complaint" \
-		"see the log" "$W/ktlsd.log"
-fi
-kill "$ktlsd_pid" 2>/dev/null
+ktlsd_check_end
 
 finish

@@ -27,91 +27,12 @@ PSK_ID="NVMe0R01 $HOSTNQN $SUBNQN"
 # own handshake timeout is 10 s).
 T=60
 
-pass=0
-fail=0
+show_log=${KTLSD_NVME_SHOW_LOG:-0}
+missing_desc="setup: programs and kernel features present"
 mkdir -p "$W"
 
-# ---- reporting ---------------------------------------------------------------
-
-say()
-{
-	echo "# $*"
-}
-
-ok()
-{
-	echo "PASS: $1"
-	pass=$((pass + 1))
-}
-
-# bad DESC WHY [FILE...]: a failure, with the files that explain it.
-bad()
-{
-	echo "FAIL: $1"
-	echo "#   $2"
-	shift 2
-	for f in "$@"; do
-		[ -e "$f" ] || continue
-		echo "#   --- ${f##*/}"
-		tail -n 30 "$f" | sed 's/^/#   | /'
-	done
-	fail=$((fail + 1))
-}
-
-finish()
-{
-	if [ -n "${ktlsd_pid:-}" ] && { [ "$fail" -gt 0 ] || [ "${KTLSD_NVME_SHOW_LOG:-0}" = 1 ]; }; then
-		echo "# --- ktlsd log"
-		sed 's/^/# | /' "$W/ktlsd.log" | tail -n 150
-		echo "# --- kernel log"
-		dmesg | tail -n 40 | sed 's/^/# | /'
-	fi
-	echo "$pass passed, $fail failed"
-	[ "$fail" -eq 0 ]
-	exit $?
-}
-
-missing()
-{
-	echo "# missing: $*"
-	if [ "${KTLS_TEST_STRICT:-0}" = 1 ]; then
-		bad "setup: programs and kernel features present" "$* (KTLS_TEST_STRICT=1)"
-		finish
-	fi
-	exit 77
-}
-
-mark_log()
-{
-	log_mark=$(wc -l <"$W/ktlsd.log")
-	dmesg_mark=$(dmesg | wc -l)
-}
-
-new_handshakes()
-{
-	tail -n "+$((log_mark + 1))" "$W/ktlsd.log" | grep 'handshake role='
-}
-
-show_handshakes()
-{
-	new_handshakes | sed -e 's/^/#   ktlsd: /' -e 's/ktlsd\[[0-9]*\]: //'
-}
-
-count_hs()
-{
-	new_handshakes | grep -cE -- "$1"
-}
-
-# The kernel's messages since mark_log, into FILE.
-new_dmesg()
-{
-	dmesg | tail -n "+$((dmesg_mark + 1))" >"$1"
-}
-
-tls_stat()
-{
-	awk -v k="$1" '$1 == k { print $2 }' /proc/net/tls_stat
-}
+# shellcheck source-path=SCRIPTDIR source=guest-lib.sh
+. /ktlsd/guest-lib.sh
 
 # ---- helpers -------------------------------------------------------------------
 
@@ -182,9 +103,7 @@ md5()
 
 # ---- setup ---------------------------------------------------------------------
 
-for p in "$KTLSD" "$KEYCTL"; do
-	[ -x "$p" ] || missing "$p"
-done
+need_progs "$KTLSD" "$KEYCTL"
 
 say "setting up: kernel modules, a PSK in .nvme, ktlsd, an nvmet TLS port"
 {
@@ -239,14 +158,7 @@ keyrings=.nvme
 
 [authenticate.server]
 EOF
-"$KTLSD" -s >"$W/ktlsd.log" 2>&1 </dev/null &
-ktlsd_pid=$!
-i=0
-while ! grep -q 'ready' "$W/ktlsd.log" 2>/dev/null && kill -0 "$ktlsd_pid" 2>/dev/null &&
-	[ $i -lt 200 ]; do
-	sleep 0.05
-	i=$((i + 1))
-done
+ktlsd_start "$W/ktlsd.log" 10 "$KTLSD" -s
 if grep -q 'ready: /etc/tlshd/config' "$W/ktlsd.log"; then
 	ok "setup: ktlsd -s starts with tlshd's /etc/tlshd/config (no ktlsd.conf, no -c) and reports ready"
 else
@@ -431,14 +343,6 @@ disconnect
 
 # ---- ktlsd itself ------------------------------------------------------------------------
 
-# 6.12 has no .nfs and .nfsd keyrings: their absence is not worth a word.
-if kill -0 "$ktlsd_pid" 2>/dev/null &&
-	! grep -qE 'refused by the kernel|ACCEPT failed|went away|exited|\.nfsd?\b' "$W/ktlsd.log"; then
-	ok "ktlsd still running; its log has no refused DONE, failed ACCEPT, lost worker or .nfs/.nfsd keyring complaint"
-else
-	bad "ktlsd still running; its log has no refused DONE, failed ACCEPT, lost worker or .nfs/.nfsd keyring complaint" \
-		"see the log" "$W/ktlsd.log"
-fi
-kill "$ktlsd_pid" 2>/dev/null
+ktlsd_check_end
 
 finish

@@ -22,93 +22,30 @@ ID=${KTLSD_HS_PSK_ID:-NVMe0R01 host subsys}
 PSK_A=${KTLSD_HS_PSK_A:?}	# hex of psk-a.bin
 PSK_B=${KTLSD_HS_PSK_B:?}	# hex of psk-b.bin
 CIPHERS="TLS_AES_128_GCM_SHA256 TLS_AES_256_GCM_SHA384 TLS_CHACHA20_POLY1305_SHA256 TLS_AES_128_CCM_SHA256"
-# Peers give up after this long; every wait below is bounded.
+# Peers give up after this long; every wait below is bounded (wait_for's
+# default is the same 20 s).
 T=20
 
-pass=0
-fail=0
 port=5000
 mkdir -p "$W"
 
-# ---- reporting -----------------------------------------------------------
-
-# t_begin DESC; then t_want FILE LINE-REGEX ... and t_end.
-t_begin()
-{
-	t_desc=$1
-	t_why=
-	t_files=
-}
-
-t_file()
-{
-	case " $t_files " in *" $1 "*) ;; *) t_files="$t_files $1" ;; esac
-}
-
-t_want()
-{
-	t_file "$1"
-	grep -qxE -- "$2" "$1" 2>/dev/null ||
-		t_why="$t_why
-#   ${1##*/}: no line matching '$2'"
-}
-
-t_reject()
-{
-	t_file "$1"
-	! grep -qxE -- "$2" "$1" 2>/dev/null ||
-		t_why="$t_why
-#   ${1##*/}: unexpected line matching '$2'"
-}
-
-t_true()
-{
-	t_what=$1
-	shift
-	"$@" || t_why="$t_why
-#   $t_what"
-}
-
-t_end()
-{
-	if [ -z "$t_why" ]; then
-		echo "PASS: $t_desc"
-		pass=$((pass + 1))
-		return 0
-	fi
-	echo "FAIL: $t_desc$t_why"
-	for f in $t_files; do
-		echo "#   --- ${f##*/}"
-		sed 's/^/#   | /' "$f"
-	done
-	fail=$((fail + 1))
-	return 1
-}
-
-# value FILE KEY: the value of the first KEY=... line in FILE.
-value()
-{
-	sed -n "s/^$2=//p" "$1" | head -n 1
-}
+# shellcheck source-path=SCRIPTDIR source=guest-lib.sh
+. /ktlsd/guest-lib.sh
 
 # ---- processes -------------------------------------------------------------
-
-# wait_for FILE REGEX PID: until a line of FILE matches, while PID lives.
-wait_for()
-{
-	i=0
-	while [ $i -lt $((T * 20)) ]; do
-		grep -qE -- "$2" "$1" 2>/dev/null && return 0
-		kill -0 "$3" 2>/dev/null || break
-		sleep 0.05
-		i=$((i + 1))
-	done
-	grep -qE -- "$2" "$1" 2>/dev/null
-}
 
 next_port()
 {
 	port=$((port + 1))
+}
+
+# next_case NAME DESC: t_begin DESC for a case on a new port, its files
+# $W/NAME.* ($W/$n.*).
+next_case()
+{
+	next_port
+	n=$1
+	t_begin "$2"
 }
 
 # peer_server NAME ARGS...: ktls-peer server on 127.0.0.1:$port, output in
@@ -161,6 +98,29 @@ peer_client()
 	echo "exit=$?" >>"$W/$n.hs"
 }
 
+# Two PSK requests at once (no waiting in these): hs_psk_server NAME PORT
+# KEYRING HS-ARGS... starts a module server request on PORT that looks the
+# identity up in KEYRING, output in $W/NAME.hs, and sets hs_pid;
+# peer_psk_client NAME PORT HEX MESSAGE runs ktls-peer as a PSK client ($ID,
+# key HEX) of PORT sending MESSAGE, output in $W/NAME.peer.
+hs_psk_server()
+{
+	n=$1
+	hp_port=$2
+	hp_keyring=$3
+	shift 3
+	timeout $((T + 10)) "$HS" --role server --listen "127.0.0.1:$hp_port" --auth psk \
+		--keyring "$hp_keyring" "$@" >"$W/$n.hs" 2>&1 &
+	hs_pid=$!
+}
+
+peer_psk_client()
+{
+	timeout $((T + 5)) "$PEER" client --connect "127.0.0.1:$2" --timeout "$T" \
+		--psk-identity "$ID" --psk-hex "$3" --psk-hash sha256 \
+		--send "$4" >"$W/$1.peer" 2>&1
+}
+
 # hs_alone NAME HS-ARGS...: a request with no TLS peer at all.
 hs_alone()
 {
@@ -183,18 +143,20 @@ cipher_id()
 # Both directions of kTLS on the socket, with the negotiated cipher.
 want_ktls()
 {
-	t_want "$1" "ulp=tls"
-	t_want "$1" "tx_cipher=$2 tx_version=0x0304"
-	t_want "$1" "rx_cipher=$2 rx_version=0x0304"
+	t_wants "$1" "ulp=tls" "tx_cipher=$2 tx_version=0x0304" \
+		"rx_cipher=$2 rx_version=0x0304"
 }
 
-# elapsed FILE MAX: the request took at most MAX ms.
+# elapsed_below FILE MAX: the request took at most MAX ms;
+# elapsed_between FILE MIN MAX: at least MIN and at most MAX.
+# shellcheck disable=SC2317 # called through t_true
 elapsed_below()
 {
 	e=$(value "$1" elapsed_ms)
 	[ -n "$e" ] && [ "$e" -le "$2" ]
 }
 
+# shellcheck disable=SC2317 # called through t_true
 elapsed_between()
 {
 	e=$(value "$1" elapsed_ms)
@@ -207,27 +169,13 @@ key_usage()
 	awk -v id="$(printf '%08x' "$1")" '$1 == id { print $3 }' /proc/keys
 }
 
-tls_stat()
-{
-	awk -v k="$1" '$1 == k { print $2 }' /proc/net/tls_stat
-}
-
 # ---- setup -----------------------------------------------------------------
 
 t_begin "setup: module ktls_test_hs loads and /dev/ktls_test_hs appears"
-modprobe tls >"$W/modprobe.out" 2>&1
-modprobe ktls_test_hs >>"$W/modprobe.out" 2>&1
-i=0
-while [ ! -c /dev/ktls_test_hs ] && [ $i -lt 40 ]; do
-	sleep 0.05
-	i=$((i + 1))
-done
+load_test_module >"$W/modprobe.out" 2>&1
 t_true "no /dev/ktls_test_hs" test -c /dev/ktls_test_hs
 t_file "$W/modprobe.out"
-if ! t_end; then
-	echo "0 passed, 1 failed"
-	exit 1
-fi
+t_end || finish
 
 # Certificates and keys by serial (user keys holding DER), and PSKs (type
 # "psk" from nvme-keyring) in per-request keyrings. The guest's processes
@@ -261,10 +209,7 @@ for v in "$CERT_C" "$KEY_C" "$CERT_S" "$KEY_S" "$KR_A" "$KR_B" "$PSKS_A" \
 #   a key could not be added" ;; esac
 done
 t_file "$W/keys.out"
-if ! t_end; then
-	echo "$pass passed, $fail failed"
-	exit 1
-fi
+t_end || finish
 
 # ktlsd with configured certificates for both roles; the keyring ones differ
 # (P-384 instead of P-256), so the peer's sigalg shows which was used.
@@ -272,28 +217,13 @@ cat >"$W/ktlsd.conf" <<EOF
 [debug]
 loglevel = ${KTLSD_HS_LOGLEVEL:-1}
 
-[authenticate.client]
-x509.truststore = $PKI/ca.pem
-x509.certificate = $PKI/client-p256.pem
-x509.private_key = $PKI/client-p256.key
-
-[authenticate.server]
-x509.truststore = $PKI/ca.pem
-x509.certificate = $PKI/server-p256.pem
-x509.private_key = $PKI/server-p256.key
-
-[ktlsd]
-user = nobody
+$(ktlsd_conf client-p256 server-p256)
 EOF
 t_begin "setup: ktlsd -s starts and reports ready"
-"$KTLSD" -s -c "$W/ktlsd.conf" >"$W/ktlsd.log" 2>&1 </dev/null &
-ktlsd_pid=$!
-t_true "ktlsd did not log 'ready'" wait_for "$W/ktlsd.log" 'ready' "$ktlsd_pid"
+t_true "ktlsd did not log 'ready'" \
+	ktlsd_start "$W/ktlsd.log" "$T" "$KTLSD" -s -c "$W/ktlsd.conf"
 t_file "$W/ktlsd.log"
-if ! t_end; then
-	echo "$pass passed, $fail failed"
-	exit 1
-fi
+t_end || finish
 
 use_a0=$(key_usage "$KR_A")
 use_b0=$(key_usage "$KR_B")
@@ -303,14 +233,10 @@ t_begin "setup: every ktlsd worker runs as user nobody"
 nobody=$(awk -F: '$1 == "nobody" { print $3 }' /etc/passwd)
 nw=0
 wbad=
-for d in /proc/[0-9]*; do
-	case $(tr '\0' ' ' <"$d/cmdline" 2>/dev/null) in
-	*ktlsd*--worker*)
-		nw=$((nw + 1))
-		u=$(awk '/^Uid:/ { print $2, $3, $4, $5 }' "$d/status")
-		[ "$u" = "$nobody $nobody $nobody $nobody" ] || wbad="$wbad ${d#/proc/}:$u"
-		;;
-	esac
+for d in $(ktlsd_workers); do
+	nw=$((nw + 1))
+	u=$(awk '/^Uid:/ { print $2, $3, $4, $5 }' "$d/status")
+	[ "$u" = "$nobody $nobody $nobody $nobody" ] || wbad="$wbad ${d#/proc/}:$u"
 done
 t_true "found $nw workers (nobody is '$nobody'); not nobody:${wbad:- none}" \
 	test "$nw" -ge 1 -a -z "$wbad" -a -n "$nobody"
@@ -325,60 +251,42 @@ ok_sessions=0
 for c in $CIPHERS; do
 	id=$(cipher_id "$c")
 
-	next_port
-	n=client-$id
-	t_begin "x509 $c, module client <-> ktls-peer server: status 0, peerid 0, kTLS both ways, echo"
+	next_case "client-$id" "x509 $c, module client <-> ktls-peer server: status 0, peerid 0, kTLS both ways, echo"
 	peer_server "$n" --cert "$PKI/server-p256.pem" --key "$PKI/server-p256.key" \
 		--ca "$PKI/ca.pem" --request-client-cert --ciphers "$c"
 	hs_client "$n" --auth x509 --peername localhost --send "hello $c via kTLS"
-	t_want "$W/$n.hs" "errno=0"
-	t_want "$W/$n.hs" "peerid=0"
-	t_want "$W/$n.hs" "flags=done"
+	t_wants "$W/$n.hs" "errno=0" "peerid=0" "flags=done"
 	want_ktls "$W/$n.hs" "$id"
-	t_want "$W/$n.hs" "echo=ok"
-	t_want "$W/$n.hs" "exit=0"
-	t_want "$W/$n.peer" "cipher=$c"
-	t_want "$W/$n.peer" "peer_verified=yes"
-	t_want "$W/$n.peer" "exit=0"
+	t_wants "$W/$n.hs" "echo=ok" "exit=0"
+	t_wants "$W/$n.peer" "cipher=$c" "peer_verified=yes" "exit=0"
 	t_end && ok_sessions=$((ok_sessions + 1))
 
-	next_port
-	n=server-$id
-	t_begin "x509 $c, ktls-peer client <-> module server: data sent right after the client's Finished arrives, echo, peerid non-zero"
+	next_case "server-$id" "x509 $c, ktls-peer client <-> module server: data sent right after the client's Finished arrives, echo, peerid non-zero"
 	hs_server_bg "$n" --auth x509 --expect "early data $c" --echo
 	peer_client "$n" --servername localhost --ca "$PKI/ca.pem" \
 		--cert "$PKI/client-p256.pem" --key "$PKI/client-p256.key" \
 		--ciphers "$c" --send "early data $c"
-	t_want "$W/$n.hs" "errno=0"
-	t_want "$W/$n.hs" "peerid=-?[1-9][0-9]*"
+	t_wants "$W/$n.hs" "errno=0" "peerid=-?[1-9][0-9]*"
 	want_ktls "$W/$n.hs" "$id"
-	t_want "$W/$n.hs" "expect=ok"
-	t_want "$W/$n.hs" "exit=0"
-	t_want "$W/$n.peer" "cipher=$c"
-	t_want "$W/$n.peer" "peer_verified=yes"
-	t_want "$W/$n.peer" "echo=early data $c"
-	t_want "$W/$n.peer" "exit=0"
+	t_wants "$W/$n.hs" "expect=ok" "exit=0"
+	t_wants "$W/$n.peer" "cipher=$c" "peer_verified=yes" "echo=early data $c" \
+		"exit=0"
 	t_end && ok_sessions=$((ok_sessions + 1))
 done
 
 # ---- x509 variations ---------------------------------------------------------
 
-next_port
-n=bulk
-t_begin "x509 client: 300000 bytes each way through kTLS (many records)"
+next_case bulk "x509 client: 300000 bytes each way through kTLS (many records)"
 peer_server "$n" --cert "$PKI/server-p256.pem" --key "$PKI/server-p256.key"
 hs_client "$n" --auth x509 --peername localhost --bulk 300000
-t_want "$W/$n.hs" "errno=0"
-t_want "$W/$n.hs" "bulk=ok"
+t_wants "$W/$n.hs" "errno=0" "bulk=ok"
 t_want "$W/$n.peer" "exit=0"
 t_end && ok_sessions=$((ok_sessions + 1))
 
 # A server may send data right behind its Finished, before the client's
 # (0.5-RTT); those bytes follow the last record the agent may read, so
 # they must reach kernel TLS untouched.
-next_port
-n=half-rtt
-t_begin "x509 client, libssl server sends data right after its Finished: left to kernel TLS, echoed"
+next_case half-rtt "x509 client, libssl server sends data right after its Finished: left to kernel TLS, echoed"
 timeout $((T + 5)) /usr/bin/half-rtt-server --listen "127.0.0.1:$port" \
 	--cert "$PKI/server-p256.pem" --key "$PKI/server-p256.key" \
 	--send "half-rtt line $port" --timeout "$T" >"$W/$n.peer" 2>&1 </dev/null &
@@ -386,61 +294,40 @@ peer_pid=$!
 wait_for "$W/$n.peer" 'listening on' "$peer_pid" ||
 	echo "# half-rtt-server did not start"
 hs_client "$n" --auth x509 --peername localhost --expect "half-rtt line $port" --echo
-t_want "$W/$n.hs" "errno=0"
-t_want "$W/$n.hs" "expect=ok"
-t_want "$W/$n.hs" "exit=0"
-t_want "$W/$n.peer" "half_rtt_sent=yes"
-t_want "$W/$n.peer" "echo=ok"
-t_want "$W/$n.peer" "exit=0"
+t_wants "$W/$n.hs" "errno=0" "expect=ok" "exit=0"
+t_wants "$W/$n.peer" "half_rtt_sent=yes" "echo=ok" "exit=0"
 t_end && ok_sessions=$((ok_sessions + 1))
 
-next_port
-n=server-nocc
-t_begin "x509 server, client without a certificate: status 0, peerid 0"
+next_case server-nocc "x509 server, client without a certificate: status 0, peerid 0"
 hs_server_bg "$n" --auth x509 --expect "no cert" --echo
 peer_client "$n" --servername localhost --ca "$PKI/ca.pem" --send "no cert"
-t_want "$W/$n.hs" "errno=0"
-t_want "$W/$n.hs" "peerid=0"
-t_want "$W/$n.hs" "expect=ok"
+t_wants "$W/$n.hs" "errno=0" "peerid=0" "expect=ok"
 t_want "$W/$n.peer" "echo=no cert"
 t_end && ok_sessions=$((ok_sessions + 1))
 
-next_port
-n=client-keyring
-t_begin "x509 client, certificate and key by serial from the keyring (P-384 leaf used)"
+next_case client-keyring "x509 client, certificate and key by serial from the keyring (P-384 leaf used)"
 peer_server "$n" --cert "$PKI/server-p256.pem" --key "$PKI/server-p256.key" \
 	--ca "$PKI/ca.pem" --require-client-cert
 hs_client "$n" --auth x509 --peername localhost --cert "$CERT_C" --privkey "$KEY_C" \
 	--send "keyring client"
-t_want "$W/$n.hs" "errno=0"
-t_want "$W/$n.hs" "peerid=0"
-t_want "$W/$n.hs" "echo=ok"
-t_want "$W/$n.peer" "peer_verified=yes"
-t_want "$W/$n.peer" "sigalg=ecdsa_secp384r1_sha384"
+t_wants "$W/$n.hs" "errno=0" "peerid=0" "echo=ok"
+t_wants "$W/$n.peer" "peer_verified=yes" "sigalg=ecdsa_secp384r1_sha384"
 t_end && ok_sessions=$((ok_sessions + 1))
 
-next_port
-n=server-keyring
-t_begin "x509 server, certificate and key by serial from the keyring (P-384 leaf used)"
+next_case server-keyring "x509 server, certificate and key by serial from the keyring (P-384 leaf used)"
 hs_server_bg "$n" --auth x509 --cert "$CERT_S" --privkey "$KEY_S" \
 	--expect "keyring server" --echo
 peer_client "$n" --servername localhost --ca "$PKI/ca.pem" --send "keyring server"
-t_want "$W/$n.hs" "errno=0"
-t_want "$W/$n.hs" "expect=ok"
-t_want "$W/$n.peer" "peer_verified=yes"
-t_want "$W/$n.peer" "sigalg=ecdsa_secp384r1_sha384"
-t_want "$W/$n.peer" "echo=keyring server"
+t_wants "$W/$n.hs" "errno=0" "expect=ok"
+t_wants "$W/$n.peer" "peer_verified=yes" "sigalg=ecdsa_secp384r1_sha384" \
+	"echo=keyring server"
 t_end && ok_sessions=$((ok_sessions + 1))
 
-next_port
-n=anon
-t_begin "anon client: status 0, peerid 0, no client certificate sent, echo"
+next_case anon "anon client: status 0, peerid 0, no client certificate sent, echo"
 peer_server "$n" --cert "$PKI/server-p256.pem" --key "$PKI/server-p256.key" \
 	--ca "$PKI/ca.pem" --request-client-cert
 hs_client "$n" --auth anon --peername localhost --send "anonymous"
-t_want "$W/$n.hs" "errno=0"
-t_want "$W/$n.hs" "peerid=0"
-t_want "$W/$n.hs" "echo=ok"
+t_wants "$W/$n.hs" "errno=0" "peerid=0" "echo=ok"
 t_want "$W/$n.peer" "peer_verified=no"
 t_end && ok_sessions=$((ok_sessions + 1))
 
@@ -448,14 +335,10 @@ t_end && ok_sessions=$((ok_sessions + 1))
 
 bad_server_cert()
 {
-	next_port
-	n=$1
-	t_begin "$2"
+	next_case "$1" "$2"
 	peer_server "$n" --cert "$PKI/$3.pem" --key "$PKI/$3.key"
 	hs_client "$n" --auth x509 --peername "$4" --send "never"
-	t_want "$W/$n.hs" "errno=EACCES"
-	t_want "$W/$n.hs" "flags=done"
-	t_want "$W/$n.hs" "peerid=0"
+	t_wants "$W/$n.hs" "errno=EACCES" "flags=done" "peerid=0"
 	t_reject "$W/$n.hs" "echo=.*"
 	t_end
 }
@@ -468,69 +351,48 @@ bad_server_cert unknownca "x509 client, server certificate from an unknown CA: E
 bad_server_cert expired "x509 client, expired server certificate: EACCES" \
 	server-expired localhost
 
-next_port
-n=server-badcc
-t_begin "x509 server, client certificate from an unknown CA: EACCES, no peer id"
+next_case server-badcc "x509 server, client certificate from an unknown CA: EACCES, no peer id"
 hs_server_bg "$n" --auth x509 --expect "never"
 peer_client "$n" --servername localhost --ca "$PKI/ca.pem" \
 	--cert "$PKI/server-unknownca.pem" --key "$PKI/server-unknownca.key" --send "never"
-t_want "$W/$n.hs" "errno=EACCES"
-t_want "$W/$n.hs" "peerid=0"
+t_wants "$W/$n.hs" "errno=EACCES" "peerid=0"
 t_reject "$W/$n.peer" "echo=.*"
 t_end
 
 # ---- PSK ---------------------------------------------------------------------
 
-next_port
-n=psk-client
-t_begin "PSK client by serial: status 0, peerid = the PSK key's serial, echo"
+next_case psk-client "PSK client by serial: status 0, peerid = the PSK key's serial, echo"
 peer_server "$n" --psk-identity "$ID" --psk-hex "$PSK_A" --psk-hash sha256
 hs_client "$n" --auth psk --psk "$PSKC_A" --send "psk client data"
-t_want "$W/$n.hs" "errno=0"
-t_want "$W/$n.hs" "peerid=$PSKC_A"
-t_want "$W/$n.hs" "echo=ok"
+t_wants "$W/$n.hs" "errno=0" "peerid=$PSKC_A" "echo=ok"
 t_want "$W/$n.peer" "psk_identity=$ID"
 t_end && ok_sessions=$((ok_sessions + 1))
 
-next_port
-n=psk-client-2nd
-t_begin "PSK client, first serial missing, second usable: peerid = the second"
+next_case psk-client-2nd "PSK client, first serial missing, second usable: peerid = the second"
 peer_server "$n" --psk-identity "$ID" --psk-hex "$PSK_A" --psk-hash sha256
 hs_client "$n" --auth psk --psk 999999 --psk "$PSKC_A" --send "second psk"
-t_want "$W/$n.hs" "errno=0"
-t_want "$W/$n.hs" "peerid=$PSKC_A"
-t_want "$W/$n.hs" "echo=ok"
+t_wants "$W/$n.hs" "errno=0" "peerid=$PSKC_A" "echo=ok"
 t_end && ok_sessions=$((ok_sessions + 1))
 
-next_port
-n=psk-server
-t_begin "PSK server, identity looked up in the request keyring: peerid = its serial, early data kept"
+next_case psk-server "PSK server, identity looked up in the request keyring: peerid = its serial, early data kept"
 hs_server_bg "$n" --auth psk --keyring "$KR_A" --expect "psk early" --echo
 peer_client "$n" --psk-identity "$ID" --psk-hex "$PSK_A" --psk-hash sha256 \
 	--send "psk early"
-t_want "$W/$n.hs" "errno=0"
-t_want "$W/$n.hs" "peerid=$PSKS_A"
-t_want "$W/$n.hs" "expect=ok"
+t_wants "$W/$n.hs" "errno=0" "peerid=$PSKS_A" "expect=ok"
 t_want "$W/$n.peer" "echo=psk early"
 t_end && ok_sessions=$((ok_sessions + 1))
 
-next_port
-n=psk-client-unknown
-t_begin "PSK client, the server does not know the identity: EKEYREJECTED"
+next_case psk-client-unknown "PSK client, the server does not know the identity: EKEYREJECTED"
 peer_server "$n" --psk-identity "$ID" --psk-hex "$PSK_A" --psk-hash sha256
 hs_client "$n" --auth psk --psk "$PSKC_OTHER" --send "never"
-t_want "$W/$n.hs" "errno=EKEYREJECTED"
-t_want "$W/$n.hs" "peerid=0"
+t_wants "$W/$n.hs" "errno=EKEYREJECTED" "peerid=0"
 t_end
 
-next_port
-n=psk-server-unknown
-t_begin "PSK server, identity not in the request keyring: EKEYREJECTED"
+next_case psk-server-unknown "PSK server, identity not in the request keyring: EKEYREJECTED"
 hs_server_bg "$n" --auth psk --keyring "$KR_A" --expect "never"
 peer_client "$n" --psk-identity "NVMe0R01 host nobody" --psk-hex "$PSK_A" \
 	--psk-hash sha256 --send "never"
-t_want "$W/$n.hs" "errno=EKEYREJECTED"
-t_want "$W/$n.hs" "peerid=0"
+t_wants "$W/$n.hs" "errno=EKEYREJECTED" "peerid=0"
 t_want "$W/$n.peer" "alert=unknown_psk_identity"
 t_end
 
@@ -543,29 +405,19 @@ for round in 1 2 3; do
 	pa=$port
 	next_port
 	pb=$port
-	timeout $((T + 10)) "$HS" --role server --listen "127.0.0.1:$pa" --auth psk \
-		--keyring "$KR_A" --expect "conc a" --echo >"$W/conc-a$round.hs" 2>&1 &
-	ha=$!
-	timeout $((T + 10)) "$HS" --role server --listen "127.0.0.1:$pb" --auth psk \
-		--keyring "$KR_B" --expect "conc b" --echo >"$W/conc-b$round.hs" 2>&1 &
-	hb=$!
+	hs_psk_server "conc-a$round" "$pa" "$KR_A" --expect "conc a" --echo
+	ha=$hs_pid
+	hs_psk_server "conc-b$round" "$pb" "$KR_B" --expect "conc b" --echo
+	hb=$hs_pid
 	wait_for "$W/conc-a$round.hs" 'listening on' "$ha"
 	wait_for "$W/conc-b$round.hs" 'listening on' "$hb"
-	timeout $((T + 5)) "$PEER" client --connect "127.0.0.1:$pa" --timeout "$T" \
-		--psk-identity "$ID" --psk-hex "$PSK_A" --psk-hash sha256 \
-		--send "conc a" >"$W/conc-a$round.peer" 2>&1 &
+	peer_psk_client "conc-a$round" "$pa" "$PSK_A" "conc a" &
 	pa_pid=$!
-	timeout $((T + 5)) "$PEER" client --connect "127.0.0.1:$pb" --timeout "$T" \
-		--psk-identity "$ID" --psk-hex "$PSK_B" --psk-hash sha256 \
-		--send "conc b" >"$W/conc-b$round.peer" 2>&1 &
+	peer_psk_client "conc-b$round" "$pb" "$PSK_B" "conc b" &
 	pb_pid=$!
 	wait "$pa_pid" "$pb_pid" "$ha" "$hb"
-	t_want "$W/conc-a$round.hs" "errno=0"
-	t_want "$W/conc-a$round.hs" "peerid=$PSKS_A"
-	t_want "$W/conc-a$round.hs" "expect=ok"
-	t_want "$W/conc-b$round.hs" "errno=0"
-	t_want "$W/conc-b$round.hs" "peerid=$PSKS_B"
-	t_want "$W/conc-b$round.hs" "expect=ok"
+	t_wants "$W/conc-a$round.hs" "errno=0" "peerid=$PSKS_A" "expect=ok"
+	t_wants "$W/conc-b$round.hs" "errno=0" "peerid=$PSKS_B" "expect=ok"
 	t_want "$W/conc-a$round.peer" "echo=conc a"
 	t_want "$W/conc-b$round.peer" "echo=conc b"
 done
@@ -579,50 +431,35 @@ next_port
 pa=$port
 next_port
 pb=$port
-timeout $((T + 10)) "$HS" --role server --listen "127.0.0.1:$pb" --auth psk \
-	--keyring "$KR_A" --delay-peer 1500 --expect "late b" --echo >"$W/overlap-b.hs" 2>&1 &
-hb=$!
-timeout $((T + 10)) "$HS" --role server --listen "127.0.0.1:$pa" --auth psk \
-	--keyring "$KR_A" --expect "quick a" --echo >"$W/overlap-a.hs" 2>&1 &
-ha=$!
+hs_psk_server overlap-b "$pb" "$KR_A" --delay-peer 1500 --expect "late b" --echo
+hb=$hs_pid
+hs_psk_server overlap-a "$pa" "$KR_A" --expect "quick a" --echo
+ha=$hs_pid
 wait_for "$W/overlap-a.hs" 'listening on' "$ha"
 wait_for "$W/overlap-b.hs" 'listening on' "$hb"
-timeout $((T + 5)) "$PEER" client --connect "127.0.0.1:$pb" --timeout "$T" \
-	--psk-identity "$ID" --psk-hex "$PSK_A" --psk-hash sha256 \
-	--send "late b" >"$W/overlap-b.peer" 2>&1 &
+peer_psk_client overlap-b "$pb" "$PSK_A" "late b" &
 pb_pid=$!
 sleep 0.3
-timeout $((T + 5)) "$PEER" client --connect "127.0.0.1:$pa" --timeout "$T" \
-	--psk-identity "$ID" --psk-hex "$PSK_A" --psk-hash sha256 \
-	--send "quick a" >"$W/overlap-a.peer" 2>&1
+peer_psk_client overlap-a "$pa" "$PSK_A" "quick a"
 wait "$pb_pid" "$ha" "$hb"
-t_want "$W/overlap-a.hs" "errno=0"
-t_want "$W/overlap-a.hs" "peerid=$PSKS_A"
-t_want "$W/overlap-b.hs" "errno=0"
-t_want "$W/overlap-b.hs" "peerid=$PSKS_A"
-t_want "$W/overlap-b.hs" "expect=ok"
+t_wants "$W/overlap-a.hs" "errno=0" "peerid=$PSKS_A"
+t_wants "$W/overlap-b.hs" "errno=0" "peerid=$PSKS_A" "expect=ok"
 t_want "$W/overlap-b.peer" "echo=late b"
 t_true "the held-back request took under 1.5 s" elapsed_between "$W/overlap-b.hs" 1500 15000
 t_end && ok_sessions=$((ok_sessions + 2))
 
 # Consumers' keyrings that are not what they should be.
-next_port
-n=psk-server-notkeyring
-t_begin "PSK server, the request's keyring is a user key, not a keyring: fails closed (EKEYREJECTED)"
+next_case psk-server-notkeyring "PSK server, the request's keyring is a user key, not a keyring: fails closed (EKEYREJECTED)"
 hs_server_bg "$n" --auth psk --keyring "$CERT_C" --expect "never"
 peer_client "$n" --psk-identity "$ID" --psk-hex "$PSK_A" --psk-hash sha256 --send "never"
-t_want "$W/$n.hs" "errno=EKEYREJECTED"
-t_want "$W/$n.hs" "peerid=0"
+t_wants "$W/$n.hs" "errno=EKEYREJECTED" "peerid=0"
 t_end
 
-next_port
-n=psk-server-nokeyring
-t_begin "PSK server, the request's keyring does not exist: fails at once, ktlsd keeps serving"
+next_case psk-server-nokeyring "PSK server, the request's keyring does not exist: fails at once, ktlsd keeps serving"
 hs_server_bg "$n" --auth psk --keyring 999996 --expect "never" --wait-ms 15000
 peer_client "$n" --psk-identity "$ID" --psk-hex "$PSK_A" --psk-hash sha256 --send "never" \
 	--timeout 5
-t_want "$W/$n.hs" "errno=(EIO|ENOKEY|EINVAL|EKEYREJECTED)"
-t_want "$W/$n.hs" "flags=done"
+t_wants "$W/$n.hs" "errno=(EIO|ENOKEY|EINVAL|EKEYREJECTED)" "flags=done"
 t_true "not answered within 1 s" elapsed_below "$W/$n.hs" 1000
 t_desc="$t_desc (got $(value "$W/$n.hs" errno))"
 t_end
@@ -632,24 +469,21 @@ t_end
 t_begin "x509 client, silent peer, 2 s request timeout: ETIMEDOUT in DONE (not a consumer cancel)"
 hs_alone silent-client --role client --auth x509 --peername localhost --silent-peer \
 	--timeout-ms 2000 --wait-ms 15000
-t_want "$W/silent-client.hs" "errno=ETIMEDOUT"
-t_want "$W/silent-client.hs" "flags=done"
+t_wants "$W/silent-client.hs" "errno=ETIMEDOUT" "flags=done"
 t_true "elapsed not within 1.9-8 s" elapsed_between "$W/silent-client.hs" 1900 8000
 t_end
 
 t_begin "x509 server, silent peer, 2 s request timeout: ETIMEDOUT in DONE"
 hs_alone silent-server --role server --auth x509 --silent-peer \
 	--timeout-ms 2000 --wait-ms 15000
-t_want "$W/silent-server.hs" "errno=ETIMEDOUT"
-t_want "$W/silent-server.hs" "flags=done"
+t_wants "$W/silent-server.hs" "errno=ETIMEDOUT" "flags=done"
 t_true "elapsed not within 1.9-8 s" elapsed_between "$W/silent-server.hs" 1900 8000
 t_end
 
 t_begin "PSK client, silent peer, 2 s request timeout: ETIMEDOUT in DONE"
 hs_alone silent-psk --role client --auth psk --psk "$PSKC_A" --silent-peer \
 	--timeout-ms 2000 --wait-ms 15000
-t_want "$W/silent-psk.hs" "errno=ETIMEDOUT"
-t_want "$W/silent-psk.hs" "flags=done"
+t_wants "$W/silent-psk.hs" "errno=ETIMEDOUT" "flags=done"
 t_end
 
 # ---- bad requests: answered at once -----------------------------------------
@@ -662,8 +496,7 @@ bad_request()
 	want=$3
 	shift 3
 	hs_alone "$n" --silent-peer --timeout-ms 10000 --wait-ms 15000 "$@"
-	t_want "$W/$n.hs" "errno=($want)"
-	t_want "$W/$n.hs" "flags=done"
+	t_wants "$W/$n.hs" "errno=($want)" "flags=done"
 	t_true "not answered within 1 s" elapsed_below "$W/$n.hs" 1000
 	t_end
 }
@@ -709,12 +542,7 @@ t_end
 t_begin "ktlsd still running, stops on SIGTERM, logged no DONE refusal"
 t_true "ktlsd died during the tests" kill -0 "$ktlsd_pid"
 kill "$ktlsd_pid" 2>/dev/null
-i=0
-while kill -0 "$ktlsd_pid" 2>/dev/null && [ $i -lt 100 ]; do
-	sleep 0.05
-	i=$((i + 1))
-done
-t_true "ktlsd did not exit within 5 s of SIGTERM" sh -c "! kill -0 $ktlsd_pid 2>/dev/null"
+t_true "ktlsd did not exit within 5 s of SIGTERM" gone_within "$ktlsd_pid" 5
 t_reject "$W/ktlsd.log" ".*refused by the kernel.*"
 t_end
 
@@ -722,5 +550,4 @@ if [ "$fail" -gt 0 ] || [ "${KTLSD_HS_SHOW_LOG:-0}" = 1 ]; then
 	echo "# --- ktlsd log"
 	sed 's/^/# | /' "$W/ktlsd.log" | tail -n 200
 fi
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

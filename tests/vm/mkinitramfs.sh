@@ -5,9 +5,9 @@
 # that /init runs as the test. The archive is two concatenated gzip'd cpio
 # members (the kernel unpacks them in order): a cached *base* (busybox and the
 # decompressed module subset, built once per kernel and script version) and a
-# small per-run *overlay* (init, /etc, payload, host binaries with their shared
-# libraries, extra files, out-of-tree modules), so a rebuild takes well under
-# a second.
+# small per-run *overlay* (init, /etc, payload and the helpers payloads source,
+# host binaries with their shared libraries, extra files, out-of-tree
+# modules), so a rebuild takes well under a second.
 #
 # Usage: mkinitramfs.sh -o OUT [options] [--] [PAYLOAD-ARGS...]
 #   -o OUT         the archive to write (cpio, gzip-compressed members)
@@ -247,6 +247,8 @@ put_libs()
 }
 
 install -m 0755 "$vm_dir/guest-init.sh" "$r/init"
+# The payloads' shared helpers: they source /ktlsd/guest-lib.sh.
+install -m 0644 "$vm_dir/guest-lib.sh" "$r/ktlsd/guest-lib.sh"
 
 for b in "${bins[@]}"; do
 	src=${b%%:*}

@@ -48,78 +48,20 @@ NC=${KTLSD_STORM_NC:-128}
 N64=${KTLSD_STORM_N64:-64}
 NW=2	# "workers": one per vCPU, set explicitly
 
-pass=0
-fail=0
+t_tail=60
 mkdir -p "$W"
 
-# ---- reporting (as handshake-guest.sh) ------------------------------------
+# shellcheck source-path=SCRIPTDIR source=guest-lib.sh
+. /ktlsd/guest-lib.sh
 
-t_begin()
-{
-	t_desc=$1
-	t_why=
-	t_files=
-}
-
-t_file()
-{
-	case " $t_files " in *" $1 "*) ;; *) t_files="$t_files $1" ;; esac
-}
-
-t_want()
-{
-	t_file "$1"
-	grep -qxE -- "$2" "$1" 2>/dev/null ||
-		t_why="$t_why
-#   ${1##*/}: no line matching '$2'"
-}
-
-t_reject()
-{
-	t_file "$1"
-	! grep -qxE -- "$2" "$1" 2>/dev/null ||
-		t_why="$t_why
-#   ${1##*/}: unexpected line matching '$2'"
-}
-
-t_true()
-{
-	t_what=$1
-	shift
-	"$@" || t_why="$t_why
-#   $t_what"
-}
-
-t_end()
-{
-	if [ -z "$t_why" ]; then
-		echo "PASS: $t_desc"
-		pass=$((pass + 1))
-		return 0
-	fi
-	echo "FAIL: $t_desc$t_why"
-	for f in $t_files; do
-		echo "#   --- ${f##*/} (last 60 lines)"
-		tail -n 60 "$f" | sed 's/^/#   | /'
-	done
-	fail=$((fail + 1))
-	return 1
-}
-
-finish()
-{
-	echo "$pass passed, $fail failed"
-	[ "$fail" -eq 0 ]
-	exit $?
-}
-
-# value FILE KEY: the value of the first KEY=... line (or " KEY=" field).
-value()
+# field FILE KEY: the value of the first KEY=... line (or " KEY=" field).
+field()
 {
 	sed -n "s/^$2=\([^ ]*\).*/\1/p; s/.* $2=\([^ ]*\).*/\1/p" "$1" | head -n 1
 }
 
 # le A B: A <= B for decimals like 123.4
+# shellcheck disable=SC2317 # called through t_true
 le()
 {
 	awk -v a="$1" -v b="$2" 'BEGIN { exit !(a + 0 <= b + 0) }'
@@ -129,18 +71,6 @@ le()
 show()
 {
 	echo "#   $1: $(grep -E '^(normal|silent|garbage)_(requests|error|latency_ms)|^eagain|^hs_per_s|^max_ioctl_ms|^tls_stat_delta' "$2" | tr '\n' ';' | sed 's/;$//; s/;/; /g')"
-}
-
-wait_for()
-{
-	i=0
-	while [ $i -lt 400 ]; do
-		grep -qE -- "$2" "$1" 2>/dev/null && return 0
-		kill -0 "$3" 2>/dev/null || break
-		sleep 0.05
-		i=$((i + 1))
-	done
-	grep -qE -- "$2" "$1" 2>/dev/null
 }
 
 # The monitor's children (its workers), from /proc.
@@ -153,6 +83,7 @@ workers_of()
 
 # new_generation BEFORE AFTER (workers_of lists): $NW workers each, none
 # of AFTER among BEFORE.
+# shellcheck disable=SC2317 # called through t_true
 new_generation()
 {
 	[ "$(echo "$1" | wc -w)" -eq "$NW" ] && [ "$(echo "$2" | wc -w)" -eq "$NW" ] || return 1
@@ -162,23 +93,25 @@ new_generation()
 	return 0
 }
 
-gone_within()
-{
-	i=0
-	while kill -0 "$1" 2>/dev/null && [ $i -lt $(($2 * 20)) ]; do
-		sleep 0.05
-		i=$((i + 1))
-	done
-	! kill -0 "$1" 2>/dev/null
-}
-
-# ktlsd_start NAME: a new ktlsd logging to $W/NAME.log; sets kpid.
-ktlsd_start()
+# storm_ktlsd NAME: a new ktlsd logging to $W/NAME.log (klog); sets ktlsd_pid.
+# shellcheck disable=SC2317 # called through t_true
+storm_ktlsd()
 {
 	klog=$W/$1.log
-	"$KTLSD" -s -c "$W/ktlsd.conf" >"$klog" 2>&1 </dev/null &
-	kpid=$!
-	wait_for "$klog" 'ready' "$kpid"
+	ktlsd_start "$klog" 20 "$KTLSD" -s -c "$W/ktlsd.conf"
+}
+
+# restart_after_kill NAME PAUSE: the monitor was killed: reap it, check that
+# its workers ($old_workers) leave within 5 s, and PAUSE s later start a new
+# ktlsd logging to $W/NAME.log.
+restart_after_kill()
+{
+	wait "$ktlsd_pid" 2>/dev/null
+	for w in $old_workers; do
+		t_true "worker $w still running 5 s after the monitor died" gone_within "$w" 5
+	done
+	sleep "$2"
+	t_true "ktlsd did not start again" storm_ktlsd "$1"
 }
 
 # storm_client NAME ARGS...: module client requests against the peer server.
@@ -192,6 +125,7 @@ storm_client()
 }
 
 # between LO X HI: LO <= X <= HI
+# shellcheck disable=SC2317 # called through t_true
 between()
 {
 	le "$1" "$2" && le "$2" "$3"
@@ -200,13 +134,7 @@ between()
 # ---- setup -------------------------------------------------------------------
 
 t_begin "setup: module, keys, storm-peer and ktlsd"
-modprobe tls >"$W/setup.out" 2>&1
-modprobe ktls_test_hs >>"$W/setup.out" 2>&1
-i=0
-while [ ! -c /dev/ktls_test_hs ] && [ $i -lt 40 ]; do
-	sleep 0.05
-	i=$((i + 1))
-done
+load_test_module >"$W/setup.out" 2>&1
 t_true "no /dev/ktls_test_hs" test -c /dev/ktls_test_hs
 # PSK keys: a server looks the identity up in the request's keyring; a
 # client passes the key by serial.
@@ -219,18 +147,7 @@ for v in "$KR" "$PSKS" "$PSKC"; do
 #   a key could not be added" ;; esac
 done
 cat >"$W/ktlsd.good" <<EOF
-[authenticate.client]
-x509.truststore = $PKI/ca.pem
-x509.certificate = $PKI/client-p256.pem
-x509.private_key = $PKI/client-p256.key
-
-[authenticate.server]
-x509.truststore = $PKI/ca.pem
-x509.certificate = $PKI/server-p256.pem
-x509.private_key = $PKI/server-p256.key
-
-[ktlsd]
-user = nobody
+$(ktlsd_conf client-p256 server-p256)
 workers = $NW
 stats_socket = $W/ktlsd.stats
 EOF
@@ -242,7 +159,7 @@ cp "$W/ktlsd.good" "$W/ktlsd.conf"
 peer_pid=$!
 t_true "storm-peer did not start" wait_for "$W/peer.out" 'listening on' "$peer_pid"
 t_file "$W/peer.out"
-t_true "ktlsd did not log 'ready'" ktlsd_start ktlsd1
+t_true "ktlsd did not log 'ready'" storm_ktlsd ktlsd1
 t_want "$klog" ".*ready: .*, $NW workers, .*"
 t_file "$W/setup.out"
 t_file "$klog"
@@ -254,10 +171,8 @@ n=a-x509
 t_begin "(a) storm: $NA concurrent x509 client requests, all succeed with kTLS both ways; tls_stat counts $NA sessions open at once"
 storm_client "$n" -n "$NA" --auth x509 --hold --retry-eagain --timeout-ms 60000 \
 	--wait-ms 90000
-t_want "$W/$n.out" "normal_requests=$NA ok=$NA"
-t_want "$W/$n.out" "result=PASS"
-t_want "$W/$n.out" "exit=0"
-t_want "$W/$n.out" "tls_stat_delta TlsTxSw=$NA TlsRxSw=$NA TlsCurrTxSw=$NA TlsCurrRxSw=$NA"
+t_wants "$W/$n.out" "normal_requests=$NA ok=$NA" "result=PASS" "exit=0" \
+	"tls_stat_delta TlsTxSw=$NA TlsRxSw=$NA TlsCurrTxSw=$NA TlsCurrRxSw=$NA"
 t_end
 show "$n" "$W/$n.out"
 
@@ -272,12 +187,10 @@ wait_for "$W/$n.err" 'listening on' "$spid"
 echo "exit=$?" >>"$W/$n.peer"
 wait "$spid"
 echo "exit=$?" >>"$W/$n.out"
-t_want "$W/$n.out" "normal_requests=$N64 ok=$N64"
-t_want "$W/$n.out" "exit=0"
+t_wants "$W/$n.out" "normal_requests=$N64 ok=$N64" "exit=0"
 t_true "a peer id other than the PSK's serial $PSKS" \
 	sh -c "! grep '^req=' '$W/$n.out' | grep -v ' peerid=$PSKS '"
-t_want "$W/$n.peer" "handshakes_ok=$N64"
-t_want "$W/$n.peer" "exit=0"
+t_wants "$W/$n.peer" "handshakes_ok=$N64" "exit=0"
 t_end
 show "$n" "$W/$n.out"
 
@@ -285,8 +198,7 @@ n=a-psk-client
 t_begin "(a) storm: $N64 concurrent PSK client requests (key by serial), all succeed, peer id = the key"
 storm_client "$n" -n "$N64" --auth psk --psk "$PSKC" --retry-eagain --timeout-ms 60000 \
 	--wait-ms 90000 -v
-t_want "$W/$n.out" "normal_requests=$N64 ok=$N64"
-t_want "$W/$n.out" "exit=0"
+t_wants "$W/$n.out" "normal_requests=$N64 ok=$N64" "exit=0"
 t_true "a peer id other than the PSK's serial $PSKC" \
 	sh -c "! grep '^req=' '$W/$n.out' | grep -v ' peerid=$PSKC '"
 t_end
@@ -297,21 +209,19 @@ show "$n" "$W/$n.out"
 # Baseline latency for the bad-peer check below, same size, same daemon.
 n=b-baseline
 storm_client "$n" -n "$N64" --auth x509 --retry-eagain --timeout-ms 60000 --wait-ms 90000
-base_p99=$(value "$W/$n.out" p99_ms)
+base_p99=$(field "$W/$n.out" p99_ms)
 
 n=b-bad-peers
 t_begin "(b) a silent and a garbage peer among $N64 good requests: ETIMEDOUT at their own 8 s deadline, EACCES at once; the others all succeed, none waits for them"
 storm_client "$n" -n "$N64" --silent 1 --garbage 1 --bad-timeout-ms 8000 --auth x509 \
 	--retry-eagain --timeout-ms 60000 --wait-ms 90000 -v
-t_want "$W/$n.out" "normal_requests=$N64 ok=$N64"
-t_want "$W/$n.out" "silent_requests=1 done_error=1"
-t_want "$W/$n.out" "silent_error=ETIMEDOUT count=1"
-t_want "$W/$n.out" "garbage_requests=1 done_error=1"
-t_want "$W/$n.out" "garbage_error=EACCES count=1"
+t_wants "$W/$n.out" "normal_requests=$N64 ok=$N64" "silent_requests=1 done_error=1" \
+	"silent_error=ETIMEDOUT count=1" "garbage_requests=1 done_error=1" \
+	"garbage_error=EACCES count=1"
 s_ms=$(sed -n 's/^req=.* kind=silent .* elapsed_ms=\([0-9.]*\).*/\1/p' "$W/$n.out")
 g_ms=$(sed -n 's/^req=.* kind=garbage .* elapsed_ms=\([0-9.]*\).*/\1/p' "$W/$n.out")
 n_max=$(sed -n 's/^normal_latency_ms.* max=//p' "$W/$n.out")
-n_p99=$(value "$W/$n.out" p99_ms)
+n_p99=$(field "$W/$n.out" p99_ms)
 t_true "silent request not answered at its deadline (${s_ms:-?} ms, want 7900-11000)" \
 	between 7900 "${s_ms:-0}" 11000
 t_true "garbage request not answered at once (${g_ms:-?} ms, want < 3000)" le "${g_ms:-99999}" 3000
@@ -322,20 +232,15 @@ t_end
 echo "#   good requests alone: p99 ${base_p99:-?} ms; with the bad peers: p99 ${n_p99:-?} ms, max ${n_max:-?} ms; silent ${s_ms:-?} ms, garbage ${g_ms:-?} ms"
 
 n=b-kill
-old_kpid=$kpid
-old_workers=$(workers_of "$kpid")
+old_kpid=$ktlsd_pid
+old_workers=$(workers_of "$ktlsd_pid")
 t_begin "(b) ktlsd SIGKILLed after $((NB / 4)) of $NB requests returned, started again: every request completes or reaches its consumer's 10 s timeout, none hangs; the workers leave too"
 storm_client "$n" -n "$NB" --auth x509 --retry-eagain --retry-max-ms 30000 \
-	--timeout-ms 10000 --wait-ms 10000 --signal-at "$((NB / 4)):9:$kpid" -q &
+	--timeout-ms 10000 --wait-ms 10000 --signal-at "$((NB / 4)):9:$ktlsd_pid" -q &
 stpid=$!
 # The storm kills the monitor; restart once it is gone.
-t_true "the monitor did not die" gone_within "$kpid" 60
-wait "$kpid" 2>/dev/null
-for w in $old_workers; do
-	t_true "worker $w still running 5 s after the monitor died" gone_within "$w" 5
-done
-sleep 0.5
-t_true "ktlsd did not start again" ktlsd_start ktlsd2
+t_true "the monitor did not die" gone_within "$ktlsd_pid" 60
+restart_after_kill ktlsd2 0.5
 wait "$stpid"
 t_file "$W/$n.out"
 t_file "$W/$n.err"
@@ -344,7 +249,7 @@ t_file "$W/$n.err"
 t_reject "$W/$n.out" "normal_requests=.* (data_fail|setup_error)=.*"
 t_reject "$W/$n.out" "normal_error=(EACCES|EIO|EINVAL|ENOKEY|EKEYREJECTED|E[0-9]+) .*"
 t_want "$W/$n.out" "normal_requests=$NB ok=[1-9][0-9]*.*"
-mx=$(value "$W/$n.out" max_ioctl_ms)
+mx=$(field "$W/$n.out" max_ioctl_ms)
 t_true "an ioctl took ${mx:-?} ms (limit: 10 s consumer timeout + 2.5 s)" le "${mx:-99999}" 12500
 t_want "$W/$n.err" ".*sending signal 9 to $old_kpid"
 t_end
@@ -353,8 +258,7 @@ show "$n" "$W/$n.out"
 n=b-after-restart
 t_begin "(b) the restarted ktlsd serves a storm of $N64: all succeed"
 storm_client "$n" -n "$N64" --auth x509 --retry-eagain --timeout-ms 60000 --wait-ms 90000
-t_want "$W/$n.out" "normal_requests=$N64 ok=$N64"
-t_want "$W/$n.out" "exit=0"
+t_wants "$W/$n.out" "normal_requests=$N64 ok=$N64" "exit=0"
 t_end
 show "$n" "$W/$n.out"
 
@@ -368,7 +272,7 @@ t_begin "(b) overload: $NA requests with a 1.5 s budget: late ones get ETIMEDOUT
 bs0=$(grep -c 'worker did not answer in time' "$klog")
 storm_client "$n" -n "$NA" --auth x509 --retry-eagain --timeout-ms 1500 --wait-ms 20000 -q
 bs1=$(grep -c 'worker did not answer in time' "$klog")
-ok=$(value "$W/$n.out" ok)
+ok=$(field "$W/$n.out" ok)
 t_reject "$W/$n.out" "normal_requests=.* (cancelled|data_fail|setup_error|submit_error)=.*"
 t_reject "$W/$n.out" "normal_error=(EACCES|EIO|EINVAL|ENOKEY|EKEYREJECTED|E[0-9]+|cancelled_at_wait_ms) .*"
 t_true "the monitor's backstop answered $((bs1 - bs0)) requests the worker still held" \
@@ -382,22 +286,16 @@ show "$n" "$W/$n.out"
 # un-accepted in this guest (a 4th gets EAGAIN, even with no agent left).
 n=b-drain
 t_begin "(b) 3 requests submitted to a stopped ktlsd, which is then SIGKILLed: a new ktlsd ACCEPTs them at start and they succeed"
-kill -STOP "$kpid"
-old_workers=$(workers_of "$kpid")
+kill -STOP "$ktlsd_pid"
+old_workers=$(workers_of "$ktlsd_pid")
 storm_client "$n" -n 3 --auth x509 --timeout-ms 20000 --wait-ms 30000 -v &
 stpid=$!
 sleep 1.5
 storm_client b-drain-4th -n 1 --auth x509 --timeout-ms 20000 --wait-ms 2000 -v
-kill -KILL "$kpid"
-wait "$kpid" 2>/dev/null
-for w in $old_workers; do
-	t_true "worker $w still running 5 s after the monitor died" gone_within "$w" 5
-done
-sleep 1
-t_true "ktlsd did not start again" ktlsd_start ktlsd3
+kill -KILL "$ktlsd_pid"
+restart_after_kill ktlsd3 1
 wait "$stpid"
-t_want "$W/$n.out" "normal_requests=3 ok=3"
-t_want "$W/$n.out" "exit=0"
+t_wants "$W/$n.out" "normal_requests=3 ok=3" "exit=0"
 e=$(sed -n 's/^normal_latency_ms min=\([0-9.]*\).*/\1/p' "$W/$n.out")
 t_true "they did not wait for the new daemon (min ${e:-?} ms)" le 2500 "${e:-0}"
 t_end
@@ -406,35 +304,33 @@ echo "#   a 4th request while 3 were pending: $(grep '^req=' "$W/b-drain-4th.out
 
 n=b-nodaemon
 t_begin "(b) no ktlsd at all (stopped with SIGTERM): a request fails at once with ESRCH; ktlsd starts again"
-kill "$kpid"
-t_true "ktlsd did not exit within 5 s of SIGTERM" gone_within "$kpid" 5
-wait "$kpid" 2>/dev/null
+kill "$ktlsd_pid"
+t_true "ktlsd did not exit within 5 s of SIGTERM" gone_within "$ktlsd_pid" 5
+wait "$ktlsd_pid" 2>/dev/null
 storm_client "$n" -n 1 --auth x509 --timeout-ms 20000 --wait-ms 5000 -v
-t_want "$W/$n.out" "normal_requests=1 submit_error=1"
-t_want "$W/$n.out" "normal_error=ESRCH count=1"
-e=$(value "$W/$n.out" max_ioctl_ms)
+t_wants "$W/$n.out" "normal_requests=1 submit_error=1" "normal_error=ESRCH count=1"
+e=$(field "$W/$n.out" max_ioctl_ms)
 t_true "ESRCH took ${e:-?} ms" le "${e:-99999}" 1000
-t_true "ktlsd did not start again" ktlsd_start ktlsd4
+t_true "ktlsd did not start again" storm_ktlsd ktlsd4
 t_end
 
 # ---- (c) reload under load -----------------------------------------------------------
 
 n=c-hup
 t_begin "(c) SIGHUP twice during a storm of $NC: all succeed, a new generation of $NW workers, the old ones leave"
-w_before=$(workers_of "$kpid")
+w_before=$(workers_of "$ktlsd_pid")
 storm_client "$n" -n "$NC" --auth x509 --retry-eagain --timeout-ms 60000 --wait-ms 90000 \
-	--signal-at "$((NC / 4)):1:$kpid" --signal-at "$((NC / 2)):1:$kpid"
-t_want "$W/$n.out" "normal_requests=$NC ok=$NC"
-t_want "$W/$n.out" "exit=0"
+	--signal-at "$((NC / 4)):1:$ktlsd_pid" --signal-at "$((NC / 2)):1:$ktlsd_pid"
+t_wants "$W/$n.out" "normal_requests=$NC ok=$NC" "exit=0"
 t_true "not two 'configuration reloaded' lines in the log" \
 	test "$(grep -c 'configuration reloaded' "$klog")" -eq 2
 # The old generations leave once their handshakes are done.
 i=0
-while [ "$(workers_of "$kpid" | wc -w)" -ne "$NW" ] && [ $i -lt 100 ]; do
+while [ "$(workers_of "$ktlsd_pid" | wc -w)" -ne "$NW" ] && [ $i -lt 100 ]; do
 	sleep 0.05
 	i=$((i + 1))
 done
-w_after=$(workers_of "$kpid")
+w_after=$(workers_of "$ktlsd_pid")
 t_true "workers before: '$(echo "$w_before" | tr '\n' ' ')', after: '$(echo "$w_after" | tr '\n' ' ')' (want $NW new ones)" \
 	new_generation "$w_before" "$w_after"
 t_reject "$klog" ".*(refused by the kernel|went away|exited \\(status).*"
@@ -446,9 +342,8 @@ n=c-badconf
 t_begin "(c) SIGHUP with a missing certificate during a storm of $N64: reload refused (log says why), all succeed, then the old configuration still serves module servers"
 sed "s|$PKI/server-p256.pem|$W/missing-server.pem|" "$W/ktlsd.good" >"$W/ktlsd.conf"
 storm_client "$n" -n "$N64" --auth x509 --retry-eagain --timeout-ms 60000 --wait-ms 90000 \
-	--signal-at "$((N64 / 4)):1:$kpid"
-t_want "$W/$n.out" "normal_requests=$N64 ok=$N64"
-t_want "$W/$n.out" "exit=0"
+	--signal-at "$((N64 / 4)):1:$ktlsd_pid"
+t_wants "$W/$n.out" "normal_requests=$N64 ok=$N64" "exit=0"
 t_want "$klog" ".*reload refused.*"
 t_true "the log does not name the missing file" grep -q "missing-server.pem" "$klog"
 t_true "the refused reload was logged as 'configuration reloaded'" \
@@ -462,8 +357,7 @@ wait_for "$W/c-badconf-server.err" 'listening on' "$spid"
 	--servername localhost --timeout 60 >"$W/c-badconf-server.peer" 2>&1 </dev/null
 wait "$spid"
 echo "exit=$?" >>"$W/c-badconf-server.out"
-t_want "$W/c-badconf-server.out" "normal_requests=16 ok=16"
-t_want "$W/c-badconf-server.out" "exit=0"
+t_wants "$W/c-badconf-server.out" "normal_requests=16 ok=16" "exit=0"
 t_want "$W/c-badconf-server.peer" "handshakes_ok=16"
 t_file "$klog"
 t_end
@@ -472,7 +366,7 @@ echo "#   $(grep -m1 'reload refused' "$klog" | sed 's/^ktlsd\[[0-9]*\]: //')"
 
 t_begin "(c) the good configuration back, SIGHUP: reloaded, a storm of $N64 succeeds"
 cp "$W/ktlsd.good" "$W/ktlsd.conf"
-kill -HUP "$kpid"
+kill -HUP "$ktlsd_pid"
 i=0
 while [ "$(grep -c 'configuration reloaded' "$klog")" -lt 3 ] && [ $i -lt 100 ]; do
 	sleep 0.05
@@ -488,8 +382,8 @@ t_end
 # ---- the end ------------------------------------------------------------------------------
 
 t_begin "ktlsd stops on SIGTERM; no DONE was refused by the kernel"
-kill "$kpid"
-t_true "ktlsd did not exit within 5 s of SIGTERM" gone_within "$kpid" 5
+kill "$ktlsd_pid"
+t_true "ktlsd did not exit within 5 s of SIGTERM" gone_within "$ktlsd_pid" 5
 for f in "$W"/ktlsd[0-9].log; do
 	t_reject "$f" ".*refused by the kernel.*"
 done

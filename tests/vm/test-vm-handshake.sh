@@ -24,70 +24,32 @@
 set -euo pipefail
 vm_src=${srcdir:-$(dirname "$0")}
 vm_src=$(cd "$vm_src" && pwd)
+# shellcheck source-path=SCRIPTDIR
 . "$vm_src/vm-lib.sh"
-top_src=$(cd "$vm_src/../.." && pwd)
-top_bld=$(cd ../.. && pwd)
+vm_test_env
 
-KTLSD=${KTLSD:-$top_bld/daemon/ktlsd}
-KTLS_PEER=${KTLS_PEER:-$top_bld/tools/ktls-peer}
-HS_REQUEST=${HS_REQUEST:-$PWD/hs-request}
-HALF_RTT_SERVER=${HALF_RTT_SERVER:-$PWD/half-rtt-server}
-KTLS_KMOD_SRC=${KTLS_KMOD_SRC:-$top_src/kmod-glue/kmod}
-KTLS_KMOD_BUILD=${KTLS_KMOD_BUILD:-$PWD/kmod}
-KTLS_MKCERTS=${KTLS_MKCERTS:-$top_src/tests/interop/mkcerts.sh}
-
-for p in "$KTLSD" "$KTLS_PEER" "$HS_REQUEST" "$HALF_RTT_SERVER"; do
-	[ -x "$p" ] || vm_skip "$p not built"
-	# A libtool wrapper script cannot run in the guest.
-	head -c 4 "$p" | grep -q 'ELF' || vm_skip "$p is not an ELF program"
-done
+vm_need_elf "$KTLSD" "$KTLS_PEER" "$HS_REQUEST" "$HALF_RTT_SERVER"
 vm_need_cmd openssl "${KTLSD_VM_QEMU:-qemu-system-x86_64}"
 keyctl=$(command -v keyctl 2>/dev/null || true)
 [ -n "$keyctl" ] || vm_skip "keyctl not found (install keyutils)"
 
 t0=$(date +%s)
-work=$(mktemp -d "${TMPDIR:-/tmp}/ktlsd-vm-hs.XXXXXX")
-# shellcheck disable=SC2317 # called by the trap
-cleanup()
-{
-	if [ "${KTLSD_HS_KEEP:-0}" = 1 ]; then
-		vm_log "kept $work"
-	else
-		rm -rf "$work"
-	fi
-}
-trap cleanup EXIT
+vm_work_dir ktlsd-vm-hs "${KTLSD_HS_KEEP:-0}"
 
 # The module, against the guest kernel's headers (77 without them).
-rc=0
-"$vm_src/build-kmod.sh" -o "$KTLS_KMOD_BUILD" "$KTLS_KMOD_SRC" >"$work/kmod.out" 2>&1 || rc=$?
-if [ $rc != 0 ]; then
-	cat "$work/kmod.out" >&2
-	exit $rc
-fi
+vm_build_kmod
 t1=$(date +%s)
 
 # PKI: PEM for the config and ktls-peer, DER for the keyrings (the kernel
 # passes single DER certificates and DER private keys), raw PSKs.
 pki=$work/pki
-bash "$KTLS_MKCERTS" "$pki" >"$work/mkcerts.log" 2>&1 || {
-	cat "$work/mkcerts.log" >&2
-	vm_die "could not make the test certificates"
-}
+vm_mkcerts "$pki"
 for n in client-p384 server-p384; do
 	openssl x509 -in "$pki/$n.pem" -outform DER -out "$pki/$n.der"
 	openssl pkey -in "$pki/$n.key" -outform DER -out "$pki/$n.key.der"
 done
-psk_a=$(openssl rand -hex 32)
-psk_b=$(openssl rand -hex 32)
-hex2bin()
-{
-	# shellcheck disable=SC2059 # the format is the point
-	printf "$(printf '%s' "$1" | sed 's/../\\x&/g')"
-}
-hex2bin "$psk_a" >"$pki/psk-a.bin"
-hex2bin "$psk_b" >"$pki/psk-b.bin"
-[ "$(wc -c <"$pki/psk-a.bin")" = 32 ] || vm_die "could not write the raw PSK"
+psk_a=$(vm_raw_psk "$pki/psk-a.bin")
+psk_b=$(vm_raw_psk "$pki/psk-b.bin")
 chmod -R go+rX "$work"
 
 # The console also goes to our stdout (make check's .log file).

@@ -46,25 +46,15 @@
 set -euo pipefail
 vm_src=${srcdir:-$(dirname "$0")}
 vm_src=$(cd "$vm_src" && pwd)
+# shellcheck source-path=SCRIPTDIR
 . "$vm_src/vm-lib.sh"
-top_bld=$(cd ../.. 2>/dev/null && pwd || pwd)
+vm_test_env
 
-KTLSD=${KTLSD:-$top_bld/daemon/ktlsd}
-[ -x "$KTLSD" ] || vm_skip "$KTLSD not built"
-head -c 4 "$KTLSD" | grep -q 'ELF' || vm_skip "$KTLSD is not an ELF program"
+vm_need_elf "$KTLSD"
 vm_need_cmd openssl qemu-system-x86_64 dpkg-deb ldd
 
 t0=$(date +%s)
-work=$(mktemp -d "${TMPDIR:-/tmp}/ktlsd-vm-nfs.XXXXXX")
-cleanup()
-{
-	if [ "${KTLSD_NFS_KEEP:-0}" = 1 ]; then
-		vm_log "kept $work"
-	else
-		rm -rf "$work"
-	fi
-}
-trap cleanup EXIT
+vm_work_dir ktlsd-vm-nfs "${KTLSD_NFS_KEEP:-0}"
 
 # ---- nfs-utils from the archive, unpacked into the cache ------------------
 

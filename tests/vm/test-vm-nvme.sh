@@ -21,12 +21,11 @@
 set -euo pipefail
 vm_src=${srcdir:-$(dirname "$0")}
 vm_src=$(cd "$vm_src" && pwd)
+# shellcheck source-path=SCRIPTDIR
 . "$vm_src/vm-lib.sh"
-top_bld=$(cd ../.. 2>/dev/null && pwd || pwd)
+vm_test_env
 
-KTLSD=${KTLSD:-$top_bld/daemon/ktlsd}
-[ -x "$KTLSD" ] || vm_skip "$KTLSD not built"
-head -c 4 "$KTLSD" | grep -q 'ELF' || vm_skip "$KTLSD is not an ELF program"
+vm_need_elf "$KTLSD"
 vm_need_cmd qemu-system-x86_64
 keyctl=$(command -v keyctl 2>/dev/null || true)
 [ -n "$keyctl" ] || vm_skip "keyctl not found (install keyutils)"

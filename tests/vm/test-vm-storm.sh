@@ -27,55 +27,24 @@
 set -euo pipefail
 vm_src=${srcdir:-$(dirname "$0")}
 vm_src=$(cd "$vm_src" && pwd)
+# shellcheck source-path=SCRIPTDIR
 . "$vm_src/vm-lib.sh"
-top_src=$(cd "$vm_src/../.." && pwd)
-top_bld=$(cd ../.. 2>/dev/null && pwd || pwd)
+vm_test_env
 
-KTLSD=${KTLSD:-$top_bld/daemon/ktlsd}
-STORM=${STORM:-$PWD/storm}
-STORM_PEER=${STORM_PEER:-$PWD/storm-peer}
-KTLS_KMOD_SRC=${KTLS_KMOD_SRC:-$top_src/kmod-glue/kmod}
-KTLS_KMOD_BUILD=${KTLS_KMOD_BUILD:-$PWD/kmod}
-KTLS_MKCERTS=${KTLS_MKCERTS:-$top_src/tests/interop/mkcerts.sh}
-
-for p in "$KTLSD" "$STORM" "$STORM_PEER"; do
-	[ -x "$p" ] || vm_skip "$p not built"
-	# A libtool wrapper script cannot run in the guest.
-	head -c 4 "$p" | grep -q 'ELF' || vm_skip "$p is not an ELF program"
-done
+vm_need_elf "$KTLSD" "$STORM" "$STORM_PEER"
 vm_need_cmd openssl qemu-system-x86_64
 keyctl=$(command -v keyctl 2>/dev/null || true)
 [ -n "$keyctl" ] || vm_skip "keyctl not found (install keyutils)"
 
 t0=$(date +%s)
-work=$(mktemp -d "${TMPDIR:-/tmp}/ktlsd-vm-storm.XXXXXX")
-cleanup()
-{
-	if [ "${KTLSD_STORM_KEEP:-0}" = 1 ]; then
-		vm_log "kept $work"
-	else
-		rm -rf "$work"
-	fi
-}
-trap cleanup EXIT
+vm_work_dir ktlsd-vm-storm "${KTLSD_STORM_KEEP:-0}"
 
-rc=0
-"$vm_src/build-kmod.sh" -o "$KTLS_KMOD_BUILD" "$KTLS_KMOD_SRC" >"$work/kmod.out" 2>&1 || rc=$?
-if [ $rc != 0 ]; then
-	cat "$work/kmod.out" >&2
-	exit $rc
-fi
+vm_build_kmod
 t1=$(date +%s)
 
 pki=$work/pki
-bash "$KTLS_MKCERTS" "$pki" >"$work/mkcerts.log" 2>&1 || {
-	cat "$work/mkcerts.log" >&2
-	vm_die "could not make the test certificates"
-}
-psk=$(openssl rand -hex 32)
-# shellcheck disable=SC2059 # the format is the point
-printf "$(printf '%s' "$psk" | sed 's/../\\x&/g')" >"$pki/psk.bin"
-[ "$(wc -c <"$pki/psk.bin")" = 32 ] || vm_die "could not write the raw PSK"
+vm_mkcerts "$pki"
+psk=$(vm_raw_psk "$pki/psk.bin")
 chmod -R go+rX "$work"
 
 log=$work/console.log
