@@ -1072,6 +1072,8 @@ static int next_timeout(struct monitor *m)
 		seen++;
 		if (r->queued && r->deadline_ms < next)
 			next = r->deadline_ms;
+		else if (r->worker >= 0 && r->deadline_ms + BACKSTOP_MS < next)
+			next = r->deadline_ms + BACKSTOP_MS;
 	}
 	return next <= now ? 0 : (int)(next - now);
 }

@@ -47,6 +47,9 @@ NB=${KTLSD_STORM_NB:-128}
 NC=${KTLSD_STORM_NC:-128}
 N64=${KTLSD_STORM_N64:-64}
 NW=2	# "workers": one per vCPU, set explicitly
+# "max_inflight": below every storm, so requests wait in the monitor's
+# queue and each worker is held to its share (MAXF / NW).
+MAXF=48
 
 t_tail=60
 mkdir -p "$W"
@@ -149,6 +152,7 @@ done
 cat >"$W/ktlsd.good" <<EOF
 $(ktlsd_conf client-p256 server-p256)
 workers = $NW
+max_inflight = $MAXF
 stats_socket = $W/ktlsd.stats
 EOF
 cp "$W/ktlsd.good" "$W/ktlsd.conf"
@@ -160,7 +164,7 @@ peer_pid=$!
 t_true "storm-peer did not start" wait_for "$W/peer.out" 'listening on' "$peer_pid"
 t_file "$W/peer.out"
 t_true "ktlsd did not log 'ready'" storm_ktlsd ktlsd1
-t_want "$klog" ".*ready: .*, $NW workers, .*"
+t_want "$klog" ".*ready: .*, $NW workers, up to $MAXF handshakes in flight"
 t_file "$W/setup.out"
 t_file "$klog"
 t_end || finish
@@ -281,6 +285,35 @@ t_want "$W/$n.out" "tls_stat_delta TlsTxSw=${ok:-x} TlsRxSw=${ok:-x} .*"
 t_end
 show "$n" "$W/$n.out"
 
+# Workers that stop answering: the monitor answers for them at the deadline
+# plus its 2 s backstop and sends each a KP_CANCEL. Continued, a worker
+# finds those requests answered (the deadline has passed, the cancel names
+# nothing it holds) and goes on serving.
+n=b-stopped
+t_begin "(b) both workers stopped (SIGSTOP) with 4 requests of 1.5 s in hand: each gets ETIMEDOUT from the monitor's backstop at 3.5 s, none hangs; continued, the workers serve a storm of $N64"
+ws=$(workers_of "$ktlsd_pid")
+bs0=$(grep -c 'worker did not answer in time' "$klog")
+# shellcheck disable=SC2086 # a list of pids
+kill -STOP $ws
+storm_client "$n" -n 4 --auth x509 --retry-eagain --timeout-ms 1500 --wait-ms 15000 -v
+bs1=$(grep -c 'worker did not answer in time' "$klog")
+# shellcheck disable=SC2086
+kill -CONT $ws
+t_wants "$W/$n.out" "normal_requests=4 done_error=4" "normal_error=ETIMEDOUT count=4"
+t_true "the backstop answered $((bs1 - bs0)) requests, not 4" test $((bs1 - bs0)) -eq 4
+e=$(sed -n 's/^normal_latency_ms min=\([0-9.]*\).*/\1/p' "$W/$n.out")
+e2=$(sed -n 's/^normal_latency_ms .* max=\([0-9.]*\).*/\1/p' "$W/$n.out")
+t_true "answered between ${e:-?} and ${e2:-?} ms, not within 3.4 to 5 s" \
+	between 3400 "${e:-0}" 5000
+t_true "answered between ${e:-?} and ${e2:-?} ms, not within 3.4 to 5 s" \
+	between 3400 "${e2:-0}" 5000
+t_true "a worker was restarted" test "$(workers_of "$ktlsd_pid" | sort)" = "$(echo "$ws" | sort)"
+storm_client b-stopped-after -n "$N64" --auth x509 --retry-eagain --timeout-ms 60000 \
+	--wait-ms 90000
+t_wants "$W/b-stopped-after.out" "normal_requests=$N64 ok=$N64" "exit=0"
+t_end
+show "$n" "$W/$n.out"
+
 # Requests the kernel holds for an agent that died before ACCEPT: stop the
 # monitor, submit, kill it, then start a new one. Only 3 may sit
 # un-accepted in this guest (a 4th gets EAGAIN, even with no agent left).
@@ -386,6 +419,7 @@ kill "$ktlsd_pid"
 t_true "ktlsd did not exit within 5 s of SIGTERM" gone_within "$ktlsd_pid" 5
 for f in "$W"/ktlsd[0-9].log; do
 	t_reject "$f" ".*refused by the kernel.*"
+	t_reject "$f" ".*slots taken.*"
 done
 t_end
 
