@@ -29,6 +29,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <netdb.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -46,6 +47,8 @@
 #include <netinet/tcp.h>
 
 #include <ktls/ktls.h>
+
+#include "tool-util.h"
 
 #define SP_MAX_EVENTS 256
 #define SP_MAX_REASONS 16
@@ -94,9 +97,9 @@ static struct {
 	volatile sig_atomic_t stop;
 } g = { .ep = -1, .lfd = -1 };
 
-static const char *progname = "storm-peer";
+const char *const tool_name = "storm-peer";
 
-static void usage(FILE *f)
+void tool_usage(FILE *f)
 {
 	fprintf(f,
 		"usage: %s server --listen ADDR:PORT [--cert FILE --key FILE] [--ca FILE]\n"
@@ -104,14 +107,7 @@ static void usage(FILE *f)
 		"\t[--psk-hash sha256|sha384] [--timeout SEC]\n"
 		"       %s client --connect HOST:PORT --count N [--servername NAME]\n"
 		"\t[--ca FILE] [--psk-identity ID --psk-hex HEX] [--psk-only] [--timeout SEC]\n",
-		progname, progname);
-}
-
-static void __attribute__((noreturn)) misuse(const char *what)
-{
-	fprintf(stderr, "%s: %s\n", progname, what);
-	usage(stderr);
-	exit(2);
+		tool_name, tool_name);
 }
 
 static time_t mono_s(void)
@@ -142,32 +138,11 @@ static void __attribute__((format(printf, 1, 2))) reason(const char *fmt, ...)
 	}
 }
 
-static int hexval(int ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
-
-static int split_hostport(char *s, char **host, char **port)
-{
-	char *colon = strrchr(s, ':');
-
-	if (!colon || colon == s || !colon[1])
-		return -1;
-	*colon = 0;
-	*port = colon + 1;
-	*host = s;
-	if (s[0] == '[' && colon[-1] == ']') {
-		colon[-1] = 0;
-		*host = s + 1;
-	}
-	return 0;
-}
+static const struct tool_word psk_hashes[] = {
+	{ "sha256", KTLS_HASH_SHA256 },
+	{ "sha384", KTLS_HASH_SHA384 },
+	{ NULL, 0 },
+};
 
 static void parse_args(int argc, char **argv)
 {
@@ -191,25 +166,23 @@ static void parse_args(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct sp_opts *o = &g.o;
-	const char *hex;
-	size_t i, n;
 	int opt;
 
 	o->timeout = 30;
 	o->psk_hash = KTLS_HASH_SHA256;
 	if (argc < 2)
-		misuse("client or server?");
+		tool_misuse("client or server?");
 	if (!strcmp(argv[1], "server"))
 		o->role = KTLS_ROLE_SERVER;
 	else if (!strcmp(argv[1], "client"))
 		o->role = KTLS_ROLE_CLIENT;
 	else if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
-		usage(stdout);
+		tool_usage(stdout);
 		exit(0);
 	} else
-		misuse("the first argument is client or server");
+		tool_misuse("the first argument is client or server");
 	optind = 2;
-	while ((opt = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+	while ((opt = tool_getopt(argc, argv, "h", lo)) != -1) {
 		switch (opt) {
 		case O_LISTEN:
 		case O_CONNECT:
@@ -231,63 +204,38 @@ static void parse_args(int argc, char **argv)
 			o->psk_identity = optarg;
 			break;
 		case O_PSK_HEX:
-			hex = optarg;
-			n = strlen(hex);
-			if (n % 2 || n / 2 > sizeof(o->psk_key) || !n)
-				misuse("--psk-hex: bad length");
-			for (i = 0; i < n / 2; i++) {
-				int hi = hexval(hex[2 * i]), lo2 = hexval(hex[2 * i + 1]);
-
-				if (hi < 0 || lo2 < 0)
-					misuse("--psk-hex: not hex");
-				o->psk_key[i] = (uint8_t)(hi << 4 | lo2);
-			}
-			o->psk_key_len = n / 2;
+			o->psk_key_len = tool_parse_hex("--psk-hex", optarg, o->psk_key,
+							sizeof(o->psk_key));
 			break;
 		case O_PSK_HASH:
-			if (!strcmp(optarg, "sha256"))
-				o->psk_hash = KTLS_HASH_SHA256;
-			else if (!strcmp(optarg, "sha384"))
-				o->psk_hash = KTLS_HASH_SHA384;
-			else
-				misuse("--psk-hash: sha256 or sha384");
+			o->psk_hash = (enum ktls_hash)tool_keyword("--psk-hash", optarg,
+								   psk_hashes);
 			break;
 		case O_PSK_ONLY:
 			o->flags |= KTLS_F_PSK_ONLY_KE;
 			break;
 		case O_COUNT:
-			o->count = strtol(optarg, NULL, 10);
-			if (o->count <= 0)
-				misuse("--count: a positive number");
+			o->count = tool_parse_num("--count", optarg, 1, INT_MAX);
 			break;
 		case O_TIMEOUT:
-			o->timeout = strtol(optarg, NULL, 10);
-			if (o->timeout <= 0)
-				misuse("--timeout: seconds");
+			o->timeout = tool_parse_num("--timeout", optarg, 1, 86400);
 			break;
 		case O_SNI:
 			o->servername = optarg;
 			break;
-		case 'h':
-			usage(stdout);
-			exit(0);
-		default:
-			usage(stderr);
-			exit(2);
 		}
 	}
-	if (optind != argc)
-		misuse("unexpected argument");
 	if (!o->addr)
-		misuse(o->role == KTLS_ROLE_SERVER ? "--listen is required" : "--connect is required");
+		tool_misuse("%s is required",
+			    o->role == KTLS_ROLE_SERVER ? "--listen" : "--connect");
 	if (!o->cert != !o->key)
-		misuse("--cert and --key go together");
+		tool_misuse("--cert and --key go together");
 	if (!o->psk_identity != !o->psk_key_len)
-		misuse("--psk-identity and --psk-hex go together");
+		tool_misuse("--psk-identity and --psk-hex go together");
 	if (o->role == KTLS_ROLE_SERVER && !o->cert && !o->psk_identity)
-		misuse("a server needs --cert/--key or a PSK");
+		tool_misuse("a server needs --cert/--key or a PSK");
 	if (o->role == KTLS_ROLE_CLIENT && !o->count)
-		misuse("--count is required for a client");
+		tool_misuse("--count is required for a client");
 }
 
 static int psk_lookup(void *arg, const uint8_t *identity, size_t len, struct ktls_psk *out)
@@ -308,18 +256,14 @@ static void setup(void)
 	g.cfg.flags |= o->flags;
 	if (o->cert) {
 		ret = ktls_credential_load_pem(o->cert, o->key, &g.cred);
-		if (ret) {
-			fprintf(stderr, "%s: %s: %s\n", progname, o->cert, ktls_strerror(ret));
-			exit(1);
-		}
+		if (ret)
+			tool_die("%s: %s", o->cert, ktls_strerror(ret));
 		g.cfg.cred = g.cred;
 	}
 	if (o->ca) {
 		ret = ktls_trust_load(o->ca, NULL, NULL, &g.trust);
-		if (ret) {
-			fprintf(stderr, "%s: %s: %s\n", progname, o->ca, ktls_strerror(ret));
-			exit(1);
-		}
+		if (ret)
+			tool_die("%s: %s", o->ca, ktls_strerror(ret));
 		g.cfg.trust = g.trust;
 	} else if (o->role == KTLS_ROLE_CLIENT) {
 		g.cfg.flags |= KTLS_F_NO_VERIFY;
@@ -533,48 +477,32 @@ static void on_accept(void)
 
 static struct addrinfo *resolve(bool passive)
 {
-	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *res;
-	char buf[300], *host, *port;
-	int gai;
+	struct addrinfo *res;
+	const char *why;
+	int ret;
 
-	snprintf(buf, sizeof(buf), "%s", g.o.addr);
-	if (split_hostport(buf, &host, &port))
-		misuse("expected HOST:PORT");
-	if (passive)
-		hints.ai_flags = AI_PASSIVE | AI_NUMERICHOST | AI_NUMERICSERV;
-	gai = getaddrinfo(host, port, &hints, &res);
-	if (gai) {
-		fprintf(stderr, "%s: %s: %s\n", progname, g.o.addr, gai_strerror(gai));
-		exit(1);
-	}
+	ret = tool_resolve(g.o.addr, passive ? TOOL_AI_LISTEN : 0, &res, &why);
+	if (ret < 0)
+		tool_misuse("expected HOST:PORT, got '%s'", g.o.addr);
+	if (ret)
+		tool_die("%s: %s", g.o.addr, why);
 	return res;
 }
 
 static void start_server(void)
 {
 	struct addrinfo *res = resolve(true);
-	struct sockaddr_storage ss;
-	socklen_t sl = sizeof(ss);
-	char h[NI_MAXHOST], p[NI_MAXSERV];
 	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = NULL };
-	int one = 1;
 
-	g.lfd = socket(res->ai_family, res->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK,
-		       res->ai_protocol);
-	if (g.lfd < 0 || setsockopt(g.lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
-	    bind(g.lfd, res->ai_addr, res->ai_addrlen) || listen(g.lfd, 4096)) {
-		fprintf(stderr, "%s: listen %s: %s\n", progname, g.o.addr, strerror(errno));
-		exit(1);
-	}
+	g.lfd = tool_listen(res->ai_addr, res->ai_addrlen, SOCK_NONBLOCK, 4096);
+	if (g.lfd < 0)
+		tool_die("listen %s: %s", g.o.addr, strerror(errno));
 	freeaddrinfo(res);
 	if (epoll_ctl(g.ep, EPOLL_CTL_ADD, g.lfd, &ev)) {
 		perror("epoll_ctl");
 		exit(1);
 	}
-	if (getsockname(g.lfd, (struct sockaddr *)&ss, &sl) == 0 &&
-	    getnameinfo((struct sockaddr *)&ss, sl, h, sizeof(h), p, sizeof(p),
-			NI_NUMERICHOST | NI_NUMERICSERV) == 0)
-		fprintf(stderr, "%s: listening on %s:%s\n", progname, h, p);
+	tool_print_listening(g.lfd);
 }
 
 static void start_clients(void)

@@ -53,7 +53,6 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -67,19 +66,15 @@
 #include <time.h>
 #include <unistd.h>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <arpa/inet.h>
-#include <linux/tls.h>
 
+#include "handshake-uapi.h"
 #include "ktls_test_hs.h"
-
-#ifndef SOL_TLS
-#define SOL_TLS 282
-#endif
+#include "tool-util.h"
 
 #define ST_DEVICE "/dev/" KTLS_TEST_HS_DEVICE
 #define ST_MAX_N 4096
 #define ST_IO_TIMEOUT_MS 20000
+#define ST_IO_TIMEOUT_S (ST_IO_TIMEOUT_MS / 1000)
 #define ST_STACK (256 * 1024)
 #define ST_MAX_PIDS 16
 
@@ -148,7 +143,7 @@ static struct opts o = {
 	.bad_timeout_ms = 3000, .retry_max_ms = 20000, .sample_ms = 5,
 };
 
-static const char *progname = "storm";
+const char *const tool_name = "storm";
 static int hs_dev = -1;
 static int listen_fd = -1;
 static struct sockaddr_storage peer_addr;
@@ -160,19 +155,7 @@ static atomic_int inflight, done_count;
 static atomic_bool storm_over;
 static bool holding;		/* this round uses the hold barriers */
 
-static void __attribute__((noreturn, format(printf, 1, 2))) die(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "%s: ", progname);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(1);
-}
-
-static void usage(FILE *f)
+void tool_usage(FILE *f)
 {
 	fprintf(f,
 		"usage: %s -n N [--rounds R] [--role client|server] [--auth x509|anon|psk]\n"
@@ -182,7 +165,7 @@ static void usage(FILE *f)
 		"\t[--bad-timeout-ms MS] [--retry-eagain] [--daemon-pid PID] [--hold]\n"
 		"\t[--retry-max-ms MS] [--warmup K] [--stats-socket PATH]\n"
 		"\t[--signal-at K:SIG:PID]... [--label TEXT] [-v | -q]\n",
-		progname);
+		tool_name);
 }
 
 static double now_ms(void)
@@ -225,65 +208,14 @@ static const char *errno_name(int e)
 
 static void parse_addr(const char *s, bool passive)
 {
-	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *res;
-	char buf[300], *colon;
-	int gai;
+	struct addrinfo *res;
+	const char *why;
 
-	snprintf(buf, sizeof(buf), "%s", s);
-	colon = strrchr(buf, ':');
-	if (!colon)
-		die("%s: expected HOST:PORT", s);
-	*colon = 0;
-	if (passive)
-		hints.ai_flags = AI_PASSIVE | AI_NUMERICHOST | AI_NUMERICSERV;
-	gai = getaddrinfo(buf, colon + 1, &hints, &res);
-	if (gai)
-		die("%s: %s", s, gai_strerror(gai));
+	if (tool_resolve(s, passive ? TOOL_AI_LISTEN : 0, &res, &why))
+		tool_die("%s: %s", s, why);
 	memcpy(&peer_addr, res->ai_addr, res->ai_addrlen);
 	peer_addr_len = res->ai_addrlen;
 	freeaddrinfo(res);
-}
-
-static void set_io_timeouts(int fd)
-{
-	struct timeval tv = { .tv_sec = ST_IO_TIMEOUT_MS / 1000 };
-	int one = 1;
-
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-}
-
-/* A private loopback pair: *a connected, *b accepted. 0 or errno. */
-static int loop_pair(int *a, int *b)
-{
-	struct sockaddr_in sin = { .sin_family = AF_INET };
-	socklen_t sl = sizeof(sin);
-	int l, err;
-
-	*a = *b = -1;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	l = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (l < 0)
-		return errno;
-	if (bind(l, (struct sockaddr *)&sin, sizeof(sin)) || listen(l, 1) ||
-	    getsockname(l, (struct sockaddr *)&sin, &sl))
-		goto fail;
-	*a = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (*a < 0 || connect(*a, (struct sockaddr *)&sin, sizeof(sin)))
-		goto fail;
-	*b = accept4(l, NULL, NULL, SOCK_CLOEXEC);
-	if (*b < 0)
-		goto fail;
-	close(l);
-	return 0;
-fail:
-	err = errno;
-	if (*a >= 0)
-		close(*a);
-	*a = -1;
-	close(l);
-	return err;
 }
 
 /* ---- one request ------------------------------------------------------------ */
@@ -295,18 +227,18 @@ static int setup_conn(struct job *j)
 	if (j->kind != K_NORMAL) {
 		/* The module's end and the (bad) peer's end. */
 		if (o.role == KTLS_TEST_HS_CLIENT)
-			err = loop_pair(&j->fd, &j->peer_fd);
+			err = tool_loopback_pair(&j->fd, &j->peer_fd);
 		else
-			err = loop_pair(&j->peer_fd, &j->fd);
+			err = tool_loopback_pair(&j->peer_fd, &j->fd);
 		if (!err)
-			set_io_timeouts(j->fd);
+			tool_set_timeouts(j->fd, ST_IO_TIMEOUT_S);
 		return err;
 	}
 	if (o.role == KTLS_TEST_HS_CLIENT) {
 		j->fd = socket(peer_addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
 		if (j->fd < 0)
 			return errno;
-		set_io_timeouts(j->fd);
+		tool_set_timeouts(j->fd, ST_IO_TIMEOUT_S);
 		if (connect(j->fd, (struct sockaddr *)&peer_addr, peer_addr_len)) {
 			err = errno;
 			close(j->fd);
@@ -328,7 +260,7 @@ static int setup_conn(struct job *j)
 			return errno;
 	}
 	fcntl(j->fd, F_SETFL, fcntl(j->fd, F_GETFL) & ~O_NONBLOCK);
-	set_io_timeouts(j->fd);
+	tool_set_timeouts(j->fd, ST_IO_TIMEOUT_S);
 	return 0;
 }
 
@@ -345,7 +277,7 @@ static void bad_peer_talk(struct job *j)
 static int ktls_cipher(int fd, int dir, uint16_t *cipher)
 {
 	/* Just the header: any other length must match the cipher exactly. */
-	struct tls_crypto_info ci;
+	struct ktls_crypto_info_hdr ci;
 	socklen_t len = sizeof(ci);
 
 	memset(&ci, 0, sizeof(ci));
@@ -479,7 +411,7 @@ static void *job_main(void *arg)
 	for (k = 0; k < o.n_signals; k++)
 		if (o.signals[k].after == done) {
 			fprintf(stderr, "%s: %.0f ms: %d requests returned, sending signal %d to %d\n",
-				progname, j->end_ms, done, o.signals[k].sig, (int)o.signals[k].pid);
+				tool_name, j->end_ms, done, o.signals[k].sig, (int)o.signals[k].pid);
 			kill(o.signals[k].pid, o.signals[k].sig);
 		}
 	if (ret) {
@@ -791,19 +723,18 @@ static double pct(const double *v, size_t n, double p)
 
 /* ---- options --------------------------------------------------------------------- */
 
-static long num(const char *opt, const char *s, long lo, long hi)
-{
-	char *end;
-	long v;
+static const struct tool_word roles[] = {
+	{ "client", KTLS_TEST_HS_CLIENT },
+	{ "server", KTLS_TEST_HS_SERVER },
+	{ NULL, 0 },
+};
 
-	errno = 0;
-	v = strtol(s, &end, 0);
-	if (errno || *end || v < lo || v > hi) {
-		fprintf(stderr, "%s: %s: bad number '%s'\n", progname, opt, s);
-		exit(2);
-	}
-	return v;
-}
+static const struct tool_word auths[] = {
+	{ "x509", KTLS_TEST_HS_X509 },
+	{ "anon", KTLS_TEST_HS_ANON },
+	{ "psk", KTLS_TEST_HS_PSK },
+	{ NULL, 0 },
+};
 
 static void parse_args(int argc, char **argv)
 {
@@ -841,10 +772,10 @@ static void parse_args(int argc, char **argv)
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "n:vqh", lo, NULL)) != -1) {
+	while ((c = tool_getopt(argc, argv, "n:vqh", lo)) != -1) {
 		switch (c) {
 		case 'n':
-			o.n = (int)num("-n", optarg, 0, ST_MAX_N);
+			o.n = (int)tool_parse_num("-n", optarg, 0, ST_MAX_N);
 			break;
 		case 'v':
 			o.verbose++;
@@ -853,25 +784,13 @@ static void parse_args(int argc, char **argv)
 			o.verbose = -1;
 			break;
 		case O_ROUNDS:
-			o.rounds = (int)num("--rounds", optarg, 1, 100000);
+			o.rounds = (int)tool_parse_num("--rounds", optarg, 1, 100000);
 			break;
 		case O_ROLE:
-			if (!strcmp(optarg, "client"))
-				o.role = KTLS_TEST_HS_CLIENT;
-			else if (!strcmp(optarg, "server"))
-				o.role = KTLS_TEST_HS_SERVER;
-			else
-				goto bad;
+			o.role = tool_keyword("--role", optarg, roles);
 			break;
 		case O_AUTH:
-			if (!strcmp(optarg, "x509"))
-				o.auth = KTLS_TEST_HS_X509;
-			else if (!strcmp(optarg, "anon"))
-				o.auth = KTLS_TEST_HS_ANON;
-			else if (!strcmp(optarg, "psk"))
-				o.auth = KTLS_TEST_HS_PSK;
-			else
-				goto bad;
+			o.auth = tool_keyword("--auth", optarg, auths);
 			break;
 		case O_CONNECT:
 			o.connect = optarg;
@@ -883,39 +802,42 @@ static void parse_args(int argc, char **argv)
 			o.peername = optarg;
 			break;
 		case O_CERT:
-			o.cert = (int)num("--cert", optarg, 0, INT_MAX);
+			o.cert = (int)tool_parse_num("--cert", optarg, 0, INT_MAX);
 			break;
 		case O_PRIVKEY:
-			o.privkey = (int)num("--privkey", optarg, 0, INT_MAX);
+			o.privkey = (int)tool_parse_num("--privkey", optarg, 0, INT_MAX);
 			break;
 		case O_PSK:
 			if (o.n_psks >= KTLS_TEST_HS_MAX_PEERIDS)
-				goto bad;
-			o.psks[o.n_psks++] = (int)num("--psk", optarg, 0, INT_MAX);
+				tool_misuse("--psk: at most %d", KTLS_TEST_HS_MAX_PEERIDS);
+			o.psks[o.n_psks++] = (int)tool_parse_num("--psk", optarg, 0, INT_MAX);
 			break;
 		case O_KEYRING:
-			o.keyring = (int)num("--keyring", optarg, 0, INT_MAX);
+			o.keyring = (int)tool_parse_num("--keyring", optarg, 0, INT_MAX);
 			break;
 		case O_TIMEOUT:
-			o.timeout_ms = (unsigned int)num("--timeout-ms", optarg, 0, INT_MAX);
+			o.timeout_ms = (unsigned int)tool_parse_num("--timeout-ms", optarg, 0,
+								    INT_MAX);
 			break;
 		case O_WAIT:
-			o.wait_ms = (unsigned int)num("--wait-ms", optarg, 1, KTLS_TEST_HS_MAX_WAIT_MS);
+			o.wait_ms = (unsigned int)tool_parse_num("--wait-ms", optarg, 1,
+								 KTLS_TEST_HS_MAX_WAIT_MS);
 			break;
 		case O_SILENT:
-			o.silent = (int)num("--silent", optarg, 0, ST_MAX_N);
+			o.silent = (int)tool_parse_num("--silent", optarg, 0, ST_MAX_N);
 			break;
 		case O_GARBAGE:
-			o.garbage = (int)num("--garbage", optarg, 0, ST_MAX_N);
+			o.garbage = (int)tool_parse_num("--garbage", optarg, 0, ST_MAX_N);
 			break;
 		case O_BADTO:
-			o.bad_timeout_ms = (unsigned int)num("--bad-timeout-ms", optarg, 0, INT_MAX);
+			o.bad_timeout_ms = (unsigned int)tool_parse_num("--bad-timeout-ms",
+									optarg, 0, INT_MAX);
 			break;
 		case O_RETRY:
 			o.retry_eagain = true;
 			break;
 		case O_PID:
-			o.daemon_pid = (pid_t)num("--daemon-pid", optarg, 1, INT_MAX);
+			o.daemon_pid = (pid_t)tool_parse_num("--daemon-pid", optarg, 1, INT_MAX);
 			break;
 		case O_HOLD:
 			o.hold = true;
@@ -924,7 +846,7 @@ static void parse_args(int argc, char **argv)
 			o.label = optarg;
 			break;
 		case O_SAMPLE:
-			o.sample_ms = (int)num("--sample-ms", optarg, 1, 10000);
+			o.sample_ms = (int)tool_parse_num("--sample-ms", optarg, 1, 10000);
 			break;
 		case O_SIGNAL_AT: {
 			int after, sig, pid;
@@ -932,44 +854,34 @@ static void parse_args(int argc, char **argv)
 			if (o.n_signals >= 4 ||
 			    sscanf(optarg, "%d:%d:%d", &after, &sig, &pid) != 3 || after < 1 ||
 			    sig < 1 || sig > 64 || pid < 2)
-				goto bad;
+				tool_misuse("--signal-at: at most 4 of K:SIG:PID, got '%s'",
+					    optarg);
 			o.signals[o.n_signals].after = after;
 			o.signals[o.n_signals].sig = sig;
 			o.signals[o.n_signals++].pid = (pid_t)pid;
 			break;
 		}
 		case O_RETRY_MAX:
-			o.retry_max_ms = (int)num("--retry-max-ms", optarg, 0, INT_MAX);
+			o.retry_max_ms = (int)tool_parse_num("--retry-max-ms", optarg, 0, INT_MAX);
 			break;
 		case O_STATS:
 			o.stats_socket = optarg;
 			break;
 		case O_WARMUP:
-			o.warmup = (int)num("--warmup", optarg, 0, 100000);
+			o.warmup = (int)tool_parse_num("--warmup", optarg, 0, 100000);
 			break;
-		case 'h':
-			usage(stdout);
-			exit(0);
-		default:
-			goto bad;
 		}
 	}
-	if (optind != argc)
-		goto bad;
 	if (o.n + o.silent + o.garbage == 0 || o.n + o.silent + o.garbage > ST_MAX_N)
-		goto bad;
+		tool_misuse("-n, --silent and --garbage: 1 to %d requests in all", ST_MAX_N);
 	if (o.n && o.role == KTLS_TEST_HS_CLIENT && !o.connect)
-		goto bad;
+		tool_misuse("a client needs --connect");
 	if (o.n && o.role == KTLS_TEST_HS_SERVER && !o.listen)
-		goto bad;
+		tool_misuse("a server needs --listen");
 	if (o.role == KTLS_TEST_HS_SERVER && o.auth == KTLS_TEST_HS_ANON)
-		goto bad;
+		tool_misuse("a server cannot be anonymous");
 	if (o.role == KTLS_TEST_HS_CLIENT && o.auth == KTLS_TEST_HS_PSK && !o.n_psks)
-		goto bad;
-	return;
-bad:
-	usage(stderr);
-	exit(2);
+		tool_misuse("a PSK client needs --psk");
 }
 
 /* ---- main ------------------------------------------------------------------------- */
@@ -1032,31 +944,27 @@ int main(int argc, char **argv)
 	}
 	hs_dev = open(ST_DEVICE, O_RDWR | O_CLOEXEC);
 	if (hs_dev < 0)
-		die("%s: %s", ST_DEVICE, strerror(errno));
+		tool_die("%s: %s", ST_DEVICE, strerror(errno));
 	if (o.n && o.role == KTLS_TEST_HS_CLIENT)
 		parse_addr(o.connect, false);
 	if (o.n && o.role == KTLS_TEST_HS_SERVER) {
-		int one = 1;
-
 		parse_addr(o.listen, true);
-		listen_fd = socket(peer_addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-		if (listen_fd < 0 ||
-		    setsockopt(listen_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
-		    bind(listen_fd, (struct sockaddr *)&peer_addr, peer_addr_len) ||
-		    listen(listen_fd, 4096))
-			die("listen %s: %s", o.listen, strerror(errno));
-		fprintf(stderr, "%s: listening on %s\n", progname, o.listen);
+		listen_fd = tool_listen((struct sockaddr *)&peer_addr, peer_addr_len,
+					SOCK_NONBLOCK, 4096);
+		if (listen_fd < 0)
+			tool_die("listen %s: %s", o.listen, strerror(errno));
+		tool_print_listening(listen_fd);
 	}
 
 	memset(&t, 0, sizeof(t));
 	for (i = 0; i < K_COUNT; i++) {
 		t.lat[i] = calloc((size_t)total * (size_t)o.rounds, sizeof(double));
 		if (!t.lat[i])
-			die("out of memory");
+			tool_die("out of memory");
 	}
 	jobs = calloc((size_t)total, sizeof(*jobs));
 	if (!jobs)
-		die("out of memory");
+		tool_die("out of memory");
 	pthread_attr_init(&attr);
 	pthread_attr_setstacksize(&attr, ST_STACK);
 
@@ -1071,7 +979,7 @@ int main(int argc, char **argv)
 		clock_gettime(CLOCK_MONOTONIC, &round_t0);
 		if (pthread_barrier_init(&start_barrier, NULL, 2) ||
 		    pthread_create(&wj.tid, &attr, job_main, &wj))
-			die("warmup: %s", strerror(errno));
+			tool_die("warmup: %s", strerror(errno));
 		pthread_barrier_wait(&start_barrier);
 		pthread_join(wj.tid, NULL);
 		pthread_barrier_destroy(&start_barrier);
@@ -1103,7 +1011,7 @@ int main(int argc, char **argv)
 		if (pthread_barrier_init(&start_barrier, NULL, (unsigned int)total + 1) ||
 		    pthread_barrier_init(&hold_barrier, NULL, (unsigned int)total + 1) ||
 		    pthread_barrier_init(&release_barrier, NULL, (unsigned int)total + 1))
-			die("pthread_barrier_init");
+			tool_die("pthread_barrier_init");
 		for (i = 0; i < total; i++) {
 			struct job *j = &jobs[i];
 
@@ -1112,7 +1020,7 @@ int main(int argc, char **argv)
 			j->fd = j->peer_fd = -1;
 			j->kind = i < o.n ? K_NORMAL : i < o.n + o.silent ? K_SILENT : K_GARBAGE;
 			if (pthread_create(&j->tid, &attr, job_main, j))
-				die("pthread_create: %s", strerror(errno));
+				tool_die("pthread_create: %s", strerror(errno));
 		}
 		if (o.daemon_pid) {
 			smp.mon = o.daemon_pid;
@@ -1125,7 +1033,7 @@ int main(int argc, char **argv)
 		clock_gettime(CLOCK_MONOTONIC, &round_t0);
 		pthread_barrier_wait(&start_barrier);
 		if (o.daemon_pid && pthread_create(&smp.tid, NULL, sampler_main, &smp))
-			die("pthread_create: %s", strerror(errno));
+			tool_die("pthread_create: %s", strerror(errno));
 		if (o.hold) {
 			/* Every request done and checked, sockets still open: count. */
 			pthread_barrier_wait(&hold_barrier);

@@ -23,30 +23,27 @@
 #include <netdb.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/socket.h>
-#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 
 #include <openssl/crypto.h>
 
 #include <ktls/ktls.h>
+
+#include "tool-util.h"
 
 #define PEER_DEFAULT_TIMEOUT 10		/* seconds, per connection */
 #define PEER_MAX_SEND 4096		/* bytes of --send after unescaping */
 #define PEER_DRAIN_MS 1000		/* wait for the peer's close at exit */
 #define PEER_SYSTEM_CA "/etc/ssl/certs/ca-certificates.crt"
 
-static const char *progname = "ktls-peer";
+const char *const tool_name = "ktls-peer";
 
 /* Everything the command line says; one per process. */
 struct peer_opts {
@@ -83,7 +80,7 @@ struct peer_conn {
 	bool eof;			/* the peer closed its side of TCP */
 };
 
-static void usage(FILE *f)
+void tool_usage(FILE *f)
 {
 	fprintf(f,
 		"usage: %s client --connect HOST:PORT [--servername NAME] [--ca FILE]\n"
@@ -96,20 +93,7 @@ static void usage(FILE *f)
 		"\t[--psk-identity ID --psk-hex HEX [--psk-hash sha256|sha384]] [--psk-ke]\n"
 		"\t[--groups LIST] [--ciphers LIST] [--sigalgs LIST] [--alpn LIST]\n"
 		"\t[--count N] [--hrr-cookie] [--compat-ccs] [--timeout SEC]\n",
-		progname, progname);
-}
-
-static void __attribute__((format(printf, 1, 2))) misuse(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "%s: ", progname);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	usage(stderr);
-	exit(2);
+		tool_name, tool_name);
 }
 
 /* Print @p as text a shell can compare: printable ASCII as is, the rest escaped. */
@@ -138,17 +122,6 @@ static void print_escaped(const uint8_t *p, size_t n)
 				printf("\\x%02x", p[i]);
 		}
 	}
-}
-
-static int hexval(int ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
 }
 
 /* --send TEXT takes the escapes print_escaped() writes: \n \r \t \\ \xHH. */
@@ -181,8 +154,8 @@ static int unescape(const char *s, uint8_t *out, size_t cap, size_t *len)
 			b = '\\';
 			break;
 		case 'x':
-			hi = hexval(s[1]);
-			lo = hi < 0 ? -1 : hexval(s[2]);
+			hi = tool_hexval(s[1]);
+			lo = hi < 0 ? -1 : tool_hexval(s[2]);
 			if (lo < 0)
 				return -1;
 			b = (uint8_t)(hi << 4 | lo);
@@ -198,71 +171,13 @@ static int unescape(const char *s, uint8_t *out, size_t cap, size_t *len)
 	return 0;
 }
 
-static int parse_hex(const char *s, uint8_t *out, size_t cap, size_t *len)
-{
-	size_t n = 0;
-	int hi, lo;
-
-	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
-		s += 2;
-	while (s[0]) {
-		hi = hexval(s[0]);
-		lo = hi < 0 ? -1 : hexval(s[1]);
-		if (lo < 0 || n == cap)
-			return -1;
-		out[n++] = (uint8_t)(hi << 4 | lo);
-		s += 2;
-	}
-	if (n == 0)
-		return -1;
-	*len = n;
-	return 0;
-}
-
-static long parse_num(const char *opt, const char *s, long min, long max)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < min || v > max)
-		misuse("%s: expected a number from %ld to %ld, got '%s'", opt, min,
-		       max, s);
-	return v;
-}
-
-/* Split HOST:PORT (or [V6]:PORT) into @host and @port, in place. */
-static int split_hostport(char *s, char **host, char **port)
-{
-	char *colon;
-
-	if (*s == '[') {
-		char *close = strchr(s, ']');
-
-		if (!close || close[1] != ':')
-			return -1;
-		*close = '\0';
-		*host = s + 1;
-		*port = close + 2;
-	} else {
-		colon = strrchr(s, ':');
-		if (!colon)
-			return -1;
-		*colon = '\0';
-		*host = s;
-		*port = colon + 1;
-	}
-	return **host && **port ? 0 : -1;
-}
-
 static int parse_list(const char *opt, const char *list,
 		      uint16_t (*lookup)(const char *), uint16_t *out)
 {
 	int n = ktls_parse_list(list, lookup, out, KTLS_MAX_LIST);
 
 	if (n <= 0)
-		misuse("%s: unknown, surplus or empty name in '%s'", opt, list);
+		tool_misuse("%s: unknown, surplus or empty name in '%s'", opt, list);
 	return n;
 }
 
@@ -271,7 +186,7 @@ enum {
 	OPT_KEY, OPT_GROUPS, OPT_CIPHERS, OPT_SIGALGS, OPT_ALPN, OPT_PSK_ID,
 	OPT_PSK_HEX, OPT_PSK_HASH, OPT_PSK_ONLY, OPT_PSK_KE, OPT_SEND,
 	OPT_NO_VERIFY, OPT_KEY_SHARES, OPT_TIMEOUT, OPT_COUNT, OPT_HRR_COOKIE,
-	OPT_COMPAT_CCS, OPT_REQUIRE_CC, OPT_REQUEST_CC, OPT_HELP,
+	OPT_COMPAT_CCS, OPT_REQUIRE_CC, OPT_REQUEST_CC,
 };
 
 static const struct option long_opts[] = {
@@ -299,8 +214,14 @@ static const struct option long_opts[] = {
 	{ "compat-ccs", no_argument, NULL, OPT_COMPAT_CCS },
 	{ "require-client-cert", no_argument, NULL, OPT_REQUIRE_CC },
 	{ "request-client-cert", no_argument, NULL, OPT_REQUEST_CC },
-	{ "help", no_argument, NULL, OPT_HELP },
+	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
+};
+
+static const struct tool_word psk_hashes[] = {
+	{ "sha256", KTLS_HASH_SHA256 },
+	{ "sha384", KTLS_HASH_SHA384 },
+	{ NULL, 0 },
 };
 
 /* Options that make sense for one role only, for misuse messages. */
@@ -308,8 +229,8 @@ static void only_for(const struct peer_opts *o, enum ktls_role role,
 		     const char *opt)
 {
 	if (o->role != role)
-		misuse("%s is a %s option", opt,
-		       role == KTLS_ROLE_CLIENT ? "client" : "server");
+		tool_misuse("%s is a %s option", opt,
+			    role == KTLS_ROLE_CLIENT ? "client" : "server");
 }
 
 static void parse_args(int argc, char **argv, struct peer_opts *o)
@@ -322,20 +243,20 @@ static void parse_args(int argc, char **argv, struct peer_opts *o)
 	o->count = 1;
 
 	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-		usage(stdout);
+		tool_usage(stdout);
 		exit(0);
 	}
 	if (argc < 2)
-		misuse("missing mode: client or server");
+		tool_misuse("missing mode: client or server");
 	if (!strcmp(argv[1], "client"))
 		o->role = KTLS_ROLE_CLIENT;
 	else if (!strcmp(argv[1], "server"))
 		o->role = KTLS_ROLE_SERVER;
 	else
-		misuse("unknown mode '%s'", argv[1]);
+		tool_misuse("unknown mode '%s'", argv[1]);
 
 	optind = 2;
-	while ((ch = getopt_long(argc, argv, "h", long_opts, NULL)) != -1) {
+	while ((ch = tool_getopt(argc, argv, "h", long_opts)) != -1) {
 		switch (ch) {
 		case OPT_CONNECT:
 			only_for(o, KTLS_ROLE_CLIENT, "--connect");
@@ -369,28 +290,22 @@ static void parse_args(int argc, char **argv, struct peer_opts *o)
 			break;
 		case OPT_ALPN:
 			if (!*optarg)
-				misuse("--alpn: empty list");
+				tool_misuse("--alpn: empty list");
 			o->alpn = optarg;
 			break;
 		case OPT_PSK_ID:
 			if (!*optarg || strlen(optarg) > KTLS_MAX_PSK_IDENTITY)
-				misuse("--psk-identity: 1 to %d bytes",
-				       KTLS_MAX_PSK_IDENTITY);
+				tool_misuse("--psk-identity: 1 to %d bytes",
+					    KTLS_MAX_PSK_IDENTITY);
 			o->psk_identity = optarg;
 			break;
 		case OPT_PSK_HEX:
-			if (parse_hex(optarg, o->psk_key, sizeof(o->psk_key),
-				      &o->psk_key_len))
-				misuse("--psk-hex: expected 1 to %d bytes in hex",
-				       KTLS_MAX_PSK_KEY);
+			o->psk_key_len = tool_parse_hex("--psk-hex", optarg, o->psk_key,
+							sizeof(o->psk_key));
 			break;
 		case OPT_PSK_HASH:
-			if (!strcasecmp(optarg, "sha256"))
-				o->psk_hash = KTLS_HASH_SHA256;
-			else if (!strcasecmp(optarg, "sha384"))
-				o->psk_hash = KTLS_HASH_SHA384;
-			else
-				misuse("--psk-hash: sha256 or sha384");
+			o->psk_hash = (enum ktls_hash)tool_keyword("--psk-hash", optarg,
+								   psk_hashes);
 			break;
 		case OPT_PSK_ONLY:
 			only_for(o, KTLS_ROLE_CLIENT, "--psk-only");
@@ -404,8 +319,8 @@ static void parse_args(int argc, char **argv, struct peer_opts *o)
 			only_for(o, KTLS_ROLE_CLIENT, "--send");
 			if (unescape(optarg, o->send, sizeof(o->send), &o->send_len) ||
 			    o->send_len == 0)
-				misuse("--send: 1 to %d bytes; escapes \\n \\r \\t \\\\ \\xHH",
-				       PEER_MAX_SEND);
+				tool_misuse("--send: 1 to %d bytes; escapes \\n \\r \\t \\\\ \\xHH",
+					    PEER_MAX_SEND);
 			o->have_send = true;
 			break;
 		case OPT_NO_VERIFY:
@@ -414,14 +329,14 @@ static void parse_args(int argc, char **argv, struct peer_opts *o)
 			break;
 		case OPT_KEY_SHARES:
 			only_for(o, KTLS_ROLE_CLIENT, "--key-shares");
-			o->key_shares = parse_num("--key-shares", optarg, 1, KTLS_MAX_LIST);
+			o->key_shares = tool_parse_num("--key-shares", optarg, 1, KTLS_MAX_LIST);
 			break;
 		case OPT_TIMEOUT:
-			o->timeout = parse_num("--timeout", optarg, 1, 3600);
+			o->timeout = tool_parse_num("--timeout", optarg, 1, 3600);
 			break;
 		case OPT_COUNT:
 			only_for(o, KTLS_ROLE_SERVER, "--count");
-			o->count = parse_num("--count", optarg, 0, LONG_MAX);
+			o->count = tool_parse_num("--count", optarg, 0, LONG_MAX);
 			break;
 		case OPT_HRR_COOKIE:
 			only_for(o, KTLS_ROLE_SERVER, "--hrr-cookie");
@@ -439,32 +354,23 @@ static void parse_args(int argc, char **argv, struct peer_opts *o)
 			only_for(o, KTLS_ROLE_SERVER, "--request-client-cert");
 			o->flags |= KTLS_F_REQUEST_CLIENT_CERT;
 			break;
-		case OPT_HELP:
-		case 'h':
-			usage(stdout);
-			exit(0);
-		default:
-			usage(stderr);
-			exit(2);
 		}
 	}
-	if (optind != argc)
-		misuse("unexpected argument '%s'", argv[optind]);
 
 	if (!o->addr)
-		misuse("%s is required", o->role == KTLS_ROLE_CLIENT ?
-		       "--connect HOST:PORT" : "--listen ADDR:PORT");
+		tool_misuse("%s is required", o->role == KTLS_ROLE_CLIENT ?
+			    "--connect HOST:PORT" : "--listen ADDR:PORT");
 	if (!o->cert != !o->key)
-		misuse("--cert and --key go together");
+		tool_misuse("--cert and --key go together");
 	if (!o->psk_identity != !o->psk_key_len)
-		misuse("--psk-identity and --psk-hex go together");
+		tool_misuse("--psk-identity and --psk-hex go together");
 	if ((o->flags & KTLS_F_PSK_ONLY_KE) && !o->psk_identity)
-		misuse("--psk-only needs --psk-identity and --psk-hex");
+		tool_misuse("--psk-only needs --psk-identity and --psk-hex");
 	if (o->role == KTLS_ROLE_SERVER) {
 		if (!o->cert && !o->psk_identity)
-			misuse("a server needs --cert/--key, a PSK, or both");
+			tool_misuse("a server needs --cert/--key, a PSK, or both");
 		if ((o->flags & KTLS_F_REQUEST_CLIENT_CERT) && !o->ca)
-			misuse("client certificates need --ca to verify them");
+			tool_misuse("client certificates need --ca to verify them");
 	}
 }
 
@@ -952,14 +858,42 @@ static int conn_open(struct peer_conn *pc, const struct peer_setup *s)
 	return 0;
 }
 
-static int set_timeouts(int fd, long seconds)
+/*
+ * Start the engine on a connected socket and run the handshake; print the
+ * result once it is done. Return: 0, or an error code.
+ */
+static int start_handshake(struct peer_conn *pc)
 {
-	struct timeval tv = { .tv_sec = seconds };
-	int one = 1;
+	struct ktls_result r;
+	int ret;
 
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	/* SO_SNDTIMEO also bounds connect(2) on Linux. */
-	return setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	ret = ktls_start(pc->c);
+	if (ret)
+		return ret;
+	ret = handshake(pc);
+	if (ret)
+		return ret;
+	ktls_get_result(pc->c, &r);
+	print_result(&r);
+	fflush(stdout);
+	return 0;
+}
+
+/*
+ * The end of a connection, either way: after a success, close it (a late
+ * alert still fails it, see close_conn()); after a failure, settle and
+ * report it. Return: 0, or the error reported.
+ */
+static int conn_finish(struct peer_conn *pc, int ret)
+{
+	if (!ret)
+		ret = close_conn(pc);
+	if (ret) {
+		ret = settle_failure(pc, ret);
+		print_failure(pc, ret);
+	}
+	print_alert_received(pc);
+	return ret;
 }
 
 static int tcp_connect(const char *host, const char *port, long timeout,
@@ -979,7 +913,7 @@ static int tcp_connect(const char *host, const char *port, long timeout,
 			    ai->ai_protocol);
 		if (fd < 0)
 			continue;
-		set_timeouts(fd, timeout);
+		tool_set_timeouts(fd, timeout);
 		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
 			break;
 		*why = strerror(errno);
@@ -990,33 +924,53 @@ static int tcp_connect(const char *host, const char *port, long timeout,
 	return fd;
 }
 
+/* The client's --send: write it, read as many bytes back, print them as echo=. */
+static int send_and_read_echo(struct peer_conn *pc, const struct peer_opts *o)
+{
+	uint8_t echo[PEER_MAX_SEND];
+	size_t off = 0, used, echo_len = 0;
+	int ret;
+
+	while (off < o->send_len) {
+		ret = ktls_app_write(pc->c, o->send + off, o->send_len - off,
+				     &used);
+		if (ret)
+			return ret;
+		if (used == 0 && !(ktls_status(pc->c) & KTLS_HAS_OUTPUT))
+			return KTLS_E_BUFFER;
+		off += used;
+		if (flush_output(pc))
+			return pc->io_err;
+	}
+	ret = app_data(pc, o->send_len, echo, &echo_len, false);
+	if (ret)
+		return ret;
+	printf("echo=");
+	print_escaped(echo, echo_len);
+	putchar('\n');
+	return 0;
+}
+
 static int run_client(const struct peer_opts *o, struct peer_setup *s)
 {
 	struct peer_conn pc = { .fd = -1 };
 	char addr[NI_MAXHOST + NI_MAXSERV + 2];
 	char *host, *port;
 	const char *why, *name;
-	uint8_t echo[PEER_MAX_SEND];
-	size_t echo_len = 0;
-	struct ktls_result r;
 	int ret;
 
 	snprintf(addr, sizeof(addr), "%s", o->addr);
-	if (split_hostport(addr, &host, &port))
-		misuse("--connect: expected HOST:PORT, got '%s'", o->addr);
+	if (tool_split_hostport(addr, &host, &port))
+		tool_misuse("--connect: expected HOST:PORT, got '%s'", o->addr);
 
-	ret = conn_open(&pc, s);
-	if (ret)
-		goto fail;
 	name = o->servername ? o->servername : host;
-	ret = ktls_conn_set_peer_name(pc.c, name);
-	if (ret)
-		goto fail;
-	if (s->psk.identity) {
+	ret = conn_open(&pc, s);
+	if (!ret)
+		ret = ktls_conn_set_peer_name(pc.c, name);
+	if (!ret && s->psk.identity)
 		ret = ktls_conn_set_psks(pc.c, &s->psk, 1);
-		if (ret)
-			goto fail;
-	}
+	if (ret)
+		goto finish;
 
 	pc.fd = tcp_connect(host, port, o->timeout, &why);
 	if (pc.fd < 0) {
@@ -1025,51 +979,11 @@ static int run_client(const struct peer_opts *o, struct peer_setup *s)
 		goto out;
 	}
 	deadline_set(&pc, o->timeout);
-	ret = ktls_start(pc.c);
-	if (ret)
-		goto fail;
-	ret = handshake(&pc);
-	if (ret)
-		goto fail;
-	ktls_get_result(pc.c, &r);
-	print_result(&r);
-	fflush(stdout);
-
-	if (o->have_send) {
-		size_t off = 0, used;
-
-		while (off < o->send_len) {
-			ret = ktls_app_write(pc.c, o->send + off,
-					     o->send_len - off, &used);
-			if (ret)
-				goto fail;
-			if (used == 0 &&
-			    !(ktls_status(pc.c) & KTLS_HAS_OUTPUT)) {
-				ret = KTLS_E_BUFFER;
-				goto fail;
-			}
-			off += used;
-			if (flush_output(&pc)) {
-				ret = pc.io_err;
-				goto fail;
-			}
-		}
-		ret = app_data(&pc, o->send_len, echo, &echo_len, false);
-		if (ret)
-			goto fail;
-		printf("echo=");
-		print_escaped(echo, echo_len);
-		putchar('\n');
-	}
-	ret = close_conn(&pc);
-	if (ret)
-		goto fail;
-	print_alert_received(&pc);
-	goto out;
-fail:
-	ret = settle_failure(&pc, ret);
-	print_failure(&pc, ret);
-	print_alert_received(&pc);
+	ret = start_handshake(&pc);
+	if (!ret && o->have_send)
+		ret = send_and_read_echo(&pc, o);
+finish:
+	ret = conn_finish(&pc, ret);
 out:
 	if (pc.fd >= 0)
 		close(pc.fd);
@@ -1079,48 +993,30 @@ out:
 
 static int tcp_listen(const struct peer_opts *o)
 {
-	struct addrinfo hints = {
-		.ai_socktype = SOCK_STREAM,
-		.ai_flags = AI_PASSIVE | AI_NUMERICHOST | AI_NUMERICSERV,
-	}, *res;
-	char addr[NI_MAXHOST + NI_MAXSERV + 2], h[NI_MAXHOST], p[NI_MAXSERV];
-	struct sockaddr_storage ss;
-	socklen_t sl = sizeof(ss);
-	char *host, *port;
-	int fd, one = 1, gai;
+	struct addrinfo *res;
+	const char *why;
+	int fd, ret;
 
-	snprintf(addr, sizeof(addr), "%s", o->addr);
-	if (split_hostport(addr, &host, &port))
-		misuse("--listen: expected ADDR:PORT, got '%s'", o->addr);
-	gai = getaddrinfo(host, port, &hints, &res);
-	if (gai)
-		misuse("--listen %s: %s (numeric address expected)", o->addr,
-		       gai_strerror(gai));
-	fd = socket(res->ai_family, res->ai_socktype | SOCK_CLOEXEC,
-		    res->ai_protocol);
-	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
-	    bind(fd, res->ai_addr, res->ai_addrlen) || listen(fd, 16)) {
-		printf("error=listen %s: %s\nalert=none\n", o->addr, strerror(errno));
-		freeaddrinfo(res);
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
+	ret = tool_resolve(o->addr, TOOL_AI_LISTEN, &res, &why);
+	if (ret < 0)
+		tool_misuse("--listen: expected ADDR:PORT, got '%s'", o->addr);
+	if (ret)
+		tool_misuse("--listen %s: %s (numeric address expected)", o->addr,
+			    why);
+	fd = tool_listen(res->ai_addr, res->ai_addrlen, 0, 16);
+	if (fd < 0)
+		printf("error=listen %s: %s\nalert=none\n", o->addr,
+		       strerror(errno));
 	freeaddrinfo(res);
 	/* Scripts wait for this line; with port 0 it says which port we got. */
-	if (getsockname(fd, (struct sockaddr *)&ss, &sl) == 0 &&
-	    getnameinfo((struct sockaddr *)&ss, sl, h, sizeof(h), p, sizeof(p),
-			NI_NUMERICHOST | NI_NUMERICSERV) == 0)
-		fprintf(stderr, "%s: listening on %s%s%s:%s\n", progname,
-			ss.ss_family == AF_INET6 ? "[" : "", h,
-			ss.ss_family == AF_INET6 ? "]" : "", p);
+	if (fd >= 0)
+		tool_print_listening(fd);
 	return fd;
 }
 
 static int serve_one(const struct peer_opts *o, struct peer_setup *s, int lfd)
 {
 	struct peer_conn pc = { .fd = -1 };
-	struct ktls_result r;
 	int ret;
 
 	do
@@ -1130,36 +1026,17 @@ static int serve_one(const struct peer_opts *o, struct peer_setup *s, int lfd)
 		printf("error=accept: %s\nalert=none\n", strerror(errno));
 		return 1;
 	}
-	set_timeouts(pc.fd, o->timeout);
+	tool_set_timeouts(pc.fd, o->timeout);
 	deadline_set(&pc, o->timeout);
 	ret = conn_open(&pc, s);
-	if (ret)
-		goto fail;
-	ret = ktls_start(pc.c);
-	if (ret)
-		goto fail;
-	ret = handshake(&pc);
-	if (ret)
-		goto fail;
-	ktls_get_result(pc.c, &r);
-	print_result(&r);
-	fflush(stdout);
-
-	/* Echo until the peer closes; the deadline is per connection. */
-	deadline_set(&pc, o->timeout);
-	ret = app_data(&pc, 0, NULL, NULL, true);
-	if (ret)
-		goto fail;
-	ret = close_conn(&pc);
-	if (ret)
-		goto fail;
-	print_alert_received(&pc);
-	goto out;
-fail:
-	ret = settle_failure(&pc, ret);
-	print_failure(&pc, ret);
-	print_alert_received(&pc);
-out:
+	if (!ret)
+		ret = start_handshake(&pc);
+	if (!ret) {
+		/* Echo until the peer closes; the deadline is per connection. */
+		deadline_set(&pc, o->timeout);
+		ret = app_data(&pc, 0, NULL, NULL, true);
+	}
+	ret = conn_finish(&pc, ret);
 	fflush(stdout);
 	close(pc.fd);
 	ktls_conn_free(pc.c);

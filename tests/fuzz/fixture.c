@@ -662,6 +662,41 @@ void fx_check_errors(void)
 	}
 }
 
+int fx_replay(enum ktls_role role, size_t variant, const uint8_t *data,
+	      size_t len, uint8_t chunk_mode, bool records)
+{
+	struct fx_ctx ctx;
+	struct ktls_conn *c;
+	int done;
+
+	if (role == KTLS_ROLE_CLIENT) {
+		fx_ctx_init(&ctx, FX_CLIENT_SEED);
+		c = fx_client_new(fx_client_variant(variant), &ctx);
+	} else {
+		fx_ctx_init(&ctx, FX_SERVER_SEED);
+		c = fx_server_new(fx_server_variant(variant), &ctx);
+	}
+	if (!c)
+		return -1;
+	fx_drive(c, &ctx, data, len, chunk_mode, records);
+	done = (ktls_status(c) & KTLS_DONE) ? 1 : 0;
+	ktls_conn_free(c);
+	return done;
+}
+
+void fx_fuzz_input(enum ktls_role role, const uint8_t *data, size_t size)
+{
+	size_t n = role == KTLS_ROLE_CLIENT ? fx_client_variant_count()
+					    : fx_server_replayable_count();
+
+	if (size < 2)
+		return;
+	if (fx_replay(role, (data[0] & 0x7f) % n, data + 2, size - 2, data[1],
+		      data[0] & 0x80) < 0)
+		abort();
+	fx_check_errors();
+}
+
 /* ---- the I/O loop ---- */
 
 unsigned int fx_touch(const void *p, size_t len)

@@ -198,6 +198,28 @@ int fx_pending_complete(struct ktls_conn *c, struct fx_ctx *ctx);
 void fx_drive(struct ktls_conn *c, struct fx_ctx *ctx, const uint8_t *data,
 	      size_t len, uint8_t chunk_mode, bool records);
 
+/**
+ * fx_replay() - a fresh connection of @role, variant @variant, run on @data
+ * by fx_drive() (@chunk_mode and @records as there): what one input of
+ * fuzz_client or fuzz_server does, and how mkcorpus checks a seed before it
+ * writes it. Server variants from SV_REPLAYABLE on sign at random, so only
+ * mkcorpus uses those.
+ *
+ * Return: 1 when the connection ended DONE, 0 when it did not, -1 when it
+ * could not be made.
+ */
+int fx_replay(enum ktls_role role, size_t variant, const uint8_t *data,
+	      size_t len, uint8_t chunk_mode, bool records);
+
+/**
+ * fx_fuzz_input() - one input of fuzz_client (@role KTLS_ROLE_CLIENT) or
+ * fuzz_server: byte 0 bits 0-6 select the variant (a replayable one, for a
+ * server), bit 7 says the rest is plaintext records; byte 1 is the chunk
+ * mode; the rest is what the peer sends. Aborts when the connection cannot
+ * be made or libcrypto's error queue is left non-empty.
+ */
+void fx_fuzz_input(enum ktls_role role, const uint8_t *data, size_t size);
+
 /* The libFuzzer entry points every fuzz_<target>.c defines (replay.c calls them). */
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

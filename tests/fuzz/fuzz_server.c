@@ -41,19 +41,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	const struct fx_server_variant *v;
-	struct ktls_conn *c;
-	struct fx_ctx ctx;
-
-	if (size < 2)
-		return 0;
-	v = fx_server_variant((data[0] & 0x7f) % fx_server_replayable_count());
-	fx_ctx_init(&ctx, FX_SERVER_SEED);
-	c = fx_server_new(v, &ctx);
-	if (!c)
-		abort();
-	fx_drive(c, &ctx, data + 2, size - 2, data[1], data[0] & 0x80);
-	ktls_conn_free(c);
-	fx_check_errors();
+	fx_fuzz_input(KTLS_ROLE_SERVER, data, size);
 	return 0;
 }

@@ -342,19 +342,8 @@ static const struct pairing pairings[] = {
 static bool replays(bool client, int variant, uint8_t chunk,
 		    const uint8_t *data, size_t len, bool records)
 {
-	struct fx_ctx ctx;
-	struct ktls_conn *c;
-	bool done;
-
-	fx_ctx_init(&ctx, client ? FX_CLIENT_SEED : FX_SERVER_SEED);
-	c = client ? fx_client_new(fx_client_variant((size_t)variant), &ctx)
-		   : fx_server_new(fx_server_variant((size_t)variant), &ctx);
-	if (!c)
-		return false;
-	fx_drive(c, &ctx, data, len, chunk, records);
-	done = ktls_status(c) & KTLS_DONE;
-	ktls_conn_free(c);
-	return done;
+	return fx_replay(client ? KTLS_ROLE_CLIENT : KTLS_ROLE_SERVER,
+			 (size_t)variant, data, len, chunk, records) > 0;
 }
 
 /* The first record of @b re-framed as @parts records, then the rest. */

@@ -90,13 +90,20 @@ show()
 	echo "$line"
 }
 
+# s_server NAME CERT: an openssl s_server -rev for one connection, with
+# server-CERT.pem, on a port it picks (set in port); its output in NAME.out.
+s_server()
+{
+	timeout 60 openssl s_server -accept 127.0.0.1:0 -rev -tls1_3 -naccept 1 \
+		-cert "$P/server-$2.pem" -key "$P/server-$2.key" </dev/null \
+		>"$tmp/$1.out" 2>&1 &
+	pids+=($!)
+	wait_for "$tmp/$1.out" '^ACCEPT'
+	port=$(sed -n 's/^ACCEPT .*:\([0-9]*\)$/\1/p' "$tmp/$1.out")
+}
+
 step "1. ktls-peer client -> openssl s_server (ECDSA P-256 certificate, X25519)"
-timeout 60 openssl s_server -accept 127.0.0.1:0 -rev -tls1_3 -naccept 1 \
-	-cert "$P/server-p256.pem" -key "$P/server-p256.key" </dev/null \
-	>"$tmp/s_server.out" 2>&1 &
-pids+=($!)
-wait_for "$tmp/s_server.out" '^ACCEPT'
-port=$(sed -n 's/^ACCEPT .*:\([0-9]*\)$/\1/p' "$tmp/s_server.out")
+s_server s_server p256
 cmd=("$peer" client --connect "127.0.0.1:$port" --servername localhost
 	--ca "$P/ca.pem" --groups x25519 --send 'hello from libktls\n')
 show "${cmd[@]}"
@@ -124,12 +131,7 @@ wait "$spid" || true
 sed 's/^/  ktls-peer server: /' "$tmp/server.out"
 
 step "3. a failure: the server's certificate comes from a CA we do not trust"
-timeout 60 openssl s_server -accept 127.0.0.1:0 -rev -tls1_3 -naccept 1 \
-	-cert "$P/server-unknownca.pem" -key "$P/server-unknownca.key" </dev/null \
-	>"$tmp/s_server2.out" 2>&1 &
-pids+=($!)
-wait_for "$tmp/s_server2.out" '^ACCEPT'
-port=$(sed -n 's/^ACCEPT .*:\([0-9]*\)$/\1/p' "$tmp/s_server2.out")
+s_server s_server2 unknownca
 cmd=("$peer" client --connect "127.0.0.1:$port" --servername localhost
 	--ca "$P/ca.pem")
 show "${cmd[@]}"

@@ -17,7 +17,6 @@ it_netns "$@"
 it_need_cmd gnutls-cli
 it_setup
 P=$IT_PKI
-n=0
 
 # GnuTLS's words for what was negotiated, in its "- Description:" line.
 g_kx()
@@ -33,30 +32,16 @@ g_sig()
 }
 
 # one NAME SERVER-ARGS -- GNUTLS-CLI-ARGS: one ktls-peer server, one
-# gnutls-cli that sends a line. Outputs in $sout and $cout, the line in $msg.
+# gnutls-cli that sends a line (it_ktls_pair). Outputs in $sout and $cout,
+# the line in $msg.
 one()
 {
-	local name=$1 sargs=()
-	shift
-	while [ $# -gt 0 ] && [ "$1" != -- ]; do
-		sargs+=("$1")
-		shift
-	done
-	shift
-	n=$((n + 1))
-	msg="gnutls-$n-$name"
-	sout=$it_tmp/$name.server
-	cout=$it_tmp/$name.client
-	: >"$cout"
-	if ! it_ktls_server "$name" "${sargs[@]}"; then
-		cp "$it_server_out" "$sout"
-		return 1
-	fi
+	it_ktls_pair "$1" gnutls_cli_talk "${@:2}"
+}
+# shellcheck disable=SC2317 # called through it_ktls_pair
+gnutls_cli_talk()
+{
 	it_talk "$cout" "$msg" gnutls-cli -p "$it_port" 127.0.0.1 "$@"
-	it_reap "$it_server_pid" "$it_server_out"
-	cp "$it_server_out" "$sout"
-	it_context=("$cout")
-	return 0
 }
 
 verify=(--x509cafile "$P/ca.pem" --verify-hostname localhost)

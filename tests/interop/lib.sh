@@ -231,6 +231,56 @@ it_ktls_server()
 	[ -n "$it_port" ]
 }
 
+# it_server_pick NAME READY_RE CMD ARGS...: it_server for a peer that binds
+# every address and cannot pick its own port (gnutls-serv, selfserv): runs
+# CMD -p PORT ARGS... on a port from it_pick_port; a port someone took
+# meanwhile just means another try. Sets it_port and it_context as well.
+it_server_pick()
+{
+	local name=$1 ready=$2 cmd=$3 i
+	shift 3
+	for i in 1 2 3; do
+		it_port=$(it_pick_port) || return 1
+		if it_server "$name" "$ready" "$cmd" -p "$it_port" "$@"; then
+			it_context=("$it_server_out")
+			return 0
+		fi
+	done
+	return 1
+}
+
+# it_ktls_pair NAME CLIENT SERVER-ARGS -- CLIENT-ARGS...: a ktls-peer server
+# with SERVER-ARGS (it_ktls_server), then the function CLIENT run with
+# CLIENT-ARGS as the client to $it_port, its output going to $cout, and $msg
+# a line of its own to send (SCRIPT-N-NAME); then the server's exit is
+# awaited. The outputs are left in $sout (server) and $cout (client), and
+# it_context names $cout. Returns 1 when the server did not start.
+it_pairs=0
+it_ktls_pair()
+{
+	local name=$1 client=$2 sargs=()
+	shift 2
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do
+		sargs+=("$1")
+		shift
+	done
+	shift
+	it_pairs=$((it_pairs + 1))
+	msg=$it_name-$it_pairs-$name
+	sout=$it_tmp/$name.server
+	cout=$it_tmp/$name.client
+	: >"$cout"
+	if ! it_ktls_server "$name" "${sargs[@]}"; then
+		cp "$it_server_out" "$sout"
+		return 1
+	fi
+	"$client" "$@"
+	it_reap "$it_server_pid" "$it_server_out"
+	cp "$it_server_out" "$sout"
+	it_context=("$cout")
+	return 0
+}
+
 # it_run OUT CMD...: run a client to completion; exit=N is appended to OUT.
 it_run()
 {
@@ -246,6 +296,60 @@ it_ktls_client()
 	local out=$1
 	shift
 	it_run "$out" "$KTLS_PEER" client --timeout "$it_timeout" "$@"
+}
+
+# it_client OUT ARGS...: ktls-peer client to the server on $it_port, which
+# it verifies as localhost against the test CA; exit=N is appended to OUT.
+it_client()
+{
+	it_ktls_client "$1" --connect "127.0.0.1:$it_port" --servername localhost \
+		--ca "$IT_PKI/ca.pem" "${@:2}"
+}
+
+# it_client_cert_checks SEND [LINE...]: against a server on $it_port that
+# echoes and requires a client certificate: a ktls-peer client with each
+# client certificate of IT_CERTS gets through and has its --send SEND echoed;
+# one without a certificate fails with certificate_required, and each LINE
+# shows in its output too.
+it_client_cert_checks()
+{
+	local send=$1 cc out
+	shift
+	for cc in "${IT_CERTS[@]}"; do
+		out=$it_tmp/mutual-$cc.out
+		it_client "$out" --cert "$IT_PKI/client-$cc.pem" \
+			--key "$IT_PKI/client-$cc.key" --send "$send"
+		it_expect "client certificate $cc" "$out" exit=0 version=TLSv1.3 \
+			"echo=$send" peer_verified=yes
+	done
+	out=$it_tmp/mutual-none.out
+	it_client "$out" --send "$send"
+	it_expect "no client certificate: certificate_required" "$out" exit=1 \
+		'~error=.+' alert=certificate_required "$@"
+}
+
+# it_bad_server_cert_checks START SEND: the server certificates a client
+# must refuse (unknown CA, wrong name, expired). For each, START NAME CERT KEY
+# starts a server with it (on $it_port), and a ktls-peer client sending SEND
+# must fail with the alert that names the fault.
+it_bad_server_cert_checks()
+{
+	local start=$1 send=$2 bad cert alert out
+	for bad in unknownca:unknown_ca wrongname:bad_certificate \
+		expired:certificate_expired; do
+		cert=${bad%%:*}
+		alert=${bad#*:}
+		if ! "$start" "bad-$cert" "$IT_PKI/server-$cert.pem" \
+			"$IT_PKI/server-$cert.key"; then
+			it_not_ok "server with $cert did not start"
+			continue
+		fi
+		out=$it_tmp/bad-$cert.out
+		it_client "$out" --send "$send"
+		it_expect "server certificate $cert: $alert" "$out" exit=1 \
+			'~error=.+' "alert=$alert"
+		it_stop "$it_server_pid"
+	done
 }
 
 # it_talk OUT MSG CMD...: run a client that sends what it reads on stdin and

@@ -21,7 +21,6 @@ it_need_cmd selfserv tstclnt certutil pk12util
 it_setup
 P=$IT_PKI
 DB=sql:$it_tmp/nssdb
-n=0
 NSS_SUITES=(TLS_AES_128_GCM_SHA256 TLS_AES_256_GCM_SHA384
 	TLS_CHACHA20_POLY1305_SHA256)
 NSS_GROUPS=(x25519 secp256r1 secp384r1)
@@ -61,51 +60,22 @@ fi
 # selfserv NAME ARGS...: one selfserv on a port from the picker.
 selfserv_start()
 {
-	local name=$1 i
-	shift
-	for i in 1 2 3; do
-		it_port=$(it_pick_port) || return 1
-		if it_server "$name" 'About to call accept' selfserv -v -p "$it_port" \
-			-d "$DB" -V tls1.3:tls1.3 "$@"; then
-			it_context=("$it_server_out")
-			return 0
-		fi
-	done
-	return 1
+	it_server_pick "$1" 'About to call accept' selfserv -v -d "$DB" \
+		-V tls1.3:tls1.3 "${@:2}"
 }
 
-client()
-{
-	it_ktls_client "$1" --connect "127.0.0.1:$it_port" --servername localhost \
-		--ca "$P/ca.pem" "${@:2}"
-}
-
-# one NAME SERVER-ARGS -- TSTCLNT-ARGS: ktls-peer server, tstclnt client.
+# one NAME SERVER-ARGS -- TSTCLNT-ARGS: ktls-peer server, tstclnt client
+# (it_ktls_pair); the line tstclnt sends is in $msg.
 one()
 {
-	local name=$1 sargs=()
-	shift
-	while [ $# -gt 0 ] && [ "$1" != -- ]; do
-		sargs+=("$1")
-		shift
-	done
-	shift
-	n=$((n + 1))
-	msg="nss-$n-$name"
-	sout=$it_tmp/$name.server
-	cout=$it_tmp/$name.client
-	: >"$cout"
-	if ! it_ktls_server "$name" "${sargs[@]}"; then
-		cp "$it_server_out" "$sout"
-		return 1
-	fi
+	it_ktls_pair "$1" tstclnt_talk "${@:2}"
+}
+# shellcheck disable=SC2317 # called through it_ktls_pair
+tstclnt_talk()
+{
 	# tstclnt does not hang up at the end of its input: stop it soon.
-	it_talk_grace=4 it_talk "$cout" "$msg" tstclnt -h 127.0.0.1 -p "$it_port" -a localhost \
-		-V tls1.3:tls1.3 "$@"
-	it_reap "$it_server_pid" "$it_server_out"
-	cp "$it_server_out" "$sout"
-	it_context=("$cout")
-	return 0
+	it_talk_grace=4 it_talk "$cout" "$msg" tstclnt -h 127.0.0.1 -p "$it_port" \
+		-a localhost -V tls1.3:tls1.3 "$@"
 }
 
 ok_lines=(exit=0 version=TLSv1.3 '~echo=HTTP/1\.0 200 OK\\r\\n.*')
@@ -126,7 +96,7 @@ for cert in "${NSS_CERTS[@]}"; do
 		suite=${NSS_SUITES[si]}
 		group=${NSS_GROUPS[(si + ci) % 3]}
 		out=$it_tmp/client-$cert-$suite-$group.out
-		client "$out" --ciphers "$suite" --groups "$group" --send "$REQ"
+		it_client "$out" --ciphers "$suite" --groups "$group" --send "$REQ"
 		it_expect "client: $cert $suite $group" "$out" "${ok_lines[@]}" \
 			"cipher=$suite" "group=$group" \
 			"~sigalg=$(it_sigalg_re "$cert")" hrr=no peer_verified=yes
@@ -138,11 +108,11 @@ done
 # --- ktls-peer client: mutual authentication, no common suite ------------
 if selfserv_start selfserv-mutual -n server-p256 -r -r; then
 	out=$it_tmp/client-mutual.out
-	client "$out" --cert "$P/client-p256.pem" --key "$P/client-p256.key" \
+	it_client "$out" --cert "$P/client-p256.pem" --key "$P/client-p256.key" \
 		--send "$REQ"
 	it_expect "client: mutual authentication" "$out" "${ok_lines[@]}"
 	out=$it_tmp/client-mutual-none.out
-	client "$out" --send "$REQ"
+	it_client "$out" --send "$REQ"
 	it_expect "client: no client certificate" "$out" "${fail_lines[@]}" \
 		alert=certificate_required
 	it_stop "$it_server_pid"
@@ -151,7 +121,7 @@ else
 fi
 if selfserv_start selfserv-narrow -n server-p256 -c :1302; then
 	out=$it_tmp/client-no-suite.out
-	client "$out" --ciphers TLS_AES_128_GCM_SHA256 --send "$REQ"
+	it_client "$out" --ciphers TLS_AES_128_GCM_SHA256 --send "$REQ"
 	it_expect "client: no common cipher suite" "$out" "${fail_lines[@]}" \
 		alert=handshake_failure alert_received=handshake_failure
 	it_stop "$it_server_pid"

@@ -30,12 +30,6 @@ s_server()
 	[ -n "$it_port" ]
 }
 
-client()
-{
-	it_ktls_client "$1" --connect "127.0.0.1:$it_port" --servername localhost \
-		--ca "$P/ca.pem" "${@:2}"
-}
-
 ok_lines=(exit=0 version=TLSv1.3 "echo=$PAL\\n")
 fail_lines=(exit=1 '~error=.+')
 
@@ -49,7 +43,7 @@ for cert in "${IT_CERTS[@]}"; do
 	for suite in "${IT_SUITES[@]}"; do
 		for group in "${IT_GROUPS[@]}"; do
 			out=$it_tmp/matrix-$cert-$suite-$group.out
-			client "$out" --ciphers "$suite" --groups "$group" \
+			it_client "$out" --ciphers "$suite" --groups "$group" \
 				--send "$PAL\\n"
 			it_expect "$cert $suite $group" "$out" "${ok_lines[@]}" \
 				"cipher=$suite" "group=$group" \
@@ -65,11 +59,11 @@ cert_args=(-cert "$P/server-p256.pem" -key "$P/server-p256.key")
 # --- HelloRetryRequest: we share x25519, the server takes secp384r1 only ----
 if s_server s_server-hrr "${cert_args[@]}" -groups P-384; then
 	out=$it_tmp/hrr.out
-	client "$out" --groups x25519,secp384r1 --key-shares 1 --send "$PAL\\n"
+	it_client "$out" --groups x25519,secp384r1 --key-shares 1 --send "$PAL\\n"
 	it_expect "HRR to secp384r1" "$out" "${ok_lines[@]}" hrr=yes \
 		group=secp384r1
 	out=$it_tmp/hrr-none.out
-	client "$out" --groups secp384r1,x25519 --key-shares 1 --send "$PAL\\n"
+	it_client "$out" --groups secp384r1,x25519 --key-shares 1 --send "$PAL\\n"
 	it_expect "no HRR when the first share fits" "$out" "${ok_lines[@]}" \
 		hrr=no group=secp384r1
 	it_stop "$it_server_pid"
@@ -79,18 +73,7 @@ fi
 
 # --- mutual authentication: s_server -Verify requires a client certificate --
 if s_server s_server-mutual "${cert_args[@]}" -Verify 1 -CAfile "$P/ca.pem"; then
-	for cc in "${IT_CERTS[@]}"; do
-		out=$it_tmp/mutual-$cc.out
-		client "$out" --cert "$P/client-$cc.pem" --key "$P/client-$cc.key" \
-			--send "$PAL\\n"
-		it_expect "client certificate $cc" "$out" "${ok_lines[@]}" \
-			peer_verified=yes
-	done
-	out=$it_tmp/mutual-nocert.out
-	client "$out" --send "$PAL\\n"
-	it_expect "no client certificate: certificate_required" "$out" \
-		"${fail_lines[@]}" alert=certificate_required \
-		alert_received=certificate_required
+	it_client_cert_checks "$PAL\\n" alert_received=certificate_required
 	it_stop "$it_server_pid"
 else
 	it_not_ok "s_server for mutual authentication did not start"
@@ -100,19 +83,19 @@ fi
 psk_args=(-nocert -psk "$IT_PSK" -psk_identity "$IT_PSK_ID")
 if s_server s_server-psk "${psk_args[@]}"; then
 	out=$it_tmp/psk-dhe.out
-	client "$out" --psk-identity "$IT_PSK_ID" --psk-hex "$IT_PSK" \
+	it_client "$out" --psk-identity "$IT_PSK_ID" --psk-hex "$IT_PSK" \
 		--ciphers TLS_AES_128_GCM_SHA256 --send "$PAL\\n"
 	it_expect "PSK psk_dhe_ke" "$out" "${ok_lines[@]}" \
 		"psk_identity=$IT_PSK_ID" "~group=(x25519|secp256r1|secp384r1|x448)" \
 		sigalg=none
 	out=$it_tmp/psk-wrong-key.out
-	client "$out" --psk-identity "$IT_PSK_ID" --psk-hex "$IT_PSK_WRONG" \
+	it_client "$out" --psk-identity "$IT_PSK_ID" --psk-hex "$IT_PSK_WRONG" \
 		--ciphers TLS_AES_128_GCM_SHA256
 	# OpenSSL answers a binder that does not verify with illegal_parameter.
 	it_expect "wrong PSK: the server rejects the binder" "$out" \
 		"${fail_lines[@]}" alert_received=illegal_parameter
 	out=$it_tmp/psk-wrong-id.out
-	client "$out" --psk-identity other-id --psk-hex "$IT_PSK" \
+	it_client "$out" --psk-identity other-id --psk-hex "$IT_PSK" \
 		--ciphers TLS_AES_128_GCM_SHA256
 	# An identity it does not know leaves s_server -nocert nothing to use.
 	it_expect "unknown PSK identity: handshake_failure" "$out" \
@@ -123,7 +106,7 @@ else
 fi
 if s_server s_server-psk-ke "${psk_args[@]}" -allow_no_dhe_kex; then
 	out=$it_tmp/psk-ke.out
-	client "$out" --psk-identity "$IT_PSK_ID" --psk-hex "$IT_PSK" \
+	it_client "$out" --psk-identity "$IT_PSK_ID" --psk-hex "$IT_PSK" \
 		--ciphers TLS_AES_128_GCM_SHA256 --psk-only --send "$PAL\\n"
 	it_expect "PSK psk_ke" "$out" "${ok_lines[@]}" \
 		"psk_identity=$IT_PSK_ID" group=none sigalg=none
@@ -133,31 +116,23 @@ else
 fi
 
 # --- certificate failures: we detect them and send the alert ----------------
-for bad in unknownca:unknown_ca wrongname:bad_certificate \
-	expired:certificate_expired; do
-	cert=${bad%%:*}
-	alert=${bad#*:}
-	if s_server "s_server-$cert" -cert "$P/server-$cert.pem" \
-		-key "$P/server-$cert.key"; then
-		out=$it_tmp/bad-$cert.out
-		client "$out" --send "$PAL\\n"
-		it_expect "server certificate $cert: $alert" "$out" \
-			"${fail_lines[@]}" "alert=$alert"
-		it_stop "$it_server_pid"
-	else
-		it_not_ok "s_server with $cert did not start"
-	fi
-done
+# bad_server NAME CERT KEY: s_server with a certificate we must refuse.
+# shellcheck disable=SC2317 # called through it_bad_server_cert_checks
+bad_server()
+{
+	s_server "s_server-$1" -cert "$2" -key "$3"
+}
+it_bad_server_cert_checks bad_server "$PAL\\n"
 
 # --- nothing in common: the server sends handshake_failure -------------------
 if s_server s_server-narrow "${cert_args[@]}" -groups P-384 \
 	-ciphersuites TLS_AES_256_GCM_SHA384; then
 	out=$it_tmp/no-suite.out
-	client "$out" --ciphers TLS_AES_128_GCM_SHA256 --groups secp384r1
+	it_client "$out" --ciphers TLS_AES_128_GCM_SHA256 --groups secp384r1
 	it_expect "no common cipher suite" "$out" "${fail_lines[@]}" \
 		alert=handshake_failure alert_received=handshake_failure
 	out=$it_tmp/no-group.out
-	client "$out" --ciphers TLS_AES_256_GCM_SHA384 --groups x25519
+	it_client "$out" --ciphers TLS_AES_256_GCM_SHA384 --groups x25519
 	it_expect "no common group" "$out" "${fail_lines[@]}" \
 		alert=handshake_failure alert_received=handshake_failure
 	it_stop "$it_server_pid"

@@ -15,7 +15,6 @@
 
 it_setup
 P=$IT_PKI
-n=0
 
 # OpenSSL's name for a group, and its "Server Temp Key" line.
 ossl_group()
@@ -42,37 +41,22 @@ ossl_sigtype()
 }
 
 # one NAME SERVER-ARGS -- S_CLIENT-ARGS: one ktls-peer server, one s_client
-# that sends a line; leaves the outputs in $sout (server) and $cout (client)
-# and the line sent in $msg.
+# that sends a line (it_ktls_pair); leaves the outputs in $sout (server) and
+# $cout (client) and the line sent in $msg.
 one()
 {
-	local name=$1 sargs=() cargs=()
-	shift
-	while [ $# -gt 0 ] && [ "$1" != -- ]; do
-		sargs+=("$1")
-		shift
-	done
-	shift
-	cargs=("$@")
-	# Our lines start with 'e': no s_client command letter (K, k, Q, R).
-	# commands=yes lets them through, for the KeyUpdate test.
-	cmds=(-nocommands)
+	it_ktls_pair "$1" s_client_talk "${@:2}"
+}
+# shellcheck disable=SC2317 # called through it_ktls_pair
+s_client_talk()
+{
+	# Our lines start with 'o' (openssl-server-N-NAME): no s_client
+	# command letter (K, k, Q, R). commands=yes lets them through, for the
+	# KeyUpdate test.
+	local cmds=(-nocommands)
 	[ "${commands:-no}" = yes ] && cmds=()
-	n=$((n + 1))
-	msg="echo-$n-$name"
-	sout=$it_tmp/$name.server
-	cout=$it_tmp/$name.client
-	: >"$cout"
-	if ! it_ktls_server "$name" "${sargs[@]}"; then
-		cp "$it_server_out" "$sout"
-		return 1
-	fi
 	it_talk "$cout" "$msg" openssl s_client -connect "127.0.0.1:$it_port" \
-		-servername localhost -tls1_3 -brief "${cmds[@]}" "${cargs[@]}"
-	it_reap "$it_server_pid" "$it_server_out"
-	cp "$it_server_out" "$sout"
-	it_context=("$cout")
-	return 0
+		-servername localhost -tls1_3 -brief "${cmds[@]}" "$@"
 }
 
 verify=(-CAfile "$P/ca.pem" -verify_return_error -verify_hostname localhost)

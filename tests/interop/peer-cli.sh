@@ -55,22 +55,13 @@ done
 # A server and a client, both ktls-peer. peer NAME SERVER-ARGS -- CLIENT-ARGS
 peer()
 {
-	local name=$1 sargs=()
-	shift
-	while [ $# -gt 0 ] && [ "$1" != -- ]; do
-		sargs+=("$1")
-		shift
-	done
-	shift
-	sout=$it_tmp/$name.server
-	cout=$it_tmp/$name.client
-	: >"$cout"
-	if it_ktls_server "$name" "${sargs[@]}"; then
-		it_ktls_client "$cout" --connect "127.0.0.1:$it_port" "$@"
-		it_reap "$it_server_pid" "$it_server_out"
-	fi
-	cp "$it_server_out" "$sout"
+	it_ktls_pair "$1" peer_client "${@:2}"
 	it_context=("$sout")
+}
+# shellcheck disable=SC2317 # called through it_ktls_pair
+peer_client()
+{
+	it_ktls_client "$cout" --connect "127.0.0.1:$it_port" "$@"
 }
 
 srv=(--cert "$P/server-p256.pem" --key "$P/server-p256.key")
@@ -97,8 +88,7 @@ it_expect "--sigalgs picks the server's scheme" "$cout" exit=0 \
 
 if it_ktls_server count "${srv[@]}" --count 2; then
 	for i in 1 2; do
-		it_ktls_client "$it_tmp/count-$i.client" --connect \
-			"127.0.0.1:$it_port" "${cli[@]}" --send "conn $i"
+		it_client "$it_tmp/count-$i.client" --send "conn $i"
 	done
 	it_reap "$it_server_pid" "$it_server_out"
 	it_expect "--count 2 serves two connections" "$it_server_out" exit=0 \

@@ -18,18 +18,29 @@
  *	echo=ok | echo=mismatch
  * Exit status: 0 when the echo matched, 1 otherwise, 2 on misuse.
  */
-#include <arpa/inet.h>
+#ifdef HAVE_CONFIG_H
+#include <config.h>
+#endif
+
 #include <getopt.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+
+#include "tool-util.h"
+
+const char *const tool_name = "half-rtt-server";
+
+void tool_usage(FILE *f)
+{
+	fprintf(f, "usage: %s --listen ADDR:PORT --cert PEM --key PEM --send TEXT\n"
+		"\t[--timeout SECONDS]\n", tool_name);
+}
 
 static void die(const char *what)
 {
@@ -41,22 +52,14 @@ static void die(const char *what)
 
 static int listen_on(const char *spec)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET };
-	char host[64];
-	const char *colon = strrchr(spec, ':');
-	int fd, one = 1;
+	struct addrinfo *res;
+	const char *why;
+	int fd;
 
-	if (!colon || (size_t)(colon - spec) >= sizeof(host))
+	if (tool_resolve(spec, TOOL_AI_LISTEN, &res, &why))
 		return -1;
-	memcpy(host, spec, (size_t)(colon - spec));
-	host[colon - spec] = '\0';
-	if (inet_pton(AF_INET, host, &sa.sin_addr) != 1)
-		return -1;
-	sa.sin_port = htons((uint16_t)atoi(colon + 1));
-	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
-	    bind(fd, (struct sockaddr *)&sa, sizeof(sa)) || listen(fd, 1))
-		return -1;
+	fd = tool_listen(res->ai_addr, res->ai_addrlen, 0, 1);
+	freeaddrinfo(res);
 	return fd;
 }
 
@@ -78,22 +81,21 @@ int main(int argc, char **argv)
 	SSL *ssl;
 	int opt, lfd, fd, ret;
 
-	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+	while ((opt = tool_getopt(argc, argv, "", longopts)) != -1) {
 		switch (opt) {
 		case 'l': listen_spec = optarg; break;
 		case 'c': cert = optarg; break;
 		case 'k': key = optarg; break;
 		case 's': text = optarg; break;
-		case 't': timeout = (unsigned int)atoi(optarg); break;
-		default: return 2;
+		case 't':
+			timeout = (unsigned int)tool_parse_num("--timeout", optarg, 1, 3600);
+			break;
 		}
 	}
-	if (!listen_spec || !cert || !key || !text || strlen(text) == 0 ||
-	    strlen(text) > sizeof(back)) {
-		fprintf(stderr, "usage: half-rtt-server --listen ADDR:PORT --cert PEM "
-			"--key PEM --send TEXT [--timeout SECONDS]\n");
-		return 2;
-	}
+	if (!listen_spec || !cert || !key || !text)
+		tool_misuse("--listen, --cert, --key and --send are required");
+	if (strlen(text) == 0 || strlen(text) > sizeof(back))
+		tool_misuse("--send: 1 to %zu bytes", sizeof(back));
 	len = strlen(text);
 	alarm(timeout);
 	signal(SIGPIPE, SIG_IGN);

@@ -30,7 +30,8 @@
  *
  * Results are key=value lines a script can grep. Exit status: 0 when the
  * handshake succeeded and every data check passed, 1 otherwise, 2 misuse.
- * Only the module's uapi header is needed.
+ * Only the module's uapi header and kmod-glue's handshake-uapi.h (the kTLS
+ * constants) are needed, and tools/tool-util.c.
  */
 #ifdef HAVE_CONFIG_H
 #include <config.h>
@@ -46,7 +47,6 @@
 #include <netdb.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -54,22 +54,15 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
-#include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <linux/tls.h>
 
+#include "handshake-uapi.h"
 #include "ktls_test_hs.h"
-
-#ifndef SOL_TLS
-#define SOL_TLS 282
-#endif
-#ifndef TCP_ULP
-#define TCP_ULP 31
-#endif
+#include "tool-util.h"
 
 #define HS_DEVICE "/dev/" KTLS_TEST_HS_DEVICE
 #define HS_MAX_TEXT 4096
@@ -79,7 +72,7 @@
 #define TLS_RECORD_ALERT 21
 #define TLS_RECORD_DATA 23
 
-static const char *progname = "hs-request";
+const char *const tool_name = "hs-request";
 
 struct hs_opts {
 	struct ktls_test_hs_req req;
@@ -96,7 +89,7 @@ struct hs_opts {
 	long io_timeout;
 };
 
-static void usage(FILE *f)
+void tool_usage(FILE *f)
 {
 	fprintf(f,
 		"usage: %s --role client|server --auth anon|x509|psk\n"
@@ -107,33 +100,7 @@ static void usage(FILE *f)
 		"\t[--bulk BYTES] [--no-close-notify] [--io-timeout SEC]\n"
 		"\t[--delay-peer MS]\n"
 		"\t[--device PATH]\n",
-		progname);
-}
-
-static void __attribute__((noreturn, format(printf, 1, 2)))
-misuse(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "%s: ", progname);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	usage(stderr);
-	exit(2);
-}
-
-static long parse_num(const char *opt, const char *s, long min, long max)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 0);
-	if (errno || end == s || *end || v < min || v > max)
-		misuse("%s: expected a number from %ld to %ld, got '%s'", opt, min, max, s);
-	return v;
+		tool_name);
 }
 
 /* The errno names the tests compare against; others print as numbers. */
@@ -175,6 +142,19 @@ static const char *errno_name(int e)
 	return NULL;
 }
 
+static const struct tool_word roles[] = {
+	{ "client", KTLS_TEST_HS_CLIENT },
+	{ "server", KTLS_TEST_HS_SERVER },
+	{ NULL, 0 },
+};
+
+static const struct tool_word auths[] = {
+	{ "anon", KTLS_TEST_HS_ANON },
+	{ "x509", KTLS_TEST_HS_X509 },
+	{ "psk", KTLS_TEST_HS_PSK },
+	{ NULL, 0 },
+};
+
 static void parse_args(int argc, char **argv, struct hs_opts *o)
 {
 	enum {
@@ -214,25 +194,13 @@ static void parse_args(int argc, char **argv, struct hs_opts *o)
 	o->device = HS_DEVICE;
 	o->close_notify = true;
 	o->io_timeout = HS_IO_TIMEOUT_S;
-	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	while ((ch = tool_getopt(argc, argv, "h", longopts)) != -1) {
 		switch (ch) {
 		case OPT_ROLE:
-			if (!strcmp(optarg, "client"))
-				r->role = KTLS_TEST_HS_CLIENT;
-			else if (!strcmp(optarg, "server"))
-				r->role = KTLS_TEST_HS_SERVER;
-			else
-				misuse("--role: client or server");
+			r->role = (__u32)tool_keyword("--role", optarg, roles);
 			break;
 		case OPT_AUTH:
-			if (!strcmp(optarg, "anon"))
-				r->auth = KTLS_TEST_HS_ANON;
-			else if (!strcmp(optarg, "x509"))
-				r->auth = KTLS_TEST_HS_X509;
-			else if (!strcmp(optarg, "psk"))
-				r->auth = KTLS_TEST_HS_PSK;
-			else
-				misuse("--auth: anon, x509 or psk");
+			r->auth = (__u32)tool_keyword("--auth", optarg, auths);
 			break;
 		case OPT_CONNECT:
 			o->connect = optarg;
@@ -245,30 +213,35 @@ static void parse_args(int argc, char **argv, struct hs_opts *o)
 			break;
 		/* Serials may be anything, even invalid: that is a test too. */
 		case OPT_KEYRING:
-			r->keyring = (__s32)parse_num("--keyring", optarg, INT32_MIN, INT32_MAX);
+			r->keyring = (__s32)tool_parse_num("--keyring", optarg,
+							   INT32_MIN, INT32_MAX);
 			break;
 		case OPT_CERT:
-			r->cert = (__s32)parse_num("--cert", optarg, INT32_MIN, INT32_MAX);
+			r->cert = (__s32)tool_parse_num("--cert", optarg, INT32_MIN,
+							INT32_MAX);
 			break;
 		case OPT_PRIVKEY:
-			r->privkey = (__s32)parse_num("--privkey", optarg, INT32_MIN, INT32_MAX);
+			r->privkey = (__s32)tool_parse_num("--privkey", optarg,
+							   INT32_MIN, INT32_MAX);
 			break;
 		case OPT_PSK:
 			if (r->num_peerids >= KTLS_TEST_HS_MAX_PEERIDS)
-				misuse("--psk: at most %d", KTLS_TEST_HS_MAX_PEERIDS);
+				tool_misuse("--psk: at most %d", KTLS_TEST_HS_MAX_PEERIDS);
 			r->peerids[r->num_peerids++] =
-				(__s32)parse_num("--psk", optarg, INT32_MIN, INT32_MAX);
+				(__s32)tool_parse_num("--psk", optarg, INT32_MIN, INT32_MAX);
 			break;
 		case OPT_PEERNAME:
 			if (strlen(optarg) >= sizeof(r->peername))
-				misuse("--peername: at most %zu bytes", sizeof(r->peername) - 1);
+				tool_misuse("--peername: at most %zu bytes", sizeof(r->peername) - 1);
 			strcpy(r->peername, optarg);
 			break;
 		case OPT_TIMEOUT:
-			r->timeout_ms = (__u32)parse_num("--timeout-ms", optarg, 0, UINT32_MAX);
+			r->timeout_ms = (__u32)tool_parse_num("--timeout-ms", optarg, 0,
+							      UINT32_MAX);
 			break;
 		case OPT_WAIT:
-			r->wait_ms = (__u32)parse_num("--wait-ms", optarg, 0, UINT32_MAX);
+			r->wait_ms = (__u32)tool_parse_num("--wait-ms", optarg, 0,
+							   UINT32_MAX);
 			break;
 		case OPT_SEND:
 			o->send = optarg;
@@ -280,44 +253,36 @@ static void parse_args(int argc, char **argv, struct hs_opts *o)
 			o->echo = true;
 			break;
 		case OPT_BULK:
-			o->bulk = parse_num("--bulk", optarg, 1, HS_BULK_MAX);
+			o->bulk = tool_parse_num("--bulk", optarg, 1, HS_BULK_MAX);
 			break;
 		case OPT_NO_CN:
 			o->close_notify = false;
 			break;
 		case OPT_IO_TIMEOUT:
-			o->io_timeout = parse_num("--io-timeout", optarg, 1, 3600);
+			o->io_timeout = tool_parse_num("--io-timeout", optarg, 1, 3600);
 			break;
 		case OPT_DEVICE:
 			o->device = optarg;
 			break;
 		case OPT_DELAY:
-			o->delay_peer_ms = parse_num("--delay-peer", optarg, 1, 60000);
+			o->delay_peer_ms = tool_parse_num("--delay-peer", optarg, 1, 60000);
 			break;
-		case 'h':
-			usage(stdout);
-			exit(0);
-		default:
-			usage(stderr);
-			exit(2);
 		}
 	}
-	if (optind != argc)
-		misuse("unexpected argument '%s'", argv[optind]);
 	if (!r->role || !r->auth)
-		misuse("--role and --auth are required");
+		tool_misuse("--role and --auth are required");
 	addrs = !!o->connect + !!o->listen + o->silent;
 	if (addrs != 1)
-		misuse("exactly one of --connect, --listen and --silent-peer");
+		tool_misuse("exactly one of --connect, --listen and --silent-peer");
 	if ((o->send && strlen(o->send) > HS_MAX_TEXT) ||
 	    (o->expect && strlen(o->expect) > HS_MAX_TEXT))
-		misuse("--send/--expect: at most %d bytes", HS_MAX_TEXT);
+		tool_misuse("--send/--expect: at most %d bytes", HS_MAX_TEXT);
 	if ((o->send && !*o->send) || (o->expect && !*o->expect))
-		misuse("--send/--expect: empty text");
+		tool_misuse("--send/--expect: empty text");
 	if (o->echo && !o->expect)
-		misuse("--echo needs --expect");
+		tool_misuse("--echo needs --expect");
 	if (o->delay_peer_ms && !o->listen)
-		misuse("--delay-peer needs --listen");
+		tool_misuse("--delay-peer needs --listen");
 }
 
 static int ms_since(const struct timespec *t0)
@@ -328,68 +293,12 @@ static int ms_since(const struct timespec *t0)
 	return (int)((t1.tv_sec - t0->tv_sec) * 1000 + (t1.tv_nsec - t0->tv_nsec) / 1000000);
 }
 
-static int resolve(const char *s, struct sockaddr_storage *ss, socklen_t *len)
-{
-	struct addrinfo hints = {
-		.ai_socktype = SOCK_STREAM,
-		.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV,
-	}, *res;
-	char buf[128], *host, *port;
-
-	if (strlen(s) >= sizeof(buf))
-		return -1;
-	strcpy(buf, s);
-	port = strrchr(buf, ':');
-	if (!port)
-		return -1;
-	*port++ = 0;
-	host = buf;
-	if (*host == '[' && port - buf >= 3 && port[-2] == ']') {
-		host++;
-		port[-2] = 0;
-	}
-	if (getaddrinfo(host, port, &hints, &res))
-		return -1;
-	memcpy(ss, res->ai_addr, res->ai_addrlen);
-	*len = res->ai_addrlen;
-	freeaddrinfo(res);
-	return 0;
-}
-
-static int tcp_listen(const struct sockaddr_storage *ss, socklen_t len)
-{
-	int fd, one = 1;
-
-	fd = socket(ss->ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -1;
-	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
-	    bind(fd, (const struct sockaddr *)ss, len) || listen(fd, 4)) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
-static int tcp_connect(const struct sockaddr_storage *ss, socklen_t len)
-{
-	int fd;
-
-	fd = socket(ss->ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -1;
-	if (connect(fd, (const struct sockaddr *)ss, len)) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
 /* The connected socket for the handshake; *lfd is a listener to keep. */
 static int get_socket(const struct hs_opts *o, int *lfd)
 {
-	struct sockaddr_storage ss;
-	socklen_t len = sizeof(ss);
+	const char *addr = o->connect ? o->connect : o->listen, *why;
+	struct sockaddr_in sin;
+	struct addrinfo *res;
 	struct pollfd pfd;
 	int fd;
 
@@ -399,37 +308,34 @@ static int get_socket(const struct hs_opts *o, int *lfd)
 		 * A connection nobody accepts: the kernel completes it into
 		 * the backlog, takes what we send and never answers.
 		 */
-		struct sockaddr_in sin = {
-			.sin_family = AF_INET,
-			.sin_addr.s_addr = htonl(INADDR_LOOPBACK),
-		};
-
-		memcpy(&ss, &sin, sizeof(sin));
-		*lfd = tcp_listen(&ss, sizeof(sin));
-		if (*lfd < 0 || getsockname(*lfd, (struct sockaddr *)&ss, &len)) {
+		*lfd = tool_loopback_listen(&sin);
+		if (*lfd < 0) {
 			printf("error=silent listener: %s\n", strerror(errno));
 			return -1;
 		}
-		fd = tcp_connect(&ss, len);
+		fd = tool_connect((struct sockaddr *)&sin, sizeof(sin));
 		if (fd < 0)
 			printf("error=silent connect: %s\n", strerror(errno));
 		return fd;
 	}
-	if (resolve(o->connect ? o->connect : o->listen, &ss, &len))
-		misuse("expected a numeric ADDR:PORT, got '%s'", o->connect ? o->connect : o->listen);
+	if (tool_resolve(addr, AI_NUMERICHOST | AI_NUMERICSERV, &res, &why))
+		tool_misuse("expected a numeric ADDR:PORT, got '%s'", addr);
 	if (o->connect) {
-		fd = tcp_connect(&ss, len);
+		fd = tool_connect(res->ai_addr, res->ai_addrlen);
 		if (fd < 0)
 			printf("error=connect %s: %s\n", o->connect, strerror(errno));
+		freeaddrinfo(res);
 		return fd;
 	}
-	*lfd = tcp_listen(&ss, len);
+	*lfd = tool_listen(res->ai_addr, res->ai_addrlen, 0, 4);
 	if (*lfd < 0) {
 		printf("error=listen %s: %s\n", o->listen, strerror(errno));
+		freeaddrinfo(res);
 		return -1;
 	}
+	freeaddrinfo(res);
 	/* Scripts wait for this line before they start the peer. */
-	fprintf(stderr, "%s: listening on %s\n", progname, o->listen);
+	tool_print_listening(*lfd);
 	pfd.fd = *lfd;
 	pfd.events = POLLIN;
 	if (poll(&pfd, 1, HS_ACCEPT_TIMEOUT_MS) != 1) {
@@ -487,27 +393,11 @@ static void __attribute__((noreturn)) relay(int a, int b, long delay_ms)
  */
 static int delay_peer(int fd, long delay_ms, pid_t *pid)
 {
-	struct sockaddr_in sin = {
-		.sin_family = AF_INET,
-		.sin_addr.s_addr = htonl(INADDR_LOOPBACK),
-	};
-	struct sockaddr_storage ss;
-	socklen_t len = sizeof(ss);
-	int lfd, near, far;
+	int near, far, err;
 
-	memcpy(&ss, &sin, sizeof(sin));
-	lfd = tcp_listen(&ss, sizeof(sin));
-	if (lfd < 0 || getsockname(lfd, (struct sockaddr *)&ss, &len)) {
-		printf("error=relay listener: %s\n", strerror(errno));
-		return -1;
-	}
-	far = tcp_connect(&ss, len);
-	near = far < 0 ? -1 : accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
-	close(lfd);
-	if (near < 0) {
-		printf("error=relay connection: %s\n", strerror(errno));
-		if (far >= 0)
-			close(far);
+	err = tool_loopback_pair(&far, &near);
+	if (err) {
+		printf("error=relay connection: %s\n", strerror(err));
 		return -1;
 	}
 	*pid = fork();
@@ -531,7 +421,7 @@ static void print_ktls(int fd)
 {
 	static const char *const names[] = { "tx", "rx" };
 	static const int opts[] = { TLS_TX, TLS_RX };
-	struct tls_crypto_info ci;
+	struct ktls_crypto_info_hdr ci;
 	char ulp[16] = "";
 	socklen_t len = sizeof(ulp);
 	int i;
@@ -714,14 +604,12 @@ out:
 
 static int move_data(const struct hs_opts *o, int fd)
 {
-	struct timeval tv = { .tv_sec = o->io_timeout };
 	uint8_t buf[HS_MAX_TEXT];
 	uint8_t *bulk;
 	size_t len;
 	long i;
 
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	tool_set_timeouts(fd, o->io_timeout);
 	if (o->expect) {
 		len = strlen(o->expect);
 		if (read_exact(fd, buf, len))
