@@ -123,6 +123,19 @@ void mt_check_ext_types(mt_ext_parse_fn fn, const uint16_t *types, size_t n,
 	}
 }
 
+void mt_check_extras(mt_extra_parse_fn fn, const struct mt_extra *tab, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		int got = fn(tab[i].bytes, tab[i].len);
+
+		ck_assert_msg(got == tab[i].ret, "%s: got %d (%s), want %d (%s)",
+			      tab[i].what, got, ktls_strerror(got), tab[i].ret,
+			      ktls_strerror(tab[i].ret));
+	}
+}
+
 struct ktls_conn *mt_conn(const struct ktls_config *cfg, enum ktls_role role)
 {
 	struct ktls_conn *c = NULL;

@@ -74,6 +74,20 @@ void mt_check_bodies(mt_ext_parse_fn fn, const struct mt_body *tab, size_t n);
 void mt_check_ext_types(mt_ext_parse_fn fn, const uint16_t *types, size_t n,
 			const void *body, size_t len, int want, const char *msg);
 
+/* Whole extensions added to a valid message, and the parser's answer. */
+struct mt_extra {
+	const char *what;
+	const char *bytes;
+	size_t len;
+	int ret;
+};
+
+/* A valid message with @len bytes of whole extensions @extra added, parsed. */
+typedef int (*mt_extra_parse_fn)(const void *extra, size_t len);
+
+/* mt_check_extras() - each of the @n rows in @tab gives its answer through @fn. */
+void mt_check_extras(mt_extra_parse_fn fn, const struct mt_extra *tab, size_t n);
+
 /* A connection with @cfg (ktls_config_init'ed by the caller). */
 struct ktls_conn *mt_conn(const struct ktls_config *cfg, enum ktls_role role);
 

@@ -52,6 +52,15 @@ static void teardown(void)
 	kcfg_set_search_paths(NULL, NULL, NULL);
 }
 
+/* @got is the path tmpdir/@name. */
+static void check_in_tmpdir(const char *got, const char *name)
+{
+	char want[PATH_MAX];
+
+	snprintf(want, sizeof(want), "%s/%s", tmpdir, name);
+	ck_assert_str_eq(got, want);
+}
+
 /* tmpdir/@name, with directories made as needed. */
 static const char *tmp_path(const char *name)
 {
@@ -257,7 +266,6 @@ static const char full_config[] =
 
 START_TEST(test_config_full_ktlsd)
 {
-	char want[PATH_MAX];
 	const char *path;
 
 	make_pki();
@@ -276,24 +284,16 @@ START_TEST(test_config_full_ktlsd)
 	ck_assert_str_eq(cfg.keyrings[0], ".nvme");
 	ck_assert_str_eq(cfg.keyrings[1], ".mykeys");
 
-	snprintf(want, sizeof(want), "%s/ca.pem", tmpdir);
-	ck_assert_str_eq(cfg.client.truststore, want);
-	ck_assert_str_eq(cfg.server.truststore, want);
-	snprintf(want, sizeof(want), "%s/crl.pem", tmpdir);
-	ck_assert_str_eq(cfg.client.crl, want);
+	check_in_tmpdir(cfg.client.truststore, "ca.pem");
+	check_in_tmpdir(cfg.server.truststore, "ca.pem");
+	check_in_tmpdir(cfg.client.crl, "crl.pem");
 	ck_assert_str_eq(cfg.server.crl, "");
-	snprintf(want, sizeof(want), "%s/client.pem", tmpdir);
-	ck_assert_str_eq(cfg.client.certificate, want);
-	snprintf(want, sizeof(want), "%s/client.key", tmpdir);
-	ck_assert_str_eq(cfg.client.private_key, want);
-	snprintf(want, sizeof(want), "%s/server.pem", tmpdir);
-	ck_assert_str_eq(cfg.server.certificate, want);
-	snprintf(want, sizeof(want), "%s/server.key", tmpdir);
-	ck_assert_str_eq(cfg.server.private_key, want);
-	snprintf(want, sizeof(want), "%s/pq.pem", tmpdir);
-	ck_assert_str_eq(cfg.server.pq_certificate, want);
-	snprintf(want, sizeof(want), "%s/pq.key", tmpdir);
-	ck_assert_str_eq(cfg.server.pq_private_key, want);
+	check_in_tmpdir(cfg.client.certificate, "client.pem");
+	check_in_tmpdir(cfg.client.private_key, "client.key");
+	check_in_tmpdir(cfg.server.certificate, "server.pem");
+	check_in_tmpdir(cfg.server.private_key, "server.key");
+	check_in_tmpdir(cfg.server.pq_certificate, "pq.pem");
+	check_in_tmpdir(cfg.server.pq_private_key, "pq.key");
 	ck_assert_str_eq(cfg.client.pq_certificate, "");
 	ck_assert(cfg.server.require_client_cert);
 	ck_assert(!cfg.client.require_client_cert);
@@ -363,8 +363,6 @@ static const char tlshd_config[] =
 
 static void check_tlshd_config(void)
 {
-	char want[PATH_MAX];
-
 	ck_assert(cfg.tlshd_compat);
 	ck_assert_int_eq(cfg.loglevel, 1);
 	ck_assert_int_eq(cfg.tls_debug, 0);
@@ -373,10 +371,8 @@ static void check_tlshd_config(void)
 	ck_assert_str_eq(cfg.keyrings[0], ".nvme");
 	ck_assert_str_eq(cfg.keyrings[1], ".mykeys");
 	/* Kept, so handshakes that need it fail closed. */
-	snprintf(want, sizeof(want), "%s/missing-ca.pem", tmpdir);
-	ck_assert_str_eq(cfg.client.truststore, want);
-	snprintf(want, sizeof(want), "%s/server.key", tmpdir);
-	ck_assert_str_eq(cfg.server.private_key, want);
+	check_in_tmpdir(cfg.client.truststore, "missing-ca.pem");
+	check_in_tmpdir(cfg.server.private_key, "server.key");
 	ck_assert(!cfg.server.require_client_cert);
 	ck_assert_uint_eq(cfg.max_inflight, 1024);
 	ck_assert_uint_eq(cfg.workers, 0);	/* one per CPU, as for a ktlsd file */
@@ -558,25 +554,32 @@ START_TEST(test_config_errors_have_lines)
 }
 END_TEST
 
+/* @prefix, @n copies of @c, then @suffix, as a malloc'd string. */
+static char *padded(const char *prefix, char c, size_t n, const char *suffix)
+{
+	size_t plen = strlen(prefix), slen = strlen(suffix);
+	char *s = malloc(plen + n + slen + 1);
+
+	ck_assert_ptr_nonnull(s);
+	memcpy(s, prefix, plen);
+	memset(s + plen, c, n);
+	memcpy(s + plen + n, suffix, slen + 1);
+	return s;
+}
+
 START_TEST(test_config_errors_long_and_nul_lines)
 {
-	char *content = malloc(KCFG_LINE_MAX + 64);
+	char *content;
 	const char *path;
-	size_t n;
 
-	ck_assert_ptr_nonnull(content);
 	/* Exactly KCFG_LINE_MAX bytes is still a line (a comment here). */
-	n = (size_t)sprintf(content, "[ktlsd]\n\n#");
-	memset(content + n, 'x', KCFG_LINE_MAX - 1);
-	n += KCFG_LINE_MAX - 1;
-	content[n] = '\0';
+	content = padded("[ktlsd]\n\n#", 'x', KCFG_LINE_MAX - 1, "");
 	path = write_file("long-ok.conf", content);
 	load_ok(path);
+	free(content);
 
 	/* One more byte is too long, reported on its own line. */
-	n = (size_t)sprintf(content, "[ktlsd]\n\n#");
-	memset(content + n, 'x', KCFG_LINE_MAX);
-	strcpy(content + n + KCFG_LINE_MAX, "\nuser = a\n");
+	content = padded("[ktlsd]\n\n#", 'x', KCFG_LINE_MAX, "\nuser = a\n");
 	path = write_file("long.conf", content);
 	load_fails(path, 3, "line longer than 8191 bytes");
 	/* Too long is an error in compatibility mode as well. */
@@ -595,11 +598,7 @@ START_TEST(test_config_errors_long_and_nul_lines)
 	load_fails(path, 2, "NUL byte");
 
 	/* A path longer than a field can hold is refused, not cut. */
-	content = malloc(KCFG_PATH_MAX + 64);
-	ck_assert_ptr_nonnull(content);
-	n = (size_t)sprintf(content, "[authenticate.client]\nx509.crl = /");
-	memset(content + n, 'a', KCFG_PATH_MAX);
-	strcpy(content + n + KCFG_PATH_MAX, "\n");
+	content = padded("[authenticate.client]\nx509.crl = /", 'a', KCFG_PATH_MAX, "\n");
 	path = write_file("longpath.conf", content);
 	load_fails(path, 2, "x509.crl: path longer than 4095 bytes");
 	free(content);

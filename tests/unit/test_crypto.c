@@ -40,6 +40,8 @@
 #include "vectors_rfc.h"
 #include "vectors_util.h"
 
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
 /* ---- helpers ---- */
 
 static int real_random(void *ctx, uint8_t *buf, size_t len)
@@ -114,36 +116,50 @@ static const char *result_of(const struct vj *t)
 	return r;
 }
 
-/* One Wycheproof test and the group holding its parameters. */
-struct wp_test {
-	const struct vj *g;
-	const struct vj *t;
-};
+/*
+ * One Wycheproof test @t of file @name, with @g the group holding its
+ * parameters and @arg the caller's. Returns false for a test it skips.
+ */
+typedef bool (*wp_test_fn)(const char *name, const struct vj *g,
+			   const struct vj *t, void *arg);
 
-/* Every test of every group in @root, flattened (free the array). */
-static size_t wp_tests(const struct vj *root, struct wp_test **out)
+/*
+ * wp_for_each() - run @fn on every test of every group in the Wycheproof
+ * file @name. Returns how many tests it ran (did not skip).
+ */
+static size_t wp_for_each(const char *name, wp_test_fn fn, void *arg)
 {
+	struct vj *root = load_vectors(name);
 	const struct vj *groups = vj_get(root, "testGroups");
-	size_t gi, ti, n = 0;
-	struct wp_test *v;
+	size_t gi, ti, run = 0;
 
-	for (gi = 0; gi < groups->n; gi++)
-		n += vj_get(groups->items[gi], "tests")->n;
-	v = calloc(n + 1, sizeof(*v));
-	ck_assert_ptr_nonnull(v);
-	n = 0;
 	for (gi = 0; gi < groups->n; gi++) {
 		const struct vj *tests = vj_get(groups->items[gi], "tests");
 
 		ck_assert_ptr_nonnull(tests);
-		for (ti = 0; ti < tests->n; ti++) {
-			v[n].g = groups->items[gi];
-			v[n].t = tests->items[ti];
-			n++;
-		}
+		for (ti = 0; ti < tests->n; ti++)
+			if (fn(name, groups->items[gi], tests->items[ti], arg))
+				run++;
 	}
-	*out = v;
-	return n;
+	vj_free(root);
+	return run;
+}
+
+/* A Wycheproof file, the hash, group or scheme it is for, and its size. */
+struct wp_file {
+	const char *name;
+	uint16_t alg;
+	size_t expect;		/* how many tests it holds */
+};
+
+/* wp_check_file() - @fn passes every test of @f, and there are as many as @f says. */
+static void wp_check_file(const struct wp_file *f, wp_test_fn fn)
+{
+	enum ktls_hash alg = f->alg;
+	size_t run = wp_for_each(f->name, fn, &alg);
+
+	ck_assert_uint_eq(run, f->expect);
+	fprintf(stderr, "%s: %zu tests\n", f->name, run);
 }
 
 /* ---- hashes and small helpers ---- */
@@ -264,101 +280,89 @@ START_TEST(test_crypto_hkdf_rfc5869)
 }
 END_TEST
 
-static void hkdf_file(const char *name, enum ktls_hash alg, size_t expect)
+/* One HKDF test; @arg is the hash. */
+static bool hkdf_one(const char *name, const struct vj *g, const struct vj *t,
+		     void *arg)
 {
-	struct vj *root = load_vectors(name);
-	size_t hlen = kc_hash_len(alg), run = 0;
+	enum ktls_hash alg = *(const enum ktls_hash *)arg;
+	size_t hlen = kc_hash_len(alg);
+	size_t ikm_len, salt_len, info_len, okm_len;
+	uint8_t *ikm = hex_of(t, "ikm", &ikm_len);
+	uint8_t *salt = hex_of(t, "salt", &salt_len);
+	uint8_t *info = hex_of(t, "info", &info_len);
+	uint8_t *okm = hex_of(t, "okm", &okm_len);
+	uint8_t prk[KC_MAX_HASH], *out;
+	bool valid = !strcmp(result_of(t), "valid");
+	double size;
+	int ret;
 
-	struct wp_test *tv;
-	size_t i, n = wp_tests(root, &tv);
-
-	for (i = 0; i < n; i++) {
-		const struct vj *t = tv[i].t;
-		size_t ikm_len, salt_len, info_len, okm_len;
-		uint8_t *ikm = hex_of(t, "ikm", &ikm_len);
-		uint8_t *salt = hex_of(t, "salt", &salt_len);
-		uint8_t *info = hex_of(t, "info", &info_len);
-		uint8_t *okm = hex_of(t, "okm", &okm_len);
-		uint8_t prk[KC_MAX_HASH], *out;
-		bool valid = !strcmp(result_of(t), "valid");
-		double size;
-		int ret;
-
-		ck_assert(vj_get_num(t, "size", &size));
-		out = malloc((size_t)size + 1);
-		ck_assert_int_eq(kc_hkdf_extract(alg, salt, salt_len, ikm,
-						 ikm_len, prk), 0);
-		ret = kc_hkdf_expand(alg, prk, hlen, info, info_len, out,
-				     (size_t)size);
-		if (valid) {
-			ck_assert_msg(ret == 0, "%s tc %d: %d", name, tc_id(t),
-				      ret);
-			ck_assert_uint_eq(okm_len, (size_t)size);
-			ck_assert_msg(!memcmp(out, okm, okm_len),
-				      "%s tc %d: wrong okm", name, tc_id(t));
-		} else {
-			/* the invalid ones ask for more than 255 * HashLen */
-			ck_assert_msg(ret == KTLS_E_INVALID, "%s tc %d: %d",
-				      name, tc_id(t), ret);
-		}
-		free(out);
-		free(ikm);
-		free(salt);
-		free(info);
-		free(okm);
-		run++;
+	ck_assert(vj_get_num(t, "size", &size));
+	out = malloc((size_t)size + 1);
+	ck_assert_int_eq(kc_hkdf_extract(alg, salt, salt_len, ikm, ikm_len,
+					 prk), 0);
+	ret = kc_hkdf_expand(alg, prk, hlen, info, info_len, out,
+			     (size_t)size);
+	if (valid) {
+		ck_assert_msg(ret == 0, "%s tc %d: %d", name, tc_id(t), ret);
+		ck_assert_uint_eq(okm_len, (size_t)size);
+		ck_assert_msg(!memcmp(out, okm, okm_len),
+			      "%s tc %d: wrong okm", name, tc_id(t));
+	} else {
+		/* the invalid ones ask for more than 255 * HashLen */
+		ck_assert_msg(ret == KTLS_E_INVALID, "%s tc %d: %d", name,
+			      tc_id(t), ret);
 	}
-	ck_assert_uint_eq(run, expect);
-	fprintf(stderr, "%s: %zu tests\n", name, run);
-	free(tv);
-	vj_free(root);
+	free(out);
+	free(ikm);
+	free(salt);
+	free(info);
+	free(okm);
+	return true;
 }
+
+static const struct wp_file hkdf_files[] = {
+	{ "hkdf_sha256_test.json", KTLS_HASH_SHA256, 86 },
+	{ "hkdf_sha384_test.json", KTLS_HASH_SHA384, 83 },
+};
 
 START_TEST(test_crypto_hkdf_wycheproof)
 {
-	hkdf_file("hkdf_sha256_test.json", KTLS_HASH_SHA256, 86);
-	hkdf_file("hkdf_sha384_test.json", KTLS_HASH_SHA384, 83);
+	wp_check_file(&hkdf_files[_i], hkdf_one);
 }
 END_TEST
 
-static void hmac_file(const char *name, enum ktls_hash alg, size_t expect)
+/* One HMAC test; @arg is the hash. */
+static bool hmac_one(const char *name, const struct vj *g, const struct vj *t,
+		     void *arg)
 {
-	struct vj *root = load_vectors(name);
-	size_t run = 0;
+	enum ktls_hash alg = *(const enum ktls_hash *)arg;
+	size_t key_len, msg_len, tag_len;
+	uint8_t *key = hex_of(t, "key", &key_len);
+	uint8_t *msg = hex_of(t, "msg", &msg_len);
+	uint8_t *tag = hex_of(t, "tag", &tag_len);
+	bool valid = !strcmp(result_of(t), "valid");
+	uint8_t out[KC_MAX_HASH];
+	double tag_bits;
 
-	struct wp_test *tv;
-	size_t i, n = wp_tests(root, &tv);
-
-	for (i = 0; i < n; i++) {
-		const struct vj *g = tv[i].g, *t = tv[i].t;
-		size_t key_len, msg_len, tag_len;
-		uint8_t *key = hex_of(t, "key", &key_len);
-		uint8_t *msg = hex_of(t, "msg", &msg_len);
-		uint8_t *tag = hex_of(t, "tag", &tag_len);
-		bool valid = !strcmp(result_of(t), "valid");
-		uint8_t out[KC_MAX_HASH];
-		double tag_bits;
-
-		ck_assert(vj_get_num(g, "tagSize", &tag_bits));
-		ck_assert_uint_eq(tag_len, (size_t)tag_bits / 8);
-		ck_assert_int_eq(kc_hmac(alg, key, key_len, msg, msg_len, out), 0);
-		ck_assert_msg(kc_equal(out, tag, tag_len) == valid,
-			      "%s tc %d", name, tc_id(t));
-		free(key);
-		free(msg);
-		free(tag);
-		run++;
-	}
-	ck_assert_uint_eq(run, expect);
-	fprintf(stderr, "%s: %zu tests\n", name, run);
-	free(tv);
-	vj_free(root);
+	ck_assert(vj_get_num(g, "tagSize", &tag_bits));
+	ck_assert_uint_eq(tag_len, (size_t)tag_bits / 8);
+	ck_assert_int_eq(kc_hmac(alg, key, key_len, msg, msg_len, out), 0);
+	ck_assert_msg(kc_equal(out, tag, tag_len) == valid, "%s tc %d", name,
+		      tc_id(t));
+	free(key);
+	free(msg);
+	free(tag);
+	return true;
 }
+
+static const struct wp_file hmac_files[] = {
+	{ "hmac_sha256_test.json", KTLS_HASH_SHA256, 174 },
+	{ "hmac_sha384_test.json", KTLS_HASH_SHA384, 174 },
+};
 
 START_TEST(test_crypto_hmac_wycheproof)
 {
-	hmac_file("hmac_sha256_test.json", KTLS_HASH_SHA256, 174);
-	hmac_file("hmac_sha384_test.json", KTLS_HASH_SHA384, 174);
+	wp_check_file(&hmac_files[_i], hmac_one);
 }
 END_TEST
 
@@ -397,98 +401,105 @@ static const uint16_t all_suites[] = {
 	KTLS_AES_128_GCM_SHA256, KTLS_AES_256_GCM_SHA384,
 	KTLS_CHACHA20_POLY1305_SHA256, KTLS_AES_128_CCM_SHA256,
 };
-#define N_SUITES (sizeof(all_suites) / sizeof(all_suites[0]))
+#define N_SUITES ARRAY_SIZE(all_suites)
 
-static size_t aead_file(const char *name, uint16_t suite128, uint16_t suite256)
+/* A Wycheproof AEAD file, the suites for its 128- and 256-bit keys, its size. */
+struct aead_file {
+	const char *name;
+	uint16_t suite128, suite256;
+	size_t expect;		/* tests with a 96-bit IV, 128-bit tag, TLS key size */
+};
+
+/* One AEAD test; @arg is the struct aead_file, skips are counted in @skipped. */
+struct aead_run {
+	const struct aead_file *f;
+	size_t skipped;
+};
+
+static bool aead_one(const char *name, const struct vj *g, const struct vj *t,
+		     void *arg)
 {
-	struct vj *root = load_vectors(name);
-	size_t run = 0, skipped = 0;
+	struct aead_run *a = arg;
+	size_t key_len, iv_len, aad_len, msg_len, ct_len, tag_len;
+	double key_bits, iv_bits, tag_bits;
+	uint8_t *key, *iv, *aad, *msg, *ct, *tag, *buf, *sealed;
+	bool valid = !strcmp(result_of(t), "valid");
+	struct kc_aead seal, open;
+	uint16_t suite;
+	int ret;
 
-	struct wp_test *tv;
-	size_t i, n = wp_tests(root, &tv);
-
-	for (i = 0; i < n; i++) {
-		const struct vj *g = tv[i].g, *t = tv[i].t;
-		size_t key_len, iv_len, aad_len, msg_len, ct_len, tag_len;
-		double key_bits, iv_bits, tag_bits;
-		uint8_t *key, *iv, *aad, *msg, *ct, *tag, *buf, *sealed;
-		bool valid = !strcmp(result_of(t), "valid");
-		struct kc_aead seal, open;
-		uint16_t suite;
-		int ret;
-
-		ck_assert(vj_get_num(g, "keySize", &key_bits));
-		ck_assert(vj_get_num(g, "ivSize", &iv_bits));
-		ck_assert(vj_get_num(g, "tagSize", &tag_bits));
-		suite = key_bits == 128 ? suite128 : key_bits == 256 ? suite256 : 0;
-		/* TLS 1.3 uses a 96-bit nonce and a 128-bit tag only */
-		if (!suite || iv_bits != 96 || tag_bits != 128) {
-			skipped++;
-			continue;
-		}
-		key = hex_of(t, "key", &key_len);
-		iv = hex_of(t, "iv", &iv_len);
-		aad = hex_of(t, "aad", &aad_len);
-		msg = hex_of(t, "msg", &msg_len);
-		ct = hex_of(t, "ct", &ct_len);
-		tag = hex_of(t, "tag", &tag_len);
-		ck_assert_uint_eq(iv_len, KC_IV_LEN);
-		ck_assert_uint_eq(tag_len, KC_TAG_LEN);
-
-		/* the record form: ciphertext followed by the tag */
-		sealed = malloc(ct_len + KC_TAG_LEN);
-		memcpy(sealed, ct, ct_len);
-		memcpy(sealed + ct_len, tag, KC_TAG_LEN);
-		buf = malloc(msg_len + KC_TAG_LEN + 1);
-
-		ck_assert_int_eq(kc_aead_init(&open, suite, key, iv, false), 0);
-		ret = kc_aead_open(&open, aad, aad_len, sealed,
-				   ct_len + KC_TAG_LEN, buf);
-		if (valid) {
-			ck_assert_msg(ret == 0, "%s tc %d: open %d", name,
-				      tc_id(t), ret);
-			ck_assert_uint_eq(ct_len, msg_len);
-			ck_assert_msg(!memcmp(buf, msg, msg_len),
-				      "%s tc %d: plaintext", name, tc_id(t));
-			ck_assert_int_eq(kc_aead_init(&seal, suite, key, iv,
-						      true), 0);
-			ck_assert_int_eq(kc_aead_seal(&seal, aad, aad_len, msg,
-						      msg_len, buf), 0);
-			ck_assert_msg(!memcmp(buf, sealed, ct_len + KC_TAG_LEN),
-				      "%s tc %d: sealed", name, tc_id(t));
-			kc_aead_clear(&seal);
-		} else {
-			ck_assert_msg(ret == KTLS_E_ALERT_bad_record_mac,
-				      "%s tc %d: open %d", name, tc_id(t), ret);
-			ck_assert_uint_eq(open.seq, 0);
-		}
-		kc_aead_clear(&open);
-		free(key);
-		free(iv);
-		free(aad);
-		free(msg);
-		free(ct);
-		free(tag);
-		free(sealed);
-		free(buf);
-		run++;
+	ck_assert(vj_get_num(g, "keySize", &key_bits));
+	ck_assert(vj_get_num(g, "ivSize", &iv_bits));
+	ck_assert(vj_get_num(g, "tagSize", &tag_bits));
+	suite = key_bits == 128 ? a->f->suite128 :
+		key_bits == 256 ? a->f->suite256 : 0;
+	/* TLS 1.3 uses a 96-bit nonce and a 128-bit tag only */
+	if (!suite || iv_bits != 96 || tag_bits != 128) {
+		a->skipped++;
+		return false;
 	}
-	fprintf(stderr, "%s: %zu tests run, %zu skipped (IV, tag or key size "
-		"TLS 1.3 does not use)\n", name, run, skipped);
-	free(tv);
-	vj_free(root);
-	return run;
+	key = hex_of(t, "key", &key_len);
+	iv = hex_of(t, "iv", &iv_len);
+	aad = hex_of(t, "aad", &aad_len);
+	msg = hex_of(t, "msg", &msg_len);
+	ct = hex_of(t, "ct", &ct_len);
+	tag = hex_of(t, "tag", &tag_len);
+	ck_assert_uint_eq(iv_len, KC_IV_LEN);
+	ck_assert_uint_eq(tag_len, KC_TAG_LEN);
+
+	/* the record form: ciphertext followed by the tag */
+	sealed = malloc(ct_len + KC_TAG_LEN);
+	memcpy(sealed, ct, ct_len);
+	memcpy(sealed + ct_len, tag, KC_TAG_LEN);
+	buf = malloc(msg_len + KC_TAG_LEN + 1);
+
+	ck_assert_int_eq(kc_aead_init(&open, suite, key, iv, false), 0);
+	ret = kc_aead_open(&open, aad, aad_len, sealed, ct_len + KC_TAG_LEN,
+			   buf);
+	if (valid) {
+		ck_assert_msg(ret == 0, "%s tc %d: open %d", name, tc_id(t),
+			      ret);
+		ck_assert_uint_eq(ct_len, msg_len);
+		ck_assert_msg(!memcmp(buf, msg, msg_len),
+			      "%s tc %d: plaintext", name, tc_id(t));
+		ck_assert_int_eq(kc_aead_init(&seal, suite, key, iv, true), 0);
+		ck_assert_int_eq(kc_aead_seal(&seal, aad, aad_len, msg,
+					      msg_len, buf), 0);
+		ck_assert_msg(!memcmp(buf, sealed, ct_len + KC_TAG_LEN),
+			      "%s tc %d: sealed", name, tc_id(t));
+		kc_aead_clear(&seal);
+	} else {
+		ck_assert_msg(ret == KTLS_E_ALERT_bad_record_mac,
+			      "%s tc %d: open %d", name, tc_id(t), ret);
+		ck_assert_uint_eq(open.seq, 0);
+	}
+	kc_aead_clear(&open);
+	free(key);
+	free(iv);
+	free(aad);
+	free(msg);
+	free(ct);
+	free(tag);
+	free(sealed);
+	free(buf);
+	return true;
 }
+
+static const struct aead_file aead_files[] = {
+	{ "aes_gcm_test.json", KTLS_AES_128_GCM_SHA256,
+	  KTLS_AES_256_GCM_SHA384, 133 },
+	{ "aes_ccm_test.json", KTLS_AES_128_CCM_SHA256, 0, 78 },
+	{ "chacha20_poly1305_test.json", 0, KTLS_CHACHA20_POLY1305_SHA256, 316 },
+};
 
 START_TEST(test_crypto_aead_wycheproof)
 {
-	/* the counts of 96-bit-IV, 128-bit-tag tests at the TLS key sizes */
-	ck_assert_uint_eq(aead_file("aes_gcm_test.json", KTLS_AES_128_GCM_SHA256,
-				    KTLS_AES_256_GCM_SHA384), 133);
-	ck_assert_uint_eq(aead_file("aes_ccm_test.json", KTLS_AES_128_CCM_SHA256,
-				    0), 78);
-	ck_assert_uint_eq(aead_file("chacha20_poly1305_test.json", 0,
-				    KTLS_CHACHA20_POLY1305_SHA256), 316);
+	struct aead_run a = { .f = &aead_files[_i] };
+	size_t run = wp_for_each(a.f->name, aead_one, &a);
+
+	fprintf(stderr, "%s: %zu tests run, %zu skipped (IV, tag or key size "
+		"TLS 1.3 does not use)\n", a.f->name, run, a.skipped);
+	ck_assert_uint_eq(run, a.f->expect);
 }
 END_TEST
 
@@ -496,6 +507,15 @@ static void random_key(uint16_t suite, uint8_t *key, uint8_t *iv)
 {
 	ck_assert_int_eq(RAND_bytes(key, (int)kc_suite_key_len(suite)), 1);
 	ck_assert_int_eq(RAND_bytes(iv, KC_IV_LEN), 1);
+}
+
+/* A sealing @w and an opening @r context for @suite, under a new random key. */
+static void aead_pair(uint16_t suite, uint8_t *key, uint8_t *iv,
+		      struct kc_aead *w, struct kc_aead *r)
+{
+	random_key(suite, key, iv);
+	ck_assert_int_eq(kc_aead_init(w, suite, key, iv, true), 0);
+	ck_assert_int_eq(kc_aead_init(r, suite, key, iv, false), 0);
 }
 
 START_TEST(test_crypto_aead_tamper)
@@ -509,13 +529,11 @@ START_TEST(test_crypto_aead_tamper)
 		struct kc_aead w, r;
 		const size_t flips[] = { 0, 50, 99, 100, 115 };
 
-		random_key(all_suites[s], key, iv);
-		ck_assert_int_eq(kc_aead_init(&w, all_suites[s], key, iv, true), 0);
-		ck_assert_int_eq(kc_aead_init(&r, all_suites[s], key, iv, false), 0);
+		aead_pair(all_suites[s], key, iv, &w, &r);
 		ck_assert_int_eq(kc_aead_seal(&w, aad, 5, pt, 100, rec), 0);
 
 		/* any flipped ciphertext or tag bit */
-		for (pos = 0; pos < sizeof(flips) / sizeof(flips[0]); pos++) {
+		for (pos = 0; pos < ARRAY_SIZE(flips); pos++) {
 			memcpy(bad, rec, sizeof(rec));
 			bad[flips[pos]] ^= 0x01;
 			ck_assert_int_eq(kc_aead_open(&r, aad, 5, bad, sizeof(bad),
@@ -584,9 +602,7 @@ START_TEST(test_crypto_aead_seq_and_in_place)
 	for (s = 0; s < N_SUITES; s++) {
 		struct kc_aead w, r;
 
-		random_key(all_suites[s], key, iv);
-		ck_assert_int_eq(kc_aead_init(&w, all_suites[s], key, iv, true), 0);
-		ck_assert_int_eq(kc_aead_init(&r, all_suites[s], key, iv, false), 0);
+		aead_pair(all_suites[s], key, iv, &w, &r);
 		for (i = 0; i < 3; i++) {
 			ck_assert_int_eq(kc_aead_seal(&w, aad, 5, pt, 20, rec[i]), 0);
 			ck_assert_uint_eq(w.seq, (uint64_t)i + 1);
@@ -653,9 +669,7 @@ START_TEST(test_crypto_aead_empty_record)
 	for (s = 0; s < N_SUITES; s++) {
 		struct kc_aead w, r;
 
-		random_key(all_suites[s], key, iv);
-		ck_assert_int_eq(kc_aead_init(&w, all_suites[s], key, iv, true), 0);
-		ck_assert_int_eq(kc_aead_init(&r, all_suites[s], key, iv, false), 0);
+		aead_pair(all_suites[s], key, iv, &w, &r);
 		ck_assert_int_eq(kc_aead_seal(&w, aad, 5, NULL, 0, rec), 0);
 		ck_assert_int_eq(kc_aead_open(&r, aad, 5, rec, KC_TAG_LEN, out), 0);
 		kc_aead_clear(&w);
@@ -670,7 +684,7 @@ static const uint16_t all_groups[] = {
 	KTLS_GROUP_X25519, KTLS_GROUP_X448, KTLS_GROUP_SECP256R1,
 	KTLS_GROUP_SECP384R1, KTLS_GROUP_SECP521R1,
 };
-#define N_GROUPS (sizeof(all_groups) / sizeof(all_groups[0]))
+#define N_GROUPS ARRAY_SIZE(all_groups)
 
 static size_t share_len(uint16_t group)
 {
@@ -700,6 +714,12 @@ static size_t secret_len_of(uint16_t group)
 	default:
 		return share_len(group);
 	}
+}
+
+/* X25519 and X448 take a bare u coordinate, not an SEC 1 point. */
+static bool is_xdh(uint16_t group)
+{
+	return group == KTLS_GROUP_X25519 || group == KTLS_GROUP_X448;
 }
 
 static const char *group_ossl_name(uint16_t group)
@@ -765,7 +785,7 @@ START_TEST(test_crypto_kex_matches_libcrypto)
 		struct kc_kex k;
 		const char *name = group_ossl_name(grp);
 
-		if (grp == KTLS_GROUP_X25519 || grp == KTLS_GROUP_X448)
+		if (is_xdh(grp))
 			peer = EVP_PKEY_Q_keygen(NULL, NULL, name);
 		else
 			peer = EVP_PKEY_Q_keygen(NULL, NULL, "EC", name);
@@ -778,7 +798,7 @@ START_TEST(test_crypto_kex_matches_libcrypto)
 		/* libcrypto's side: a key with our share as its public part */
 		ours_pk = EVP_PKEY_new();
 		ck_assert_int_eq(EVP_PKEY_copy_parameters(ours_pk, peer), 1);
-		if (grp == KTLS_GROUP_X25519 || grp == KTLS_GROUP_X448) {
+		if (is_xdh(grp)) {
 			EVP_PKEY_free(ours_pk);
 			ours_pk = EVP_PKEY_new_raw_public_key_ex(NULL, name, NULL,
 								 ours, lo);
@@ -943,7 +963,7 @@ START_TEST(test_crypto_kex_malformed_shares)
 		n = secret_len_of(grp) - 1;
 		ck_assert_int_eq(kc_kex_derive(&k, peer, sl, s, &n), KTLS_E_BUFFER);
 
-		if (grp == KTLS_GROUP_X25519 || grp == KTLS_GROUP_X448) {
+		if (is_xdh(grp)) {
 			uint8_t low[56] = { 0 };
 
 			/* u = 0 and u = 1 give the all-zero secret */
@@ -1027,81 +1047,93 @@ static bool all_zero(const uint8_t *p, size_t n)
 	return !acc;
 }
 
-static void kex_file(const char *name, uint16_t grp, size_t expect)
+/* What a key-exchange file gave: the group, and the tests by outcome. */
+struct kex_counts {
+	uint16_t grp;
+	size_t valid, invalid, acc_ok, acc_rej;
+};
+
+/* One X25519/X448/ECDH test; @arg is the struct kex_counts. */
+static bool kex_one(const char *name, const struct vj *g, const struct vj *t,
+		    void *arg)
 {
-	struct vj *root = load_vectors(name);
-	size_t run = 0, valid = 0, invalid = 0, acc_ok = 0, acc_rej = 0;
+	struct kex_counts *c = arg;
+	size_t pub_len, priv_len, shared_len, n;
+	uint8_t *pub = hex_of(t, "public", &pub_len);
+	uint8_t *priv = hex_of(t, "private", &priv_len);
+	uint8_t *shared = hex_of(t, "shared", &shared_len);
+	const char *result = result_of(t);
+	uint8_t s[KC_MAX_SECRET];
+	struct kc_kex k;
+	bool must_pass;
+	int ret;
 
-	struct wp_test *tv;
-	size_t i, count = wp_tests(root, &tv);
-
-	for (i = 0; i < count; i++) {
-		const struct vj *t = tv[i].t;
-		size_t pub_len, priv_len, shared_len, n;
-		uint8_t *pub = hex_of(t, "public", &pub_len);
-		uint8_t *priv = hex_of(t, "private", &priv_len);
-		uint8_t *shared = hex_of(t, "shared", &shared_len);
-		const char *result = result_of(t);
-		uint8_t s[KC_MAX_SECRET];
-		struct kc_kex k;
-		bool xdh = grp == KTLS_GROUP_X25519 || grp == KTLS_GROUP_X448;
-		bool must_pass;
-		int ret;
-
-		ck_assert_msg(kex_with_private(&k, grp, priv, priv_len),
-			      "%s tc %d: keygen", name, tc_id(t));
-		n = sizeof(s);
-		ret = kc_kex_derive(&k, pub, pub_len, s, &n);
-		if (!strcmp(result, "valid")) {
-			must_pass = true;
-			valid++;
-		} else if (!strcmp(result, "invalid")) {
-			must_pass = false;
-			invalid++;
-		} else {
-			/* see the top of this file */
-			must_pass = xdh && !all_zero(shared, shared_len);
-			if (must_pass)
-				acc_ok++;
-			else
-				acc_rej++;
-		}
-		if (must_pass) {
-			ck_assert_msg(ret == 0, "%s tc %d: derive %d", name,
-				      tc_id(t), ret);
-			ck_assert_uint_eq(n, shared_len);
-			ck_assert_msg(!memcmp(s, shared, n), "%s tc %d: secret",
-				      name, tc_id(t));
-		} else {
-			ck_assert_msg(ret == KTLS_E_ALERT_illegal_parameter,
-				      "%s tc %d: derive %d", name, tc_id(t), ret);
-		}
-		kc_kex_clear(&k);
-		free(pub);
-		free(priv);
-		free(shared);
-		run++;
+	ck_assert_msg(kex_with_private(&k, c->grp, priv, priv_len),
+		      "%s tc %d: keygen", name, tc_id(t));
+	n = sizeof(s);
+	ret = kc_kex_derive(&k, pub, pub_len, s, &n);
+	if (!strcmp(result, "valid")) {
+		must_pass = true;
+		c->valid++;
+	} else if (!strcmp(result, "invalid")) {
+		must_pass = false;
+		c->invalid++;
+	} else {
+		/* see the top of this file */
+		must_pass = is_xdh(c->grp) && !all_zero(shared, shared_len);
+		if (must_pass)
+			c->acc_ok++;
+		else
+			c->acc_rej++;
 	}
-	ck_assert_uint_eq(run, expect);
-	fprintf(stderr, "%s: %zu tests: %zu valid, %zu invalid rejected, "
-		"acceptable: %zu accepted, %zu rejected\n", name, run, valid,
-		invalid, acc_ok, acc_rej);
-	free(tv);
-	vj_free(root);
+	if (must_pass) {
+		ck_assert_msg(ret == 0, "%s tc %d: derive %d", name, tc_id(t),
+			      ret);
+		ck_assert_uint_eq(n, shared_len);
+		ck_assert_msg(!memcmp(s, shared, n), "%s tc %d: secret", name,
+			      tc_id(t));
+	} else {
+		ck_assert_msg(ret == KTLS_E_ALERT_illegal_parameter,
+			      "%s tc %d: derive %d", name, tc_id(t), ret);
+	}
+	kc_kex_clear(&k);
+	free(pub);
+	free(priv);
+	free(shared);
+	return true;
 }
+
+static void kex_file(const struct wp_file *f)
+{
+	struct kex_counts c = { .grp = f->alg };
+	size_t run = wp_for_each(f->name, kex_one, &c);
+
+	ck_assert_uint_eq(run, f->expect);
+	fprintf(stderr, "%s: %zu tests: %zu valid, %zu invalid rejected, "
+		"acceptable: %zu accepted, %zu rejected\n", f->name, run,
+		c.valid, c.invalid, c.acc_ok, c.acc_rej);
+}
+
+static const struct wp_file xdh_files[] = {
+	{ "x25519_test.json", KTLS_GROUP_X25519, 518 },
+	{ "x448_test.json", KTLS_GROUP_X448, 510 },
+};
 
 START_TEST(test_crypto_xdh_wycheproof)
 {
-	kex_file("x25519_test.json", KTLS_GROUP_X25519, 518);
-	kex_file("x448_test.json", KTLS_GROUP_X448, 510);
+	kex_file(&xdh_files[_i]);
 }
 END_TEST
 
+static const struct wp_file ecdh_files[] = {
+	{ "ecdh_secp256r1_ecpoint_test.json", KTLS_GROUP_SECP256R1, 355 },
+	{ "ecdh_secp384r1_ecpoint_test.json", KTLS_GROUP_SECP384R1, 790 },
+	{ "ecdh_secp521r1_ecpoint_test.json", KTLS_GROUP_SECP521R1, 661 },
+};
+
 START_TEST(test_crypto_ecdh_wycheproof)
 {
-	kex_file("ecdh_secp256r1_ecpoint_test.json", KTLS_GROUP_SECP256R1, 355);
-	kex_file("ecdh_secp384r1_ecpoint_test.json", KTLS_GROUP_SECP384R1, 790);
-	kex_file("ecdh_secp521r1_ecpoint_test.json", KTLS_GROUP_SECP521R1, 661);
+	kex_file(&ecdh_files[_i]);
 }
 END_TEST
 
@@ -1161,8 +1193,11 @@ static void report(const char *name, const struct sig_counts *c)
 		c->valid, c->invalid, c->acc_ok, c->acc_rej);
 }
 
-static void simple_sig_file(const char *name, uint16_t scheme, size_t expect)
+/* A file of one scheme (@f->alg), which every group's key fits. */
+static void simple_sig_file(const struct wp_file *f)
 {
+	const char *name = f->name;
+	uint16_t scheme = f->alg;
 	struct vj *root = load_vectors(name);
 	const struct vj *groups = vj_get(root, "testGroups");
 	struct sig_counts c = { 0 };
@@ -1179,33 +1214,41 @@ static void simple_sig_file(const char *name, uint16_t scheme, size_t expect)
 			verify_one(name, tests->items[ti], scheme, key, false, &c);
 		EVP_PKEY_free(key);
 	}
-	ck_assert_uint_eq(c.run, expect);
+	ck_assert_uint_eq(c.run, f->expect);
 	report(name, &c);
 	vj_free(root);
 }
 
+static const struct wp_file ecdsa_files[] = {
+	{ "ecdsa_secp256r1_sha256_test.json", KTLS_SIG_ECDSA_SECP256R1_SHA256, 484 },
+	{ "ecdsa_secp384r1_sha384_test.json", KTLS_SIG_ECDSA_SECP384R1_SHA384, 504 },
+	{ "ecdsa_secp521r1_sha512_test.json", KTLS_SIG_ECDSA_SECP521R1_SHA512, 542 },
+};
+
 START_TEST(test_crypto_ecdsa_wycheproof)
 {
-	simple_sig_file("ecdsa_secp256r1_sha256_test.json",
-			KTLS_SIG_ECDSA_SECP256R1_SHA256, 484);
-	simple_sig_file("ecdsa_secp384r1_sha384_test.json",
-			KTLS_SIG_ECDSA_SECP384R1_SHA384, 504);
-	simple_sig_file("ecdsa_secp521r1_sha512_test.json",
-			KTLS_SIG_ECDSA_SECP521R1_SHA512, 542);
+	simple_sig_file(&ecdsa_files[_i]);
 }
 END_TEST
+
+static const struct wp_file eddsa_files[] = {
+	{ "ed25519_test.json", KTLS_SIG_ED25519, 151 },
+	{ "ed448_test.json", KTLS_SIG_ED448, 87 },
+};
 
 START_TEST(test_crypto_eddsa_wycheproof)
 {
-	simple_sig_file("ed25519_test.json", KTLS_SIG_ED25519, 151);
-	simple_sig_file("ed448_test.json", KTLS_SIG_ED448, 87);
+	simple_sig_file(&eddsa_files[_i]);
 }
 END_TEST
 
+static const struct wp_file rsa_pkcs1_files[] = {
+	{ "rsa_signature_2048_sha256_test.json", KTLS_SIG_RSA_PKCS1_SHA256, 259 },
+};
+
 START_TEST(test_crypto_rsa_pkcs1_wycheproof)
 {
-	simple_sig_file("rsa_signature_2048_sha256_test.json",
-			KTLS_SIG_RSA_PKCS1_SHA256, 259);
+	simple_sig_file(&rsa_pkcs1_files[_i]);
 }
 END_TEST
 
@@ -1321,7 +1364,7 @@ START_TEST(test_crypto_rsa_pss_wycheproof)
 	};
 	size_t i, tls = 0, other = 0;
 
-	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(files); i++)
 		pss_file(files[i], &tls, &other);
 	/* every test of the five single-parameter files, 3 of misc */
 	ck_assert_uint_eq(tls, 108 + 141 + 108 + 141 + 179 + 3);
@@ -1406,7 +1449,7 @@ START_TEST(test_crypto_sig_roundtrip)
 	memset(msg, 0x20, 64);	/* shaped like a CertificateVerify input */
 	memcpy(msg + 64, "TLS 1.3, server CertificateVerify", 34);
 	memset(msg + 98, 0xab, 32);
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
 		uint16_t sch = cases[i].scheme;
 		EVP_PKEY *key = *cases[i].key;
 
@@ -1509,7 +1552,7 @@ START_TEST(test_crypto_sig_scheme_mismatch)
 	keys[5] = k.pss_sha256;
 	keys[6] = k.ed25519;
 	keys[7] = k.ed448;
-	for (i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(all); i++) {
 		for (j = 0; j < 8; j++) {
 			bool ok = (int)j == fits[i] ||
 				  (j == 5 && all[i] == KTLS_SIG_RSA_PSS_PSS_SHA256);
@@ -1534,7 +1577,7 @@ START_TEST(test_crypto_sig_scheme_mismatch)
 	{
 		EVP_PKEY *sha1_mgf = gen_pss_key(EVP_sha256(), NULL);
 
-		for (i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+		for (i = 0; i < ARRAY_SIZE(all); i++)
 			ck_assert(!kc_sig_fits_key(all[i], sha1_mgf));
 		ck_assert_int_eq(kc_sig_verify(KTLS_SIG_RSA_PSS_PSS_SHA256,
 					       sha1_mgf, (const uint8_t *)"m", 1,
@@ -1620,10 +1663,13 @@ static Suite *crypto_suite(void)
 	tcase_add_test(tc, test_crypto_suite_table);
 	tcase_add_test(tc, test_crypto_equal_and_wipe);
 	tcase_add_test(tc, test_crypto_hkdf_rfc5869);
-	tcase_add_test(tc, test_crypto_hkdf_wycheproof);
-	tcase_add_test(tc, test_crypto_hmac_wycheproof);
+	tcase_add_loop_test(tc, test_crypto_hkdf_wycheproof, 0,
+			    ARRAY_SIZE(hkdf_files));
+	tcase_add_loop_test(tc, test_crypto_hmac_wycheproof, 0,
+			    ARRAY_SIZE(hmac_files));
 	tcase_add_test(tc, test_crypto_hkdf_limits);
-	tcase_add_test(tc, test_crypto_aead_wycheproof);
+	tcase_add_loop_test(tc, test_crypto_aead_wycheproof, 0,
+			    ARRAY_SIZE(aead_files));
 	tcase_add_test(tc, test_crypto_aead_tamper);
 	tcase_add_test(tc, test_crypto_aead_seq_and_in_place);
 	tcase_add_test(tc, test_crypto_aead_empty_record);
@@ -1632,11 +1678,16 @@ static Suite *crypto_suite(void)
 	tcase_add_test(tc, test_crypto_kex_deterministic);
 	tcase_add_test(tc, test_crypto_kex_scalar_rejection);
 	tcase_add_test(tc, test_crypto_kex_malformed_shares);
-	tcase_add_test(tc, test_crypto_xdh_wycheproof);
-	tcase_add_test(tc, test_crypto_ecdh_wycheproof);
-	tcase_add_test(tc, test_crypto_ecdsa_wycheproof);
-	tcase_add_test(tc, test_crypto_eddsa_wycheproof);
-	tcase_add_test(tc, test_crypto_rsa_pkcs1_wycheproof);
+	tcase_add_loop_test(tc, test_crypto_xdh_wycheproof, 0,
+			    ARRAY_SIZE(xdh_files));
+	tcase_add_loop_test(tc, test_crypto_ecdh_wycheproof, 0,
+			    ARRAY_SIZE(ecdh_files));
+	tcase_add_loop_test(tc, test_crypto_ecdsa_wycheproof, 0,
+			    ARRAY_SIZE(ecdsa_files));
+	tcase_add_loop_test(tc, test_crypto_eddsa_wycheproof, 0,
+			    ARRAY_SIZE(eddsa_files));
+	tcase_add_loop_test(tc, test_crypto_rsa_pkcs1_wycheproof, 0,
+			    ARRAY_SIZE(rsa_pkcs1_files));
 	tcase_add_test(tc, test_crypto_rsa_pss_wycheproof);
 	tcase_add_test(tc, test_crypto_sig_roundtrip);
 	tcase_add_test(tc, test_crypto_sig_pss_parameters);

@@ -179,7 +179,14 @@ START_TEST(test_ext_too_many)
 }
 END_TEST
 
-/* RFC 8446 §4.2 (plus RFC 8449 for record_size_limit), row by row. */
+/*
+ * RFC 8446 §4.2 (plus RFC 8449 for record_size_limit), row by row.
+ *
+ * This is deliberately a copy, not lib/src/ext.c's kext_rules: it is the
+ * test's own transcription of the RFC, the oracle the parser is checked
+ * against. Reading the library's table instead would make the test agree
+ * with any mistake made in it. Change both only when the RFC does.
+ */
 static const struct {
 	uint16_t type;
 	unsigned int where;
@@ -217,11 +224,11 @@ START_TEST(test_ext_placement_table)
 {
 	size_t i, j;
 
-	for (i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(table); i++) {
 		uint8_t blk[4] = { (uint8_t)(table[i].type >> 8), (uint8_t)table[i].type, 0, 0 };
 
 		ck_assert(kext_known(table[i].type));
-		for (j = 0; j < sizeof(msgs) / sizeof(msgs[0]); j++) {
+		for (j = 0; j < ARRAY_SIZE(msgs); j++) {
 			struct kext_list l;
 			int want = (table[i].where & msgs[j]) ? 0
 							      : KTLS_E_ALERT_illegal_parameter;
@@ -240,11 +247,11 @@ START_TEST(test_ext_unknown_allowed_everywhere)
 	size_t i, j;
 
 	/* The parser leaves unknown ones to the message (ignore or refuse). */
-	for (i = 0; i < sizeof(unknown) / sizeof(unknown[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(unknown); i++) {
 		uint8_t blk[4] = { (uint8_t)(unknown[i] >> 8), (uint8_t)unknown[i], 0, 0 };
 
 		ck_assert(!kext_known(unknown[i]));
-		for (j = 0; j < sizeof(msgs) / sizeof(msgs[0]); j++) {
+		for (j = 0; j < ARRAY_SIZE(msgs); j++) {
 			struct kext_list l;
 
 			ck_assert_int_eq(parse_block(blk, sizeof(blk), msgs[j], 0, &l), 0);

@@ -19,6 +19,8 @@
 
 #include "ktls.h"
 
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
 /* ---- setsockopt capture ---- */
 
 #define MAX_CALLS 16
@@ -322,40 +324,37 @@ START_TEST(test_ktls_info_install_limit_unsupported)
 }
 END_TEST
 
+/* One setsockopt() the fake fails, what install returns, and the calls made. */
+static const struct {
+	const char *what;
+	int level, optname, err;
+	int ret;
+	unsigned int ncalls;
+} install_failures[] = {
+	/* No kTLS in the kernel: stop at the ULP. */
+	{ "no ULP", IPPROTO_TCP, TCP_ULP, ENOENT, -ENOENT, 1 },
+	/* TX refused: RX is never attempted. */
+	{ "TX refused", SOL_TLS, TLS_TX, EINVAL, -EINVAL, 2 },
+	{ "RX refused", SOL_TLS, TLS_RX, EBUSY, -EBUSY, 3 },
+	/* A fake that forgets errno still yields an error. */
+	{ "RX refused, errno 0", SOL_TLS, TLS_RX, 0, -EIO, 3 },
+};
+
 START_TEST(test_ktls_info_install_failures)
 {
 	struct ktls_glue_keys tx, rx;
+	int ret;
 
 	make_keys(&tx, 0x1303, 32, 0);
 	make_keys(&rx, 0x1303, 32, 1);
-
-	/* No kTLS in the kernel: stop at the ULP. */
-	fail_level = IPPROTO_TCP;
-	fail_optname = TCP_ULP;
-	fail_errno = ENOENT;
-	ck_assert_int_eq(ktls_glue_install(3, &tx, &rx, 0, NULL), -ENOENT);
-	ck_assert_uint_eq(ncalls, 1);
-
-	/* TX refused: RX is never attempted. */
-	ncalls = 0;
-	fail_level = SOL_TLS;
-	fail_optname = TLS_TX;
-	fail_errno = EINVAL;
-	ck_assert_int_eq(ktls_glue_install(3, &tx, &rx, 0, NULL), -EINVAL);
-	ck_assert_uint_eq(ncalls, 2);
-
-	/* RX refused. */
-	ncalls = 0;
-	fail_optname = TLS_RX;
-	fail_errno = EBUSY;
-	ck_assert_int_eq(ktls_glue_install(3, &tx, &rx, 0, NULL), -EBUSY);
-	ck_assert_uint_eq(ncalls, 3);
-
-	/* A fake that forgets errno still yields an error. */
-	ncalls = 0;
-	fail_errno = 0;
+	fail_level = install_failures[_i].level;
+	fail_optname = install_failures[_i].optname;
+	fail_errno = install_failures[_i].err;
 	errno = 0;
-	ck_assert_int_eq(ktls_glue_install(3, &tx, &rx, 0, NULL), -EIO);
+	ret = ktls_glue_install(3, &tx, &rx, 0, NULL);
+	ck_assert_msg(ret == install_failures[_i].ret, "%s: got %d, want %d",
+		      install_failures[_i].what, ret, install_failures[_i].ret);
+	ck_assert_uint_eq(ncalls, install_failures[_i].ncalls);
 }
 END_TEST
 
@@ -454,7 +453,8 @@ static Suite *ktls_info_suite(void)
 	tcase_add_test(tc, test_ktls_info_install_sequence);
 	tcase_add_test(tc, test_ktls_info_install_without_limit);
 	tcase_add_test(tc, test_ktls_info_install_limit_unsupported);
-	tcase_add_test(tc, test_ktls_info_install_failures);
+	tcase_add_loop_test(tc, test_ktls_info_install_failures, 0,
+			    ARRAY_SIZE(install_failures));
 	tcase_add_test(tc, test_ktls_info_install_checks_before_touching_socket);
 	tcase_add_test(tc, test_ktls_info_probe_with_fake_kernel);
 	tcase_add_test(tc, test_ktls_info_probe_real_kernel);

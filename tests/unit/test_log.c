@@ -46,6 +46,15 @@ static const char *cap_stop(char *buf, size_t cap)
 	return buf;
 }
 
+/* @out is the one stderr line "@ident[pid]: @msg". */
+static void check_stderr_line(const char *out, const char *ident, const char *msg)
+{
+	char want[LOG_LINE_MAX + 64];
+
+	snprintf(want, sizeof(want), "%s[%ld]: %s\n", ident, (long)getpid(), msg);
+	ck_assert_str_eq(out, want);
+}
+
 /* ---- syslog sink ---- */
 
 #define SINK_MAX 8
@@ -85,15 +94,14 @@ static void teardown(void)
 
 START_TEST(test_log_stderr_format)
 {
-	char out[512], want[128];
+	char out[512];
 
 	log_init("ktlsd", 1, 1);
 	log_set_procname("worker");
 	cap_start();
 	log_info("hello %d", 5);
 	cap_stop(out, sizeof(out));
-	snprintf(want, sizeof(want), "ktlsd[%ld]: worker: hello 5\n", (long)getpid());
-	ck_assert_str_eq(out, want);
+	check_stderr_line(out, "ktlsd", "worker: hello 5");
 	/* stderr only: syslog was not used. */
 	ck_assert_int_eq(n_sink, 0);
 }
@@ -101,21 +109,20 @@ END_TEST
 
 START_TEST(test_log_ident)
 {
-	char out[512], want[256];
+	char out[512];
 
 	log_init("tlshd-compat", 1, 1);
 	cap_start();
 	log_warnx("x");
 	cap_stop(out, sizeof(out));
-	snprintf(want, sizeof(want), "tlshd-compat[%ld]: x\n", (long)getpid());
-	ck_assert_str_eq(out, want);
+	check_stderr_line(out, "tlshd-compat", "x");
 
+	/* No ident: the daemon's name. */
 	log_init(NULL, 1, 1);
 	cap_start();
 	log_warnx("y");
 	cap_stop(out, sizeof(out));
-	snprintf(want, sizeof(want), "ktlsd[%ld]: y\n", (long)getpid());
-	ck_assert_str_eq(out, want);
+	check_stderr_line(out, "ktlsd", "y");
 }
 END_TEST
 
@@ -147,15 +154,14 @@ END_TEST
 
 START_TEST(test_log_both_destinations)
 {
-	char out[256], want[128];
+	char out[256];
 
 	/* -s without no_syslog: both; no_syslog alone is ignored. */
 	log_init("ktlsd", 1, 0);
 	cap_start();
 	log_info("both");
 	cap_stop(out, sizeof(out));
-	snprintf(want, sizeof(want), "ktlsd[%ld]: both\n", (long)getpid());
-	ck_assert_str_eq(out, want);
+	check_stderr_line(out, "ktlsd", "both");
 	ck_assert_int_eq(n_sink, 1);
 
 	log_init("ktlsd", 0, 1);
@@ -249,7 +255,7 @@ END_TEST
 
 START_TEST(test_log_control_chars)
 {
-	char out[256], want[128];
+	char out[256];
 
 	log_init("ktlsd", 1, 0);
 	cap_start();
@@ -257,8 +263,7 @@ START_TEST(test_log_control_chars)
 	cap_stop(out, sizeof(out));
 	ck_assert_int_eq(n_sink, 1);
 	ck_assert_str_eq(sink[0].line, "peer 'evil?ktlsd[1]: forged??[2J?'");
-	snprintf(want, sizeof(want), "ktlsd[%ld]: peer 'evil?ktlsd[1]: forged??[2J?'\n", (long)getpid());
-	ck_assert_str_eq(out, want);
+	check_stderr_line(out, "ktlsd", "peer 'evil?ktlsd[1]: forged??[2J?'");
 	/* UTF-8 passes through. */
 	cap_start();
 	log_info("%s", "caf\xc3\xa9");

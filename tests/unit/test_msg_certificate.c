@@ -64,6 +64,29 @@ static int parse_cert(const uint8_t *msg, size_t len)
 	return kmsg_cert_parse(msg, len, &cert);
 }
 
+/* A Certificate, empty context, whose one entry is the raw bytes @entry; parsed. */
+static int parse_one_entry(const void *entry, size_t len)
+{
+	static uint8_t buf[MT_CAP];
+	struct kw w;
+	struct kw_mark m, l;
+
+	m = mt_msg_begin(&w, buf, MT_CAP, KTLS_HS_CERTIFICATE);
+	kw_u8(&w, 0);
+	l = kw_open24(&w);
+	kw_bytes(&w, entry, len);
+	kw_close(&w, l);
+	return mt_parse(parse_cert, buf, mt_msg_end(&w, m));
+}
+
+/* Two entries, the one at index @at with the whole extensions @ext; parsed. */
+static int parse_entry_ext(int at, const void *ext, size_t len)
+{
+	static uint8_t buf[MT_CAP];
+
+	return mt_parse(parse_cert, buf, build_cert(buf, 0, 2, (size_t)at, ext, len));
+}
+
 static void check_entries(const struct kmsg_cert *cert, size_t n)
 {
 	size_t i;
@@ -146,73 +169,49 @@ END_TEST
 
 START_TEST(test_msg_certificate_empty_cert_data)
 {
-	static uint8_t buf[MT_CAP];
-	struct kw w;
-	struct kw_mark m, l;
+	/* cert_data<1..2^24-1>: an empty one, then empty extensions. */
+	static const uint8_t entry[] = { 0x00, 0x00, 0x00, 0x00, 0x00 };
 
-	/* cert_data<1..2^24-1> */
-	m = mt_msg_begin(&w, buf, MT_CAP, KTLS_HS_CERTIFICATE);
-	kw_u8(&w, 0);
-	l = kw_open24(&w);
-	kw_u24(&w, 0);
-	kw_u16(&w, 0);
-	kw_close(&w, l);
-	ck_assert_int_eq(mt_parse(parse_cert, buf, mt_msg_end(&w, m)),
-			 KTLS_E_ALERT_decode_error);
+	ck_assert_int_eq(parse_one_entry(entry, sizeof(entry)), KTLS_E_ALERT_decode_error);
 }
 END_TEST
 
 START_TEST(test_msg_certificate_entry_without_extensions_field)
 {
-	static uint8_t buf[MT_CAP];
-	struct kw w;
-	struct kw_mark m, l, d;
+	/*
+	 * A TLS 1.2-shaped entry: cert_data (entry 0 of build_cert(), 3
+	 * bytes) with no extensions<> after it.
+	 */
+	static const uint8_t entry[] = { 0x00, 0x00, 0x03, 0x30, 0x00, 0x01 };
+	static const uint8_t with_ext[] = { 0x00, 0x00, 0x03, 0x30, 0x00, 0x01, 0x00, 0x00 };
 
-	/* A TLS 1.2-shaped entry: cert_data with no extensions<> after it. */
-	m = mt_msg_begin(&w, buf, MT_CAP, KTLS_HS_CERTIFICATE);
-	kw_u8(&w, 0);
-	l = kw_open24(&w);
-	d = kw_open24(&w);
-	put_der(&w, 0);
-	kw_close(&w, d);
-	kw_close(&w, l);
-	ck_assert_int_eq(mt_parse(parse_cert, buf, mt_msg_end(&w, m)),
-			 KTLS_E_ALERT_decode_error);
+	ck_assert_int_eq(parse_one_entry(entry, sizeof(entry)), KTLS_E_ALERT_decode_error);
+	/* The same entry with its (empty) extensions<> is well formed. */
+	ck_assert_int_eq(parse_one_entry(with_ext, sizeof(with_ext)), 0);
 }
 END_TEST
 
 START_TEST(test_msg_certificate_entry_extensions)
 {
-	static uint8_t buf[MT_CAP];
-	static const uint8_t status[] = { 0x00, 0x05, 0x00, 0x02, 0x01, 0x00 };
-	static const uint8_t sct[] = { 0x00, 0x12, 0x00, 0x00 };
-	static const uint8_t unknown[] = { 0xfa, 0xfa, 0x00, 0x00 };
-	static const uint8_t key_share[] = { 0x00, 0x33, 0x00, 0x00 };
-	static const uint8_t alpn[] = { 0x00, 0x10, 0x00, 0x00 };
-	static const uint8_t dup[] = { 0xfa, 0xfa, 0x00, 0x00, 0xfa, 0xfa, 0x00, 0x00 };
-	static const uint8_t bad_frame[] = { 0x00, 0x05, 0x00, 0x09, 0x01 };
+	/* The entry (0 or 1) that carries the extensions, and what it carries. */
+	static const struct mt_body tab[] = {
+		/*
+		 * We request neither OCSP nor SCTs, so a status_request or SCT
+		 * entry extension is an unsolicited response (§4.2, §4.4.2).
+		 */
+		{ 0, "\x00\x05\x00\x02\x01\x00", 6, KTLS_E_ALERT_unsupported_extension },
+		{ 1, "\x00\x12\x00\x00", 4, KTLS_E_ALERT_unsupported_extension },
+		{ 0, "\xfa\xfa\x00\x00", 4, KTLS_E_ALERT_unsupported_extension },
+		/* Known extensions that never go in a Certificate. */
+		{ 0, "\x00\x33\x00\x00", 4, KTLS_E_ALERT_illegal_parameter },
+		{ 1, "\x00\x10\x00\x00", 4, KTLS_E_ALERT_illegal_parameter },
+		/* The same one twice. */
+		{ 0, "\xfa\xfa\x00\x00\xfa\xfa\x00\x00", 8, KTLS_E_ALERT_illegal_parameter },
+		/* status_request running past the extensions' end. */
+		{ 0, "\x00\x05\x00\x09\x01", 5, KTLS_E_ALERT_decode_error },
+	};
 
-	/*
-	 * We request neither OCSP nor SCTs, so a status_request or SCT entry
-	 * extension is an unsolicited response (§4.2, §4.4.2).
-	 */
-	ck_assert_int_eq(mt_parse(parse_cert, buf, build_cert(buf, 0, 2, 0, status, sizeof(status))),
-			 KTLS_E_ALERT_unsupported_extension);
-	ck_assert_int_eq(mt_parse(parse_cert, buf, build_cert(buf, 0, 2, 1, sct, sizeof(sct))),
-			 KTLS_E_ALERT_unsupported_extension);
-	ck_assert_int_eq(mt_parse(parse_cert, buf, build_cert(buf, 0, 2, 0, unknown, sizeof(unknown))),
-			 KTLS_E_ALERT_unsupported_extension);
-	/* Known extensions that never go in a Certificate. */
-	ck_assert_int_eq(mt_parse(parse_cert, buf,
-				  build_cert(buf, 0, 2, 0, key_share, sizeof(key_share))),
-			 KTLS_E_ALERT_illegal_parameter);
-	ck_assert_int_eq(mt_parse(parse_cert, buf, build_cert(buf, 0, 2, 1, alpn, sizeof(alpn))),
-			 KTLS_E_ALERT_illegal_parameter);
-	ck_assert_int_eq(mt_parse(parse_cert, buf, build_cert(buf, 0, 2, 0, dup, sizeof(dup))),
-			 KTLS_E_ALERT_illegal_parameter);
-	ck_assert_int_eq(mt_parse(parse_cert, buf,
-				  build_cert(buf, 0, 2, 0, bad_frame, sizeof(bad_frame))),
-			 KTLS_E_ALERT_decode_error);
+	mt_check_bodies(parse_entry_ext, tab, ARRAY_SIZE(tab));
 }
 END_TEST
 

@@ -33,25 +33,46 @@ static size_t build_cr(uint8_t *buf, size_t ctx_len, bool sigalgs,
 	return mt_msg_end(&w, m);
 }
 
-/* context empty, then only signature_algorithms with @body. */
-static size_t build_sigalgs(uint8_t *buf, const void *body, size_t len)
+static int parse_cr(const uint8_t *msg, size_t len)
 {
+	struct kmsg_cr cr;
+
+	return kmsg_cr_parse(msg, len, &cr);
+}
+
+/* A request with an empty context and only the extension @type with @body, parsed. */
+static int parse_only(int type, const void *body, size_t len)
+{
+	static uint8_t buf[MT_CAP];
 	struct kw w;
 	struct kw_mark m, l;
 
 	m = mt_msg_begin(&w, buf, MT_CAP, KTLS_HS_CERTIFICATE_REQUEST);
 	kw_u8(&w, 0);
 	l = kw_open16(&w);
-	mt_ext(&w, KTLS_EXT_SIGNATURE_ALGORITHMS, body, len);
+	mt_ext(&w, (uint16_t)type, body, len);
 	kw_close(&w, l);
-	return mt_msg_end(&w, m);
+	return mt_parse(parse_cr, buf, mt_msg_end(&w, m));
 }
 
-static int parse_cr(const uint8_t *msg, size_t len)
+/* The full request (empty context) with the whole extensions @extra added. */
+static int parse_with_extra(const void *extra, size_t len)
 {
-	struct kmsg_cr cr;
+	static uint8_t buf[MT_CAP];
 
-	return kmsg_cr_parse(msg, len, &cr);
+	return mt_parse(parse_cr, buf, build_cr(buf, 0, true, extra, len));
+}
+
+/* The full request with one more extension, of @type with @body. */
+static int parse_one(int type, const void *body, size_t len)
+{
+	uint8_t ext[16];
+	struct kw w;
+
+	kw_init(&w, ext, sizeof(ext));
+	mt_ext(&w, (uint16_t)type, body, len);
+	ck_assert(kw_ok(&w));
+	return parse_with_extra(ext, w.len);
 }
 
 START_TEST(test_msg_certificate_request_parses_every_field)
@@ -127,41 +148,36 @@ END_TEST
 
 START_TEST(test_msg_certificate_request_signature_algorithms_bounds)
 {
-	static uint8_t buf[MT_CAP];
-
 	/* supported_signature_algorithms<2..2^16-2> */
-	ck_assert_int_eq(mt_parse(parse_cr, buf, build_sigalgs(buf, "\x00\x02\x08\x04", 4)), 0);
-	ck_assert_int_eq(mt_parse(parse_cr, buf, build_sigalgs(buf, "\x00\x00", 2)),
-			 KTLS_E_ALERT_decode_error);
-	ck_assert_int_eq(mt_parse(parse_cr, buf, build_sigalgs(buf, "\x00\x03\x08\x04\x04", 5)),
-			 KTLS_E_ALERT_decode_error);
-	ck_assert_int_eq(mt_parse(parse_cr, buf, build_sigalgs(buf, "\x00\x02\x08\x04\x00", 5)),
-			 KTLS_E_ALERT_decode_error);
-	ck_assert_int_eq(mt_parse(parse_cr, buf, build_sigalgs(buf, "\x00\x04\x08\x04", 4)),
-			 KTLS_E_ALERT_decode_error);
-	ck_assert_int_eq(mt_parse(parse_cr, buf, build_sigalgs(buf, "", 0)),
-			 KTLS_E_ALERT_decode_error);
+	static const struct mt_body tab[] = {
+		{ KTLS_EXT_SIGNATURE_ALGORITHMS, "\x00\x02\x08\x04", 4, 0 },
+		{ KTLS_EXT_SIGNATURE_ALGORITHMS, "\x00\x00", 2, KTLS_E_ALERT_decode_error },
+		{ KTLS_EXT_SIGNATURE_ALGORITHMS, "\x00\x03\x08\x04\x04", 5,
+		  KTLS_E_ALERT_decode_error },
+		{ KTLS_EXT_SIGNATURE_ALGORITHMS, "\x00\x02\x08\x04\x00", 5,
+		  KTLS_E_ALERT_decode_error },
+		{ KTLS_EXT_SIGNATURE_ALGORITHMS, "\x00\x04\x08\x04", 4, KTLS_E_ALERT_decode_error },
+		{ KTLS_EXT_SIGNATURE_ALGORITHMS, "", 0, KTLS_E_ALERT_decode_error },
+	};
+
+	mt_check_bodies(parse_only, tab, ARRAY_SIZE(tab));
 }
 END_TEST
 
 START_TEST(test_msg_certificate_request_duplicate_extension)
 {
-	static uint8_t buf[MT_CAP];
-	static const uint8_t dup_sigalgs[] = { 0x00, 0x0d, 0x00, 0x04, 0x00, 0x02, 0x08, 0x04 };
-	static const uint8_t dup_unknown[] = { 0xfa, 0xfa, 0x00, 0x00 };
+	static const struct mt_extra tab[] = {
+		{ "second signature_algorithms",
+		  "\x00\x0d\x00\x04\x00\x02\x08\x04", 8, KTLS_E_ALERT_illegal_parameter },
+		{ "second 0xfafa", "\xfa\xfa\x00\x00", 4, KTLS_E_ALERT_illegal_parameter },
+	};
 
-	ck_assert_int_eq(mt_parse(parse_cr, buf,
-				  build_cr(buf, 0, true, dup_sigalgs, sizeof(dup_sigalgs))),
-			 KTLS_E_ALERT_illegal_parameter);
-	ck_assert_int_eq(mt_parse(parse_cr, buf,
-				  build_cr(buf, 0, true, dup_unknown, sizeof(dup_unknown))),
-			 KTLS_E_ALERT_illegal_parameter);
+	mt_check_extras(parse_with_extra, tab, ARRAY_SIZE(tab));
 }
 END_TEST
 
 START_TEST(test_msg_certificate_request_extension_not_allowed)
 {
-	static uint8_t buf[MT_CAP];
 	static const uint16_t not_in_cr[] = {
 		KTLS_EXT_SERVER_NAME, KTLS_EXT_SUPPORTED_GROUPS, KTLS_EXT_ALPN,
 		KTLS_EXT_RECORD_SIZE_LIMIT, KTLS_EXT_KEY_SHARE,
@@ -169,25 +185,16 @@ START_TEST(test_msg_certificate_request_extension_not_allowed)
 		KTLS_EXT_COOKIE, KTLS_EXT_EARLY_DATA, KTLS_EXT_PADDING,
 		KTLS_EXT_PSK_KEY_EXCHANGE_MODES, KTLS_EXT_POST_HANDSHAKE_AUTH,
 	};
-	uint8_t ext[8];
-	struct kw w;
-	size_t i;
+	/* ... while oid_filters and status_request belong here. */
+	static const struct mt_body belong[] = {
+		{ KTLS_EXT_OID_FILTERS, "\x00\x00", 2, 0 },
+		{ KTLS_EXT_STATUS_REQUEST, "\x01\x00\x00\x00\x00", 5, 0 },
+	};
 
 	/* §4.2: a known extension in the wrong message. */
-	for (i = 0; i < sizeof(not_in_cr) / sizeof(not_in_cr[0]); i++) {
-		kw_init(&w, ext, sizeof(ext));
-		mt_ext(&w, not_in_cr[i], "\x00\x00", 2);
-		ck_assert_msg(mt_parse(parse_cr, buf, build_cr(buf, 0, true, ext, w.len)) ==
-			      KTLS_E_ALERT_illegal_parameter,
-			      "extension %u in CertificateRequest", not_in_cr[i]);
-	}
-	/* ... while oid_filters and status_request belong here. */
-	kw_init(&w, ext, sizeof(ext));
-	mt_ext(&w, KTLS_EXT_OID_FILTERS, "\x00\x00", 2);
-	ck_assert_int_eq(mt_parse(parse_cr, buf, build_cr(buf, 0, true, ext, w.len)), 0);
-	kw_init(&w, ext, sizeof(ext));
-	mt_ext(&w, KTLS_EXT_STATUS_REQUEST, "\x01\x00\x00\x00\x00", 5);
-	ck_assert_int_eq(mt_parse(parse_cr, buf, build_cr(buf, 0, true, ext, w.len)), 0);
+	mt_check_ext_types(parse_one, not_in_cr, ARRAY_SIZE(not_in_cr), "\x00\x00", 2,
+			   KTLS_E_ALERT_illegal_parameter, "CertificateRequest");
+	mt_check_bodies(parse_one, belong, ARRAY_SIZE(belong));
 }
 END_TEST
 

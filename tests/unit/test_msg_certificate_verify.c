@@ -31,46 +31,44 @@ static int parse_cv(const uint8_t *msg, size_t len)
 	return kmsg_cv_parse(msg, len, &cv);
 }
 
-START_TEST(test_msg_certificate_verify_parses_every_field)
+/*
+ * check_parses() - a CertificateVerify of @scheme with @sig_len pattern
+ * bytes parses to that scheme and that signature, in place.
+ */
+static void check_parses(uint16_t scheme, size_t sig_len)
 {
 	static uint8_t buf[MT_CAP];
 	struct kmsg_cv cv;
-	size_t len = build_cv(buf, KTLS_SIG_ECDSA_SECP256R1_SHA256, 71);
+	size_t len = build_cv(buf, scheme, sig_len);
 
 	ck_assert_int_eq(kmsg_cv_parse(buf, len, &cv), 0);
-	ck_assert_uint_eq(cv.scheme, KTLS_SIG_ECDSA_SECP256R1_SHA256);
-	ck_assert_uint_eq(cv.sig_len, 71);
+	ck_assert_uint_eq(cv.scheme, scheme);
+	ck_assert_uint_eq(cv.sig_len, sig_len);
+	if (!sig_len)
+		return;
 	ck_assert_ptr_eq(cv.sig, buf + KMSG_HEADER + 4);
 	ck_assert_uint_eq(cv.sig[0], 0x5c);
-	ck_assert_uint_eq(cv.sig[70], (uint8_t)(0x5c + 70));
+	ck_assert_uint_eq(cv.sig[sig_len - 1], (uint8_t)(0x5c + sig_len - 1));
+}
 
+START_TEST(test_msg_certificate_verify_parses_every_field)
+{
+	check_parses(KTLS_SIG_ECDSA_SECP256R1_SHA256, 71);
 	/* The parser takes any scheme; which are acceptable is the SM's call. */
-	len = build_cv(buf, 0xfefe, 1);
-	ck_assert_int_eq(kmsg_cv_parse(buf, len, &cv), 0);
-	ck_assert_uint_eq(cv.scheme, 0xfefe);
-	ck_assert_uint_eq(cv.sig_len, 1);
-
+	check_parses(0xfefe, 1);
 	/* A large RSA-8192-sized signature. */
-	len = build_cv(buf, KTLS_SIG_RSA_PSS_RSAE_SHA512, 1024);
-	ck_assert_int_eq(kmsg_cv_parse(buf, len, &cv), 0);
-	ck_assert_uint_eq(cv.sig_len, 1024);
+	check_parses(KTLS_SIG_RSA_PSS_RSAE_SHA512, 1024);
 }
 END_TEST
 
 START_TEST(test_msg_certificate_verify_empty_signature)
 {
-	static uint8_t buf[MT_CAP];
-	struct kmsg_cv cv;
-	size_t len = build_cv(buf, KTLS_SIG_ED25519, 0);
-
 	/*
 	 * §4.4.3: opaque signature<0..2^16-1>. An empty signature is well
 	 * formed; it fails verification later (decrypt_error), it is not a
 	 * decode error.
 	 */
-	ck_assert_int_eq(kmsg_cv_parse(buf, len, &cv), 0);
-	ck_assert_uint_eq(cv.scheme, KTLS_SIG_ED25519);
-	ck_assert_uint_eq(cv.sig_len, 0);
+	check_parses(KTLS_SIG_ED25519, 0);
 }
 END_TEST
 
@@ -104,59 +102,66 @@ START_TEST(test_msg_certificate_verify_signature_length_mismatch)
 }
 END_TEST
 
-START_TEST(test_msg_certificate_verify_signed_content)
+/*
+ * check_tbs() - §4.4.3: the content signed by the server (@server) or the
+ * client is 64 spaces, the context string, a zero byte, then the @hlen
+ * bytes of transcript hash @th, and nothing is written after it.
+ */
+static void check_tbs(bool server, const uint8_t *th, size_t hlen)
 {
-	static const char sctx[] = "TLS 1.3, server CertificateVerify";
-	static const char cctx[] = "TLS 1.3, client CertificateVerify";
-	uint8_t th[48], out[64 + 34 + 48 + 8], spaces[64];
+	const char *ctx = server ? "TLS 1.3, server CertificateVerify"
+				 : "TLS 1.3, client CertificateVerify";
+	uint8_t out[64 + 34 + 48 + 8], spaces[64];
 	size_t n;
 
-	mt_fill(th, sizeof(th), 0xd0);
 	memset(spaces, 0x20, sizeof(spaces));
-
-	/* §4.4.3: 64 spaces, the context string, a zero byte, the hash. */
 	memset(out, 0xee, sizeof(out));
-	n = kmsg_cv_tbs(true, th, 32, out);
-	ck_assert_uint_eq(n, 64 + 33 + 1 + 32);
+	n = kmsg_cv_tbs(server, th, hlen, out);
+	ck_assert_uint_eq(n, 64 + 33 + 1 + hlen);
 	ck_assert_mem_eq(out, spaces, 64);
-	ck_assert_mem_eq(out + 64, sctx, 33);
+	ck_assert_mem_eq(out + 64, ctx, 33);
 	ck_assert_uint_eq(out[64 + 33], 0);
-	ck_assert_mem_eq(out + 98, th, 32);
-	ck_assert_uint_eq(out[130], 0xee);
+	ck_assert_mem_eq(out + 98, th, hlen);
+	ck_assert_uint_eq(out[n], 0xee);
+}
 
-	n = kmsg_cv_tbs(false, th, 48, out);
-	ck_assert_uint_eq(n, 64 + 33 + 1 + 48);
-	ck_assert_mem_eq(out, spaces, 64);
-	ck_assert_mem_eq(out + 64, cctx, 33);
-	ck_assert_uint_eq(out[64 + 33], 0);
-	ck_assert_mem_eq(out + 98, th, 48);
+START_TEST(test_msg_certificate_verify_signed_content)
+{
+	uint8_t th[48];
+
+	mt_fill(th, sizeof(th), 0xd0);
+	check_tbs(true, th, 32);
+	check_tbs(false, th, 48);
 }
 END_TEST
+
+/* kmsg_cv_build() on @c with @scheme and @sig_len bytes of @sig, parsed back. */
+static void check_round_trip(struct ktls_conn *c, uint16_t scheme,
+			     const uint8_t *sig, size_t sig_len)
+{
+	struct kmsg_cv cv;
+	size_t len;
+
+	ck_assert_int_eq(kmsg_cv_build(c, scheme, sig, sig_len, &len), 0);
+	ck_assert_uint_eq(len, KMSG_HEADER + 2 + 2 + sig_len);
+	ck_assert_uint_eq(c->msg[0], KTLS_HS_CERTIFICATE_VERIFY);
+	ck_assert_int_eq(kmsg_cv_parse(c->msg, len, &cv), 0);
+	ck_assert_uint_eq(cv.scheme, scheme);
+	ck_assert_uint_eq(cv.sig_len, sig_len);
+	ck_assert_mem_eq(cv.sig, sig, sig_len);
+}
 
 START_TEST(test_msg_certificate_verify_build_round_trip)
 {
 	struct ktls_config cfg;
 	struct ktls_conn *c;
-	struct kmsg_cv cv;
 	uint8_t sig[512];
-	size_t len;
 
 	ktls_config_init(&cfg);
 	c = mt_conn(&cfg, KTLS_ROLE_SERVER);
 	mt_fill(sig, sizeof(sig), 0x01);
-	ck_assert_int_eq(kmsg_cv_build(c, KTLS_SIG_RSA_PSS_RSAE_SHA256, sig, 256, &len), 0);
-	ck_assert_uint_eq(len, KMSG_HEADER + 2 + 2 + 256);
-	ck_assert_uint_eq(c->msg[0], KTLS_HS_CERTIFICATE_VERIFY);
-	ck_assert_int_eq(kmsg_cv_parse(c->msg, len, &cv), 0);
-	ck_assert_uint_eq(cv.scheme, KTLS_SIG_RSA_PSS_RSAE_SHA256);
-	ck_assert_uint_eq(cv.sig_len, 256);
-	ck_assert_mem_eq(cv.sig, sig, 256);
-
-	ck_assert_int_eq(kmsg_cv_build(c, KTLS_SIG_ED448, sig, 114, &len), 0);
-	ck_assert_int_eq(kmsg_cv_parse(c->msg, len, &cv), 0);
-	ck_assert_uint_eq(cv.scheme, KTLS_SIG_ED448);
-	ck_assert_uint_eq(cv.sig_len, 114);
-	ck_assert_mem_eq(cv.sig, sig, 114);
+	check_round_trip(c, KTLS_SIG_RSA_PSS_RSAE_SHA256, sig, 256);
+	check_round_trip(c, KTLS_SIG_ED448, sig, 114);
 	ktls_conn_free(c);
 }
 END_TEST

@@ -57,6 +57,14 @@ static int parse_one(int type, const void *body, size_t len)
 	return mt_parse(parse_ee, buf, build_one(buf, type, body, len));
 }
 
+/* The full EncryptedExtensions with the whole extensions @extra added, parsed. */
+static int parse_with_extra(const void *extra, size_t len)
+{
+	static uint8_t buf[MT_CAP];
+
+	return mt_parse(parse_ee, buf, build_ee(buf, extra, len));
+}
+
 START_TEST(test_msg_encrypted_extensions_parses_every_field)
 {
 	static uint8_t buf[MT_CAP];
@@ -113,14 +121,14 @@ END_TEST
 
 START_TEST(test_msg_encrypted_extensions_duplicate_extension)
 {
-	static uint8_t buf[MT_CAP];
-	static const uint8_t dup_alpn[] = { 0x00, 0x10, 0x00, 0x05, 0x00, 0x03, 0x02, 'h', '2' };
-	static const uint8_t dup_rsl[] = { 0x00, 0x1c, 0x00, 0x02, 0x40, 0x00 };
+	static const struct mt_extra tab[] = {
+		{ "second alpn", "\x00\x10\x00\x05\x00\x03\x02h2", 9,
+		  KTLS_E_ALERT_illegal_parameter },
+		{ "second record_size_limit", "\x00\x1c\x00\x02\x40\x00", 6,
+		  KTLS_E_ALERT_illegal_parameter },
+	};
 
-	ck_assert_int_eq(mt_parse(parse_ee, buf, build_ee(buf, dup_alpn, sizeof(dup_alpn))),
-			 KTLS_E_ALERT_illegal_parameter);
-	ck_assert_int_eq(mt_parse(parse_ee, buf, build_ee(buf, dup_rsl, sizeof(dup_rsl))),
-			 KTLS_E_ALERT_illegal_parameter);
+	mt_check_extras(parse_with_extra, tab, ARRAY_SIZE(tab));
 }
 END_TEST
 

@@ -45,6 +45,14 @@ static int parse_nst(const uint8_t *msg, size_t len)
 	return kmsg_nst_parse(msg, len);
 }
 
+/* A one-byte nonce, one-byte ticket, with the whole extensions @ext, parsed. */
+static int parse_with_ext(const void *ext, size_t len)
+{
+	static uint8_t buf[MT_CAP];
+
+	return mt_parse(parse_nst, buf, build_nst(buf, 1, 1, ext, len));
+}
+
 START_TEST(test_msg_new_session_ticket_parses_valid)
 {
 	static uint8_t buf[MT_CAP];
@@ -86,29 +94,22 @@ END_TEST
 
 START_TEST(test_msg_new_session_ticket_extensions)
 {
-	static uint8_t buf[MT_CAP];
-	static const uint8_t dup[] = { 0xfa, 0xfa, 0x00, 0x00, 0xfa, 0xfa, 0x00, 0x00 };
-	static const uint8_t key_share[] = { 0x00, 0x33, 0x00, 0x00 };
-	static const uint8_t alpn[] = { 0x00, 0x10, 0x00, 0x00 };
-	static const uint8_t bad_frame[] = { 0x00, 0x2a, 0x00, 0x08, 0x00 };
+	static const struct mt_extra tab[] = {
+		{ "0xfafa twice", "\xfa\xfa\x00\x00\xfa\xfa\x00\x00", 8,
+		  KTLS_E_ALERT_illegal_parameter },
+		/* §4.2 table: only early_data (of the known ones) goes in a ticket. */
+		{ "key_share", "\x00\x33\x00\x00", 4, KTLS_E_ALERT_illegal_parameter },
+		{ "alpn", "\x00\x10\x00\x00", 4, KTLS_E_ALERT_illegal_parameter },
+		{ "early_data running past its end", "\x00\x2a\x00\x08\x00", 5,
+		  KTLS_E_ALERT_decode_error },
+	};
 
-	ck_assert_int_eq(mt_parse(parse_nst, buf, build_nst(buf, 1, 1, dup, sizeof(dup))),
-			 KTLS_E_ALERT_illegal_parameter);
-	/* §4.2 table: only early_data (of the known ones) goes in a ticket. */
-	ck_assert_int_eq(mt_parse(parse_nst, buf,
-				  build_nst(buf, 1, 1, key_share, sizeof(key_share))),
-			 KTLS_E_ALERT_illegal_parameter);
-	ck_assert_int_eq(mt_parse(parse_nst, buf, build_nst(buf, 1, 1, alpn, sizeof(alpn))),
-			 KTLS_E_ALERT_illegal_parameter);
-	ck_assert_int_eq(mt_parse(parse_nst, buf,
-				  build_nst(buf, 1, 1, bad_frame, sizeof(bad_frame))),
-			 KTLS_E_ALERT_decode_error);
+	mt_check_extras(parse_with_ext, tab, ARRAY_SIZE(tab));
 }
 END_TEST
 
 START_TEST(test_msg_new_session_ticket_too_many_extensions)
 {
-	static uint8_t buf[MT_CAP];
 	uint8_t raw[4 * (KEXT_MAX + 1)];
 	struct kw w;
 	size_t i;
@@ -116,11 +117,10 @@ START_TEST(test_msg_new_session_ticket_too_many_extensions)
 	kw_init(&w, raw, sizeof(raw));
 	for (i = 0; i < KEXT_MAX; i++)
 		mt_ext(&w, (uint16_t)(0xa000 + i), NULL, 0);
-	ck_assert_int_eq(mt_parse(parse_nst, buf, build_nst(buf, 1, 1, raw, w.len)), 0);
+	ck_assert_int_eq(parse_with_ext(raw, w.len), 0);
 	mt_ext(&w, 0xa000 + KEXT_MAX, NULL, 0);
 	ck_assert(kw_ok(&w));
-	ck_assert_int_eq(mt_parse(parse_nst, buf, build_nst(buf, 1, 1, raw, w.len)),
-			 KTLS_E_ALERT_decode_error);
+	ck_assert_int_eq(parse_with_ext(raw, w.len), KTLS_E_ALERT_decode_error);
 }
 END_TEST
 

@@ -23,6 +23,7 @@
 #define FAMILY 0x1c	/* any dynamic genl family id */
 #define SEQ 0x01020304u
 #define PORT 0x00001234u
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 /* ---- a tiny netlink message builder for test input ---- */
 
@@ -118,6 +119,50 @@ static void mb_accept_base(struct mb *m, int fd)
 	mb_u32(m, KTLS_HANDSHAKE_A_ACCEPT_MESSAGE_TYPE,
 	       KTLS_HANDSHAKE_MSG_TYPE_CLIENTHELLO);
 	mb_u32(m, KTLS_HANDSHAKE_A_ACCEPT_AUTH_MODE, KTLS_HANDSHAKE_AUTH_UNAUTH);
+}
+
+/* Close @m and parse it as an ACCEPT reply into @req. */
+static int mb_parse_accept(struct mb *m, struct ktls_request *req)
+{
+	return ktls_nl_parse_accept(m->buf, mb_end(m), req);
+}
+
+/* An attribute added to the minimal reply (fd 4), and the parse result. */
+struct extra_attr {
+	const char *what;
+	uint16_t type;
+	const void *data;
+	size_t len;
+	int ret;
+};
+
+/*
+ * check_extra_attrs() - each of the @n attributes in @tab, added to the
+ * minimal reply, gives its result; a refused reply still reports the fd
+ * (so the caller can DONE and close it) and no peer name or identity.
+ */
+static void check_extra_attrs(const struct extra_attr *tab, size_t n)
+{
+	struct ktls_request req;
+	struct mb m;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		int ret;
+
+		mb_accept_base(&m, 4);
+		mb_attr(&m, tab[i].type, tab[i].data, tab[i].len);
+		ret = mb_parse_accept(&m, &req);
+		ck_assert_msg(ret == tab[i].ret, "%s: got %d, want %d",
+			      tab[i].what, ret, tab[i].ret);
+		ck_assert_msg(req.sockfd == 4, "%s: sockfd %d", tab[i].what,
+			      req.sockfd);
+		ck_assert_msg(!req.peername[0], "%s: peername \"%s\"",
+			      tab[i].what, req.peername);
+		ck_assert_msg(req.num_peer_identities == 0,
+			      "%s: %u peer identities", tab[i].what,
+			      (unsigned int)req.num_peer_identities);
+	}
 }
 
 /* ---- recorded bytes ---- */
@@ -244,7 +289,7 @@ START_TEST(test_netlink_accept_x509_nested_certificate)
 	mb_u32(&m, 9, 0xffff); /* unknown x509 attribute */
 	mb_nest_end(&m, nest);
 
-	ck_assert_int_eq(ktls_nl_parse_accept(m.buf, mb_end(&m), &req), 0);
+	ck_assert_int_eq(mb_parse_accept(&m, &req), 0);
 	ck_assert_int_eq(req.sockfd, 12);
 	ck_assert_uint_eq(req.auth_mode, KTLS_HANDSHAKE_AUTH_X509);
 	ck_assert_int_eq(req.cert_serial, 0x100);
@@ -268,7 +313,7 @@ START_TEST(test_netlink_accept_certificate_without_nested_flag)
 	mb_u32(&m, KTLS_HANDSHAKE_A_X509_CERT, 0x77);
 	mb_nest_end(&m, nest);
 
-	ck_assert_int_eq(ktls_nl_parse_accept(m.buf, mb_end(&m), &req), 0);
+	ck_assert_int_eq(mb_parse_accept(&m, &req), 0);
 	ck_assert_int_eq(req.cert_serial, 0x77);
 	ck_assert_int_eq(req.privkey_serial, 0);
 	ck_assert(!(req.present & KTLS_REQ_HAS_PRIVKEY));
@@ -281,7 +326,7 @@ START_TEST(test_netlink_accept_missing_optional_attrs)
 	struct mb m;
 
 	mb_accept_base(&m, 0);
-	ck_assert_int_eq(ktls_nl_parse_accept(m.buf, mb_end(&m), &req), 0);
+	ck_assert_int_eq(mb_parse_accept(&m, &req), 0);
 	ck_assert_int_eq(req.sockfd, 0);
 	ck_assert_uint_eq(req.timeout_ms, 0);
 	ck_assert_int_eq(req.keyring_serial, 0);
@@ -308,7 +353,7 @@ START_TEST(test_netlink_accept_unknown_attrs_ignored)
 	mb_u32(&m, KTLS_HANDSHAKE_A_ACCEPT_AUTH_MODE, KTLS_HANDSHAKE_AUTH_PSK);
 	mb_u32(&m, KTLS_HANDSHAKE_A_ACCEPT_PEER_IDENTITY, 0);
 
-	ck_assert_int_eq(ktls_nl_parse_accept(m.buf, mb_end(&m), &req), 0);
+	ck_assert_int_eq(mb_parse_accept(&m, &req), 0);
 	ck_assert_int_eq(req.sockfd, 5);
 	ck_assert_uint_eq(req.num_peer_identities, 1);
 	ck_assert_int_eq(req.peer_identities[0], 0);
@@ -323,13 +368,11 @@ START_TEST(test_netlink_accept_missing_sockfd)
 	mb_start(&m, FAMILY, KTLS_HANDSHAKE_CMD_ACCEPT);
 	mb_u32(&m, KTLS_HANDSHAKE_A_ACCEPT_MESSAGE_TYPE, 1);
 	mb_u32(&m, KTLS_HANDSHAKE_A_ACCEPT_AUTH_MODE, 1);
-	ck_assert_int_eq(ktls_nl_parse_accept(m.buf, mb_end(&m), &req),
-			 -EPROTO);
+	ck_assert_int_eq(mb_parse_accept(&m, &req), -EPROTO);
 	ck_assert_int_eq(req.sockfd, -1);
 
 	mb_start(&m, FAMILY, KTLS_HANDSHAKE_CMD_ACCEPT);
-	ck_assert_int_eq(ktls_nl_parse_accept(m.buf, mb_end(&m), &req),
-			 -EPROTO);
+	ck_assert_int_eq(mb_parse_accept(&m, &req), -EPROTO);
 }
 END_TEST
 
@@ -343,8 +386,7 @@ START_TEST(test_netlink_accept_truncated_attr_keeps_sockfd)
 	/* Claims 8 bytes, but the message ends after 6. */
 	mb_raw(&m, KTLS_HANDSHAKE_A_ACCEPT_TIMEOUT, 8, &v, 2);
 	m.len -= 2;
-	ck_assert_int_eq(ktls_nl_parse_accept(m.buf, mb_end(&m), &req),
-			 -EBADMSG);
+	ck_assert_int_eq(mb_parse_accept(&m, &req), -EBADMSG);
 	/* The fd is known, so the caller can still DONE and close it. */
 	ck_assert_int_eq(req.sockfd, 9);
 }
@@ -358,43 +400,36 @@ START_TEST(test_netlink_accept_short_attr_header)
 	mb_accept_base(&m, 9);
 	/* nla_len below the header size. */
 	mb_raw(&m, KTLS_HANDSHAKE_A_ACCEPT_TIMEOUT, 2, NULL, 0);
-	ck_assert_int_eq(ktls_nl_parse_accept(m.buf, mb_end(&m), &req),
-			 -EBADMSG);
+	ck_assert_int_eq(mb_parse_accept(&m, &req), -EBADMSG);
 
 	/* Two stray bytes after the last attribute. */
 	mb_accept_base(&m, 9);
 	m.len += 2;
-	ck_assert_int_eq(ktls_nl_parse_accept(m.buf, mb_end(&m), &req),
-			 -EBADMSG);
+	ck_assert_int_eq(mb_parse_accept(&m, &req), -EBADMSG);
 }
 END_TEST
 
+static const uint16_t short_val = 1;
+static const uint64_t long_val = 1;
+
 START_TEST(test_netlink_accept_wrong_u32_length)
 {
-	uint16_t short_val = 1;
-	uint64_t long_val = 1;
+	static const struct extra_attr wrong_lengths[] = {
+		{ "2-byte TIMEOUT", KTLS_HANDSHAKE_A_ACCEPT_TIMEOUT,
+		  &short_val, sizeof(short_val), -EBADMSG },
+		{ "8-byte PEER_IDENTITY", KTLS_HANDSHAKE_A_ACCEPT_PEER_IDENTITY,
+		  &long_val, sizeof(long_val), -EBADMSG },
+	};
 	struct ktls_request req;
 	struct mb m;
 
-	mb_accept_base(&m, 4);
-	mb_attr(&m, KTLS_HANDSHAKE_A_ACCEPT_TIMEOUT, &short_val,
-		sizeof(short_val));
-	ck_assert_int_eq(ktls_nl_parse_accept(m.buf, mb_end(&m), &req),
-			 -EBADMSG);
-
-	mb_accept_base(&m, 4);
-	mb_attr(&m, KTLS_HANDSHAKE_A_ACCEPT_PEER_IDENTITY, &long_val,
-		sizeof(long_val));
-	ck_assert_int_eq(ktls_nl_parse_accept(m.buf, mb_end(&m), &req),
-			 -EBADMSG);
-	ck_assert_uint_eq(req.num_peer_identities, 0);
+	check_extra_attrs(wrong_lengths, ARRAY_SIZE(wrong_lengths));
 
 	/* A SOCKFD of the wrong size is never taken as an fd. */
 	mb_start(&m, FAMILY, KTLS_HANDSHAKE_CMD_ACCEPT);
 	mb_attr(&m, KTLS_HANDSHAKE_A_ACCEPT_SOCKFD, &short_val,
 		sizeof(short_val));
-	ck_assert_int_eq(ktls_nl_parse_accept(m.buf, mb_end(&m), &req),
-			 -EBADMSG);
+	ck_assert_int_eq(mb_parse_accept(&m, &req), -EBADMSG);
 	ck_assert_int_eq(req.sockfd, -1);
 }
 END_TEST
@@ -415,13 +450,11 @@ START_TEST(test_netlink_accept_bad_message_header)
 	/* Not an ACCEPT. */
 	mb_start(&m, FAMILY, KTLS_HANDSHAKE_CMD_DONE);
 	mb_u32(&m, KTLS_HANDSHAKE_A_ACCEPT_SOCKFD, 4);
-	ck_assert_int_eq(ktls_nl_parse_accept(m.buf, mb_end(&m), &req),
-			 -EBADMSG);
+	ck_assert_int_eq(mb_parse_accept(&m, &req), -EBADMSG);
 	/* Control message types are not replies. */
 	mb_accept_base(&m, 4);
 	((struct nlmsghdr *)m.buf)->nlmsg_type = NLMSG_DONE;
-	ck_assert_int_eq(ktls_nl_parse_accept(m.buf, mb_end(&m), &req),
-			 -EBADMSG);
+	ck_assert_int_eq(mb_parse_accept(&m, &req), -EBADMSG);
 	/* Misaligned input is refused rather than read unaligned. */
 	mb_accept_base(&m, 4);
 	len = mb_end(&m);
@@ -435,42 +468,32 @@ START_TEST(test_netlink_accept_peername_checks)
 {
 	static const char unterminated[4] = { 'a', 'b', 'c', 'd' };
 	static const char embedded[8] = "ab\0cdef";
+	static const struct extra_attr bad_names[] = {
+		{ "unterminated", KTLS_HANDSHAKE_A_ACCEPT_PEERNAME,
+		  unterminated, sizeof(unterminated), -EBADMSG },
+		{ "embedded NUL", KTLS_HANDSHAKE_A_ACCEPT_PEERNAME,
+		  embedded, sizeof(embedded), -EBADMSG },
+		{ "empty", KTLS_HANDSHAKE_A_ACCEPT_PEERNAME, "", 0, -EBADMSG },
+	};
 	char longname[KTLS_PEERNAME_MAX + 1];
 	struct ktls_request req;
 	struct mb m;
 
-	mb_accept_base(&m, 4);
-	mb_attr(&m, KTLS_HANDSHAKE_A_ACCEPT_PEERNAME, unterminated,
-		sizeof(unterminated));
-	ck_assert_int_eq(ktls_nl_parse_accept(m.buf, mb_end(&m), &req),
-			 -EBADMSG);
-	ck_assert_str_eq(req.peername, "");
-
-	mb_accept_base(&m, 4);
-	mb_attr(&m, KTLS_HANDSHAKE_A_ACCEPT_PEERNAME, embedded,
-		sizeof(embedded));
-	ck_assert_int_eq(ktls_nl_parse_accept(m.buf, mb_end(&m), &req),
-			 -EBADMSG);
-
-	mb_accept_base(&m, 4);
-	mb_attr(&m, KTLS_HANDSHAKE_A_ACCEPT_PEERNAME, "", 0);
-	ck_assert_int_eq(ktls_nl_parse_accept(m.buf, mb_end(&m), &req),
-			 -EBADMSG);
+	check_extra_attrs(bad_names, ARRAY_SIZE(bad_names));
 
 	/* Longest accepted name: KTLS_PEERNAME_MAX - 1 characters. */
 	memset(longname, 'x', sizeof(longname));
 	longname[KTLS_PEERNAME_MAX - 1] = '\0';
 	mb_accept_base(&m, 4);
 	mb_str(&m, KTLS_HANDSHAKE_A_ACCEPT_PEERNAME, longname);
-	ck_assert_int_eq(ktls_nl_parse_accept(m.buf, mb_end(&m), &req), 0);
+	ck_assert_int_eq(mb_parse_accept(&m, &req), 0);
 	ck_assert_uint_eq(strlen(req.peername), KTLS_PEERNAME_MAX - 1);
 
 	longname[KTLS_PEERNAME_MAX - 1] = 'x';
 	longname[KTLS_PEERNAME_MAX] = '\0';
 	mb_accept_base(&m, 4);
 	mb_str(&m, KTLS_HANDSHAKE_A_ACCEPT_PEERNAME, longname);
-	ck_assert_int_eq(ktls_nl_parse_accept(m.buf, mb_end(&m), &req),
-			 -EBADMSG);
+	ck_assert_int_eq(mb_parse_accept(&m, &req), -EBADMSG);
 	ck_assert_str_eq(req.peername, "");
 }
 END_TEST
@@ -484,13 +507,13 @@ START_TEST(test_netlink_accept_identity_bound)
 	mb_accept_base(&m, 4);
 	for (i = 0; i < KTLS_MAX_PEER_IDENTITIES; i++)
 		mb_u32(&m, KTLS_HANDSHAKE_A_ACCEPT_PEER_IDENTITY, 100 + i);
-	ck_assert_int_eq(ktls_nl_parse_accept(m.buf, mb_end(&m), &req), 0);
+	ck_assert_int_eq(mb_parse_accept(&m, &req), 0);
 	ck_assert_uint_eq(req.num_peer_identities, KTLS_MAX_PEER_IDENTITIES);
 	ck_assert_int_eq(req.peer_identities[KTLS_MAX_PEER_IDENTITIES - 1],
 			 100 + KTLS_MAX_PEER_IDENTITIES - 1);
 
 	mb_u32(&m, KTLS_HANDSHAKE_A_ACCEPT_PEER_IDENTITY, 999);
-	ck_assert_int_eq(ktls_nl_parse_accept(m.buf, mb_end(&m), &req), -E2BIG);
+	ck_assert_int_eq(mb_parse_accept(&m, &req), -E2BIG);
 	ck_assert_uint_eq(req.num_peer_identities, KTLS_MAX_PEER_IDENTITIES);
 	ck_assert_int_eq(req.sockfd, 4);
 }
@@ -498,43 +521,35 @@ END_TEST
 
 START_TEST(test_netlink_accept_repeats_and_negatives)
 {
+	static const uint32_t fd5 = 5, psk_mode = 3, serial_m2 = (uint32_t)-2,
+			      serial_m3 = (uint32_t)-3;
+	static const struct extra_attr repeats[] = {
+		/* Two SOCKFDs: refused, and the first is the one reported. */
+		{ "second SOCKFD", KTLS_HANDSHAKE_A_ACCEPT_SOCKFD,
+		  &fd5, sizeof(fd5), -EPROTO },
+		{ "second AUTH_MODE", KTLS_HANDSHAKE_A_ACCEPT_AUTH_MODE,
+		  &psk_mode, sizeof(psk_mode), -EPROTO },
+		/* Negative serials are KEY_SPEC_* aliases, never from the kernel. */
+		{ "PEER_IDENTITY -3", KTLS_HANDSHAKE_A_ACCEPT_PEER_IDENTITY,
+		  &serial_m3, sizeof(serial_m3), -EBADMSG },
+		{ "KEYRING -2", KTLS_HANDSHAKE_A_ACCEPT_KEYRING,
+		  &serial_m2, sizeof(serial_m2), -EBADMSG },
+	};
 	struct ktls_request req;
 	struct mb m;
 	size_t nest;
 
-	/* Two SOCKFDs: refused, and the first is the one reported. */
-	mb_accept_base(&m, 4);
-	mb_u32(&m, KTLS_HANDSHAKE_A_ACCEPT_SOCKFD, 5);
-	ck_assert_int_eq(ktls_nl_parse_accept(m.buf, mb_end(&m), &req),
-			 -EPROTO);
-	ck_assert_int_eq(req.sockfd, 4);
-
-	mb_accept_base(&m, 4);
-	mb_u32(&m, KTLS_HANDSHAKE_A_ACCEPT_AUTH_MODE, 3);
-	ck_assert_int_eq(ktls_nl_parse_accept(m.buf, mb_end(&m), &req),
-			 -EPROTO);
-
-	/* Negative serials are KEY_SPEC_* aliases, never from the kernel. */
-	mb_accept_base(&m, 4);
-	mb_u32(&m, KTLS_HANDSHAKE_A_ACCEPT_PEER_IDENTITY, (uint32_t)-3);
-	ck_assert_int_eq(ktls_nl_parse_accept(m.buf, mb_end(&m), &req),
-			 -EBADMSG);
-	mb_accept_base(&m, 4);
-	mb_u32(&m, KTLS_HANDSHAKE_A_ACCEPT_KEYRING, (uint32_t)-2);
-	ck_assert_int_eq(ktls_nl_parse_accept(m.buf, mb_end(&m), &req),
-			 -EBADMSG);
+	check_extra_attrs(repeats, ARRAY_SIZE(repeats));
 	mb_accept_base(&m, 4);
 	nest = mb_nest_start(&m, KTLS_HANDSHAKE_A_ACCEPT_CERTIFICATE |
 					 NLA_F_NESTED);
 	mb_u32(&m, KTLS_HANDSHAKE_A_X509_PRIVKEY, (uint32_t)-1);
 	mb_nest_end(&m, nest);
-	ck_assert_int_eq(ktls_nl_parse_accept(m.buf, mb_end(&m), &req),
-			 -EBADMSG);
+	ck_assert_int_eq(mb_parse_accept(&m, &req), -EBADMSG);
 
 	/* A negative fd is not an fd. */
 	mb_accept_base(&m, -1);
-	ck_assert_int_eq(ktls_nl_parse_accept(m.buf, mb_end(&m), &req),
-			 -EBADMSG);
+	ck_assert_int_eq(mb_parse_accept(&m, &req), -EBADMSG);
 	ck_assert_int_eq(req.sockfd, -1);
 }
 END_TEST
@@ -551,31 +566,36 @@ START_TEST(test_netlink_accept_malformed_nest)
 	mb_u32(&m, KTLS_HANDSHAKE_A_X509_CERT, 0x10);
 	m.len += 3; /* garbage inside the nest */
 	mb_nest_end(&m, nest);
-	ck_assert_int_eq(ktls_nl_parse_accept(m.buf, mb_end(&m), &req),
-			 -EBADMSG);
+	ck_assert_int_eq(mb_parse_accept(&m, &req), -EBADMSG);
 	ck_assert_int_eq(req.sockfd, 4);
 }
 END_TEST
 
 START_TEST(test_netlink_accept_kernel_errors)
 {
+	/* The error in an NLMSG_ERROR reply, and what the parser makes of it. */
+	static const struct {
+		int error, ret;
+	} errors[] = {
+		{ -EAGAIN, -EAGAIN },
+		{ -EPERM, -EPERM },
+		{ 0, -ENOMSG },		/* an ACK is no reply */
+		{ 5, -EBADMSG },
+		{ -100000, -EBADMSG },
+	};
 	struct ktls_request req;
 	struct mb m;
+	size_t i;
 
-	ck_assert_int_eq(ktls_nl_parse_accept(m.buf, mb_error(&m, -EAGAIN),
-					      &req),
-			 -EAGAIN);
-	ck_assert_int_eq(req.sockfd, -1);
-	ck_assert_int_eq(ktls_nl_parse_accept(m.buf, mb_error(&m, -EPERM),
-					      &req),
-			 -EPERM);
-	ck_assert_int_eq(ktls_nl_parse_accept(m.buf, mb_error(&m, 0), &req),
-			 -ENOMSG);
-	ck_assert_int_eq(ktls_nl_parse_accept(m.buf, mb_error(&m, 5), &req),
-			 -EBADMSG);
-	ck_assert_int_eq(ktls_nl_parse_accept(m.buf, mb_error(&m, -100000),
-					      &req),
-			 -EBADMSG);
+	for (i = 0; i < ARRAY_SIZE(errors); i++) {
+		int ret = ktls_nl_parse_accept(m.buf,
+					       mb_error(&m, errors[i].error),
+					       &req);
+
+		ck_assert_msg(ret == errors[i].ret, "error %d: got %d, want %d",
+			      errors[i].error, ret, errors[i].ret);
+		ck_assert_int_eq(req.sockfd, -1);
+	}
 	/* An error message too short to hold the error code. */
 	mb_error(&m, -EAGAIN);
 	((struct nlmsghdr *)m.buf)->nlmsg_len = NLMSG_HDRLEN + 2;
@@ -633,6 +653,15 @@ static void expect_u32_attr(const uint8_t *buf, size_t *off, uint16_t type,
 	*off += 8;
 }
 
+/* Build a DONE for @done into @buf (@size bytes), to FAMILY, SEQ and PORT. */
+static int build_done(const struct ktls_done *done,
+		      const struct ktls_nl_caps *caps, uint8_t *buf,
+		      size_t size, size_t *len)
+{
+	return ktls_nl_build_done(done, caps, FAMILY, SEQ, PORT, buf, size,
+				  len);
+}
+
 START_TEST(test_netlink_done_build_layout)
 {
 	uint8_t buf[256] __attribute__((aligned(8)));
@@ -644,9 +673,7 @@ START_TEST(test_netlink_done_build_layout)
 	};
 	size_t len, off;
 
-	ck_assert_int_eq(ktls_nl_build_done(&done, NULL, FAMILY, SEQ, PORT,
-					    buf, sizeof(buf), &len),
-			 0);
+	ck_assert_int_eq(build_done(&done, NULL, buf, sizeof(buf), &len), 0);
 	ck_assert_uint_eq(len, NLMSG_HDRLEN + GENL_HDRLEN + 4 * 8);
 	ck_assert_uint_eq(rd32(buf), len);
 	ck_assert_uint_eq(rd16(buf + 4), FAMILY);
@@ -666,9 +693,7 @@ START_TEST(test_netlink_done_build_layout)
 	/* A failure: positive errno, no peer ids. */
 	done.status = EKEYREJECTED;
 	done.num_remote_auth = 0;
-	ck_assert_int_eq(ktls_nl_build_done(&done, NULL, FAMILY, SEQ, PORT,
-					    buf, sizeof(buf), &len),
-			 0);
+	ck_assert_int_eq(build_done(&done, NULL, buf, sizeof(buf), &len), 0);
 	off = NLMSG_HDRLEN + GENL_HDRLEN;
 	expect_u32_attr(buf, &off, KTLS_HANDSHAKE_A_DONE_STATUS, EKEYREJECTED);
 	expect_u32_attr(buf, &off, KTLS_HANDSHAKE_A_DONE_SOCKFD, 9);
@@ -691,16 +716,12 @@ START_TEST(test_netlink_done_tags_need_kernel_support)
 	/* Mainline kernels: no TAG attribute, so no tags on the wire. */
 	ktls_nl_caps_default(&caps);
 	ck_assert(!ktls_nl_caps_done_has(&caps, KTLS_HANDSHAKE_A_DONE_TAG));
-	ck_assert_int_eq(ktls_nl_build_done(&done, &caps, FAMILY, SEQ, PORT,
-					    buf, sizeof(buf), &len),
-			 0);
+	ck_assert_int_eq(build_done(&done, &caps, buf, sizeof(buf), &len), 0);
 	ck_assert_uint_eq(len, NLMSG_HDRLEN + GENL_HDRLEN + 2 * 8);
 
 	caps.probed = true;
 	caps.done_attrs |= 1u << KTLS_HANDSHAKE_A_DONE_TAG;
-	ck_assert_int_eq(ktls_nl_build_done(&done, &caps, FAMILY, SEQ, PORT,
-					    buf, sizeof(buf), &len),
-			 0);
+	ck_assert_int_eq(build_done(&done, &caps, buf, sizeof(buf), &len), 0);
 	off = NLMSG_HDRLEN + GENL_HDRLEN + 2 * 8;
 	ck_assert_uint_eq(rd16(buf + off), 4 + 5);
 	ck_assert_uint_eq(rd16(buf + off + 2), KTLS_HANDSHAKE_A_DONE_TAG);
@@ -715,47 +736,42 @@ END_TEST
 
 START_TEST(test_netlink_done_rejects_bad_input)
 {
+	/* A DONE, the room it is given, and the answer. */
+	static const struct {
+		const char *what;
+		struct ktls_done done;
+		size_t size;
+		int ret;
+	} cases[] = {
+		/* negative: a caller bug */
+		{ "status -EACCES", { .sockfd = 3, .status = -EACCES }, 256, -ERANGE },
+		{ "status above the kernel's limit",
+		  { .sockfd = 3, .status = KTLS_HANDSHAKE_MAX_ERRNO + 1 }, 256, -ERANGE },
+		{ "status at the kernel's limit",
+		  { .sockfd = 3, .status = KTLS_HANDSHAKE_MAX_ERRNO }, 256, 0 },
+		{ "fd -1", { .sockfd = -1, .status = EIO }, 256, -EBADF },
+		{ "too many peer ids",
+		  { .sockfd = 3, .status = EIO,
+		    .num_remote_auth = KTLS_DONE_MAX_REMOTE_AUTH + 1 }, 256, -E2BIG },
+		{ "tag with a space",
+		  { .sockfd = 3, .status = EIO, .num_tags = 1, .tags = { "no spaces" } },
+		  256, -EINVAL },
+		{ "empty tag",
+		  { .sockfd = 3, .status = EIO, .num_tags = 1, .tags = { "" } },
+		  256, -EINVAL },
+		{ "32-byte buffer", { .sockfd = 3, .status = EIO }, 32, -ENOSPC },
+	};
 	uint8_t buf[256] __attribute__((aligned(8)));
-	uint8_t tiny[32] __attribute__((aligned(8)));
-	struct ktls_done done = { .sockfd = 3 };
-	size_t len;
+	size_t i, len;
 
-	done.status = -EACCES; /* negative: a caller bug */
-	ck_assert_int_eq(ktls_nl_build_done(&done, NULL, FAMILY, SEQ, PORT,
-					    buf, sizeof(buf), &len),
-			 -ERANGE);
-	done.status = KTLS_HANDSHAKE_MAX_ERRNO + 1;
-	ck_assert_int_eq(ktls_nl_build_done(&done, NULL, FAMILY, SEQ, PORT,
-					    buf, sizeof(buf), &len),
-			 -ERANGE);
-	done.status = KTLS_HANDSHAKE_MAX_ERRNO;
-	ck_assert_int_eq(ktls_nl_build_done(&done, NULL, FAMILY, SEQ, PORT,
-					    buf, sizeof(buf), &len),
-			 0);
-	done.status = EIO;
-	done.sockfd = -1;
-	ck_assert_int_eq(ktls_nl_build_done(&done, NULL, FAMILY, SEQ, PORT,
-					    buf, sizeof(buf), &len),
-			 -EBADF);
-	done.sockfd = 3;
-	done.num_remote_auth = KTLS_DONE_MAX_REMOTE_AUTH + 1;
-	ck_assert_int_eq(ktls_nl_build_done(&done, NULL, FAMILY, SEQ, PORT,
-					    buf, sizeof(buf), &len),
-			 -E2BIG);
-	done.num_remote_auth = 0;
-	done.num_tags = 1;
-	done.tags[0] = "no spaces";
-	ck_assert_int_eq(ktls_nl_build_done(&done, NULL, FAMILY, SEQ, PORT,
-					    buf, sizeof(buf), &len),
-			 -EINVAL);
-	done.tags[0] = "";
-	ck_assert_int_eq(ktls_nl_build_done(&done, NULL, FAMILY, SEQ, PORT,
-					    buf, sizeof(buf), &len),
-			 -EINVAL);
-	done.num_tags = 0;
-	ck_assert_int_eq(ktls_nl_build_done(&done, NULL, FAMILY, SEQ, PORT,
-					    tiny, sizeof(tiny), &len),
-			 -ENOSPC);
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		int ret;
+
+		ck_assert_uint_le(cases[i].size, sizeof(buf));
+		ret = build_done(&cases[i].done, NULL, buf, cases[i].size, &len);
+		ck_assert_msg(ret == cases[i].ret, "%s: got %d, want %d",
+			      cases[i].what, ret, cases[i].ret);
+	}
 }
 END_TEST
 

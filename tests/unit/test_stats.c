@@ -19,6 +19,7 @@
 
 #include "stats.h"
 
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define GUARD 64
 #define GUARD_BYTE 0xA5
 
@@ -65,7 +66,7 @@ START_TEST(test_stats_table)
 {
 	size_t i, j;
 
-	ck_assert_uint_eq(sizeof(stat_fields) / sizeof(stat_fields[0]), STAT_COUNT);
+	ck_assert_uint_eq(ARRAY_SIZE(stat_fields), STAT_COUNT);
 	for (i = 0; i < STAT_COUNT; i++) {
 		const struct stat_field *f = &stat_fields[i];
 		const char *p;
@@ -103,21 +104,68 @@ START_TEST(test_stats_kind_name)
 }
 END_TEST
 
-START_TEST(test_stats_kv_format)
+/* The longest run of whole lines of @want that fits in @cap with its NUL. */
+static size_t whole_lines(const char *want, size_t need, size_t cap)
 {
+	size_t i, fit = 0;
+
+	for (i = 0; i < need; i++)
+		if (want[i] == '\n' && i + 1 < cap)
+			fit = i + 1;
+	return fit;
+}
+
+/* All or nothing: a cut JSON object is of no use. */
+static size_t all_or_nothing(const char *want, size_t need, size_t cap)
+{
+	return cap > need ? need : 0;
+}
+
+/* A rendering of the statistics, checked against an oracle built here. */
+struct rendering {
+	const char *name;
+	size_t (*format)(const struct stats *s, char *buf, size_t cap);
+	size_t (*expect)(const struct stats *s, char *buf, size_t cap);
+	const char *starts, *ends;	/* of fill()'s statistics */
+	/* how much of @want (@need bytes) a buffer of @cap bytes keeps */
+	size_t (*keeps)(const char *want, size_t need, size_t cap);
+};
+
+static const struct rendering renderings[] = {
+	{ "key=value", stats_format_kv, expect_kv,
+	  "requests_accepted=7\nrequests_rejected=1007\n", "\n", whole_lines },
+	{ "JSON", stats_format_json, expect_json,
+	  "{\"requests_accepted\":7,\"requests_rejected\":1007,", "}\n",
+	  all_or_nothing },
+};
+
+START_TEST(test_stats_format)
+{
+	const struct rendering *r = &renderings[_i];
 	struct stats s;
 	char got[4096], want[4096];
 	size_t n, wn;
 
 	fill(&s);
-	wn = expect_kv(&s, want, sizeof(want));
-	n = stats_format_kv(&s, got, sizeof(got));
+	wn = r->expect(&s, want, sizeof(want));
+	n = r->format(&s, got, sizeof(got));
 	ck_assert_uint_eq(n, wn);
 	ck_assert_str_eq(got, want);
-	ck_assert(starts_with(got, "requests_accepted=7\nrequests_rejected=1007\n"));
+	ck_assert_msg(starts_with(got, r->starts), "%s starts \"%.60s\"",
+		      r->name, got);
+	ck_assert_uint_ge(n, strlen(r->ends));
+	ck_assert_str_eq(got + n - strlen(r->ends), r->ends);
 
 	/* Sizing call. */
-	ck_assert_uint_eq(stats_format_kv(&s, NULL, 0), wn);
+	ck_assert_uint_eq(r->format(&s, NULL, 0), wn);
+}
+END_TEST
+
+START_TEST(test_stats_kv_extremes)
+{
+	struct stats s;
+	char got[4096];
+	size_t n;
 
 	/* Zero and the largest value. */
 	memset(&s, 0, sizeof(s));
@@ -129,77 +177,37 @@ START_TEST(test_stats_kv_format)
 }
 END_TEST
 
-START_TEST(test_stats_kv_truncation)
+/*
+ * At every capacity: the full length returned, no byte written past the
+ * capacity, NUL-terminated, and as much of the output as the rendering keeps.
+ */
+START_TEST(test_stats_truncation)
 {
+	const struct rendering *r = &renderings[_i];
 	struct stats s;
 	static char want[4096], buf[4096 + GUARD];
 	size_t need, cap, i;
 
 	fill(&s);
-	need = expect_kv(&s, want, sizeof(want));
+	need = r->expect(&s, want, sizeof(want));
 	for (cap = 0; cap <= need + 2; cap++) {
-		size_t n, len, fit = 0;
+		size_t len, keep;
 
 		memset(buf, GUARD_BYTE, sizeof(buf));
-		n = stats_format_kv(&s, buf, cap);
-		ck_assert_uint_eq(n, need);
+		ck_assert_uint_eq(r->format(&s, buf, cap), need);
 		for (i = cap; i < cap + GUARD; i++)
 			ck_assert_msg((unsigned char)buf[i] == GUARD_BYTE,
-				      "cap %zu: byte %zu written", cap, i);
+				      "%s cap %zu: byte %zu written", r->name, cap, i);
 		if (cap == 0)
 			continue;
 		len = strnlen(buf, cap);
-		ck_assert_msg(len < cap, "cap %zu: not NUL-terminated", cap);
-		/* The longest run of whole lines that fits, and nothing else. */
-		for (i = 0; i < need; i++)
-			if (want[i] == '\n' && i + 1 < cap)
-				fit = i + 1;
-		ck_assert_msg(len == fit, "cap %zu: %zu bytes, want %zu", cap, len, fit);
+		ck_assert_msg(len < cap, "%s cap %zu: not NUL-terminated", r->name, cap);
+		keep = r->keeps(want, need, cap);
+		ck_assert_msg(len == keep, "%s cap %zu: %zu bytes, want %zu", r->name,
+			      cap, len, keep);
 		ck_assert(memcmp(buf, want, len) == 0);
 		if (cap > need)
 			ck_assert_str_eq(buf, want);
-	}
-}
-END_TEST
-
-START_TEST(test_stats_json_format)
-{
-	struct stats s;
-	char got[4096], want[4096];
-	size_t n, wn;
-
-	fill(&s);
-	wn = expect_json(&s, want, sizeof(want));
-	n = stats_format_json(&s, got, sizeof(got));
-	ck_assert_uint_eq(n, wn);
-	ck_assert_str_eq(got, want);
-	ck_assert(starts_with(got, "{\"requests_accepted\":7,\"requests_rejected\":1007,"));
-	ck_assert(strcmp(got + n - 2, "}\n") == 0);
-	ck_assert_uint_eq(stats_format_json(&s, NULL, 0), wn);
-}
-END_TEST
-
-START_TEST(test_stats_json_truncation)
-{
-	struct stats s;
-	static char want[4096], buf[4096 + GUARD];
-	size_t need, cap, i;
-
-	fill(&s);
-	need = expect_json(&s, want, sizeof(want));
-	for (cap = 0; cap <= need + 2; cap++) {
-		memset(buf, GUARD_BYTE, sizeof(buf));
-		ck_assert_uint_eq(stats_format_json(&s, buf, cap), need);
-		for (i = cap; i < cap + GUARD; i++)
-			ck_assert_msg((unsigned char)buf[i] == GUARD_BYTE,
-				      "cap %zu: byte %zu written", cap, i);
-		if (cap == 0)
-			continue;
-		/* All or nothing: a cut JSON object is of no use. */
-		if (cap > need)
-			ck_assert_str_eq(buf, want);
-		else
-			ck_assert_str_eq(buf, "");
 	}
 }
 END_TEST
@@ -298,7 +306,7 @@ START_TEST(test_stats_manpage)
 	static char *lines[8192];
 	char path[4096], it[256];
 	char *text = read_man_page(path, sizeof(path));
-	size_t n = split_lines(text, lines, sizeof(lines) / sizeof(lines[0]));
+	size_t n = split_lines(text, lines, ARRAY_SIZE(lines));
 	size_t start = 0, end = n, i, j, next, documented = 0;
 	int bad = 0;
 
@@ -366,10 +374,9 @@ static Suite *stats_suite(void)
 
 	tcase_add_test(tc, test_stats_table);
 	tcase_add_test(tc, test_stats_kind_name);
-	tcase_add_test(tc, test_stats_kv_format);
-	tcase_add_test(tc, test_stats_kv_truncation);
-	tcase_add_test(tc, test_stats_json_format);
-	tcase_add_test(tc, test_stats_json_truncation);
+	tcase_add_loop_test(tc, test_stats_format, 0, ARRAY_SIZE(renderings));
+	tcase_add_test(tc, test_stats_kv_extremes);
+	tcase_add_loop_test(tc, test_stats_truncation, 0, ARRAY_SIZE(renderings));
 	tcase_add_test(tc, test_stats_clear_counters);
 	tcase_add_test(tc, test_stats_manpage);
 	suite_add_tcase(s, tc);
