@@ -625,17 +625,19 @@ static int least_busy(struct monitor *m, uint64_t skip)
 
 /*
  * Hand queued requests to the current generation, each to its least busy
- * worker, while the generation has fewer than max_inflight in flight.
+ * worker, while the daemon has fewer than max_inflight in flight: an old
+ * generation still draining after a reload counts too, so the bound (and
+ * the memory it stands for) holds across a reload.
  */
 static void dispatch(struct monitor *m)
 {
-	unsigned int total = 0, g;
+	unsigned int total = 0;
 	uint64_t skip = 0;	/* workers whose socket failed: gone, as poll will say */
 	struct mreq *r;
 	int best, wi, ret, i;
 
-	for (g = 0; g < m->n_gen; g++)
-		total += m->workers[m->gen[g]].inflight;
+	for (i = 0; i < MAX_WORKERS; i++)
+		total += m->workers[i].inflight;
 	while (!m->stopping && total < m->cfg->max_inflight &&
 	       (best = least_busy(m, skip)) >= 0 && (r = queue_pop(m))) {
 		wi = m->gen[best];
@@ -652,9 +654,7 @@ static void dispatch(struct monitor *m)
 		m->workers[wi].inflight++;
 		total++;
 	}
-	m->stats.v[STAT_inflight] = 0;
-	for (i = 0; i < MAX_WORKERS; i++)
-		m->stats.v[STAT_inflight] += m->workers[i].inflight;
+	m->stats.v[STAT_inflight] = total;
 }
 
 static struct mreq *req_alloc(struct monitor *m)
