@@ -39,6 +39,12 @@ kenv=$("$vm_dir/kernel.sh" --env) || exit $?
 eval "$kenv"
 cc=$(sed -n 's/^override CROSS_COMPILE = //p' "$KDIR/.kernelvariables" 2>/dev/null || true)gcc-12
 command -v "$cc" >/dev/null || vm_skip "compiler $cc for the guest kernel's modules not found (install gcc-12)"
+# Debian's kernel headers set CONFIG_DEBUG_INFO_BTF_MODULES: kbuild runs
+# pahole on every module, and a missing pahole fails the build half-way with
+# "pahole: not found". Say so up front.
+if grep -q '^CONFIG_DEBUG_INFO_BTF_MODULES=y' "$KDIR/.config" 2>/dev/null; then
+	command -v pahole >/dev/null || vm_skip "pahole not found: the guest kernel's modules carry BTF (install dwarves)"
+fi
 
 if [ -n "$out" ]; then
 	mkdir -p "$out"
