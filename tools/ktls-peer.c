@@ -12,6 +12,12 @@
  *
  * or error=<reason> and alert=<name> on failure. Exit status: 0 success,
  * 1 failure, 2 misuse (style(9), like every ktlsd command).
+ *
+ * With --async it answers the engine the way ktlsd does: a PSK lookup or a
+ * signature returns KTLS_E_PENDING from the callback, the question is kept,
+ * and the answer goes in through ktls_psk_lookup_done() or
+ * ktls_signature_done() on a later turn of the loop, after a poll of the
+ * socket; so the engine's paths that only the daemon reached run here too.
  */
 #ifdef HAVE_CONFIG_H
 #include <config.h>
@@ -42,6 +48,10 @@
 #define PEER_MAX_SEND 4096		/* bytes of --send after unescaping */
 #define PEER_DRAIN_MS 1000		/* wait for the peer's close at exit */
 #define PEER_SYSTEM_CA "/etc/ssl/certs/ca-certificates.crt"
+#define PEER_ASYNC_MS 2			/* --async: the poll round before an answer */
+#define PEER_MAX_LIST_ARG 1024		/* bytes of one --groups/--ciphers/--sigalgs */
+#define PEER_MAX_TBS 256		/* CertificateVerify content (146 bytes in TLS 1.3) */
+#define PEER_MAX_SIG 1024		/* a signature, RSA-8192 included */
 
 const char *const tool_name = "ktls-peer";
 
@@ -68,6 +78,28 @@ struct peer_opts {
 	long timeout;
 	long count;			/* server: connections to serve, 0 = forever */
 	unsigned int flags;
+	bool async;			/* answer lookups and signatures later */
+};
+
+/*
+ * --async: the one question the engine waits on (it never asks a second
+ * before the first is answered), kept from the callback to a later turn.
+ */
+enum peer_question_kind {
+	PEER_Q_NONE = 0,
+	PEER_Q_PSK,			/* psk_lookup: which key has this identity? */
+	PEER_Q_SIGN,			/* ops->sign: sign this CertificateVerify */
+};
+
+struct peer_question {
+	enum peer_question_kind kind;
+	uint8_t identity[KTLS_MAX_PSK_IDENTITY];
+	size_t identity_len;
+	bool identity_too_long;		/* cannot be ours: answered unknown */
+	const struct ktls_credential *cred;
+	uint16_t scheme;
+	uint8_t tbs[PEER_MAX_TBS];
+	size_t tbs_len;
 };
 
 /* One connection's socket, engine and deadline. */
@@ -78,6 +110,9 @@ struct peer_conn {
 	int io_err;			/* a socket-side failure, as a KTLS_E_* code */
 	const char *io_what;		/* and what we were doing */
 	bool eof;			/* the peer closed its side of TCP */
+	struct peer_setup *s;		/* the configuration it runs with */
+	struct peer_question q;		/* --async: what the engine waits for */
+	unsigned int answered;		/* --async: questions answered later */
 };
 
 void tool_usage(FILE *f)
@@ -87,12 +122,13 @@ void tool_usage(FILE *f)
 		"\t[--cert FILE --key FILE] [--groups LIST] [--ciphers LIST]\n"
 		"\t[--sigalgs LIST] [--alpn LIST] [--psk-identity ID --psk-hex HEX\n"
 		"\t[--psk-hash sha256|sha384]] [--psk-only] [--send TEXT] [--no-verify]\n"
-		"\t[--key-shares N] [--compat-ccs] [--timeout SEC]\n"
+		"\t[--key-shares N] [--compat-ccs] [--async] [--timeout SEC]\n"
 		"       %s server --listen ADDR:PORT [--cert FILE --key FILE]\n"
 		"\t[--ca FILE --require-client-cert | --request-client-cert]\n"
 		"\t[--psk-identity ID --psk-hex HEX [--psk-hash sha256|sha384]] [--psk-ke]\n"
 		"\t[--groups LIST] [--ciphers LIST] [--sigalgs LIST] [--alpn LIST]\n"
-		"\t[--count N] [--hrr-cookie] [--compat-ccs] [--timeout SEC]\n",
+		"\t[--count N] [--hrr-cookie] [--compat-ccs] [--async] [--timeout SEC]\n"
+		"LIST: names separated by ',' or ':' (--alpn: ',' only)\n",
 		tool_name, tool_name);
 }
 
@@ -171,11 +207,20 @@ static int unescape(const char *s, uint8_t *out, size_t cap, size_t *len)
 	return 0;
 }
 
+/*
+ * --groups, --ciphers and --sigalgs: IANA names separated by ',' (as in
+ * ktlsd.conf) or ':' (as OpenSSL's -groups, -ciphersuites and -sigalgs
+ * take them), mixed as one likes; no name holds either character.
+ */
 static int parse_list(const char *opt, const char *list,
 		      uint16_t (*lookup)(const char *), uint16_t *out)
 {
-	int n = ktls_parse_list(list, lookup, out, KTLS_MAX_LIST);
+	char commas[PEER_MAX_LIST_ARG];
+	int n;
 
+	if (tool_list_commas(list, commas, sizeof(commas)))
+		tool_misuse("%s: longer than %d bytes", opt, PEER_MAX_LIST_ARG - 1);
+	n = ktls_parse_list(commas, lookup, out, KTLS_MAX_LIST);
 	if (n <= 0)
 		tool_misuse("%s: unknown, surplus or empty name in '%s'", opt, list);
 	return n;
@@ -186,7 +231,7 @@ enum {
 	OPT_KEY, OPT_GROUPS, OPT_CIPHERS, OPT_SIGALGS, OPT_ALPN, OPT_PSK_ID,
 	OPT_PSK_HEX, OPT_PSK_HASH, OPT_PSK_ONLY, OPT_PSK_KE, OPT_SEND,
 	OPT_NO_VERIFY, OPT_KEY_SHARES, OPT_TIMEOUT, OPT_COUNT, OPT_HRR_COOKIE,
-	OPT_COMPAT_CCS, OPT_REQUIRE_CC, OPT_REQUEST_CC,
+	OPT_COMPAT_CCS, OPT_REQUIRE_CC, OPT_REQUEST_CC, OPT_ASYNC,
 };
 
 static const struct option long_opts[] = {
@@ -214,6 +259,7 @@ static const struct option long_opts[] = {
 	{ "compat-ccs", no_argument, NULL, OPT_COMPAT_CCS },
 	{ "require-client-cert", no_argument, NULL, OPT_REQUIRE_CC },
 	{ "request-client-cert", no_argument, NULL, OPT_REQUEST_CC },
+	{ "async", no_argument, NULL, OPT_ASYNC },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -354,6 +400,9 @@ static void parse_args(int argc, char **argv, struct peer_opts *o)
 			only_for(o, KTLS_ROLE_SERVER, "--request-client-cert");
 			o->flags |= KTLS_F_REQUEST_CLIENT_CERT;
 			break;
+		case OPT_ASYNC:
+			o->async = true;
+			break;
 		}
 	}
 
@@ -377,22 +426,85 @@ static void parse_args(int argc, char **argv, struct peer_opts *o)
 /* The configuration every connection of this process shares. */
 struct peer_setup {
 	struct ktls_config cfg;
+	struct ktls_ops ops;
 	struct ktls_credential *cred;
 	struct ktls_trust *trust;
 	struct ktls_psk psk;
 	const struct peer_opts *o;
+	struct peer_conn *cur;		/* --async: the connection being served */
 };
+
+static bool psk_known(const struct peer_setup *s, const uint8_t *identity,
+		      size_t identity_len)
+{
+	return s->psk.identity && identity_len == s->psk.identity_len &&
+	       memcmp(identity, s->psk.identity, identity_len) == 0;
+}
 
 static int psk_lookup(void *arg, const uint8_t *identity, size_t identity_len,
 		      struct ktls_psk *out)
 {
 	const struct peer_setup *s = arg;
 
-	if (!s->psk.identity || identity_len != s->psk.identity_len ||
-	    memcmp(identity, s->psk.identity, identity_len) != 0)
+	if (!psk_known(s, identity, identity_len))
 		return KTLS_E_ALERT_unknown_psk_identity;
 	*out = s->psk;
 	return 0;
+}
+
+/* --async: the slot for the engine's next question, or NULL when it is taken. */
+static struct peer_question *question_slot(struct peer_setup *s)
+{
+	if (!s->cur || s->cur->q.kind != PEER_Q_NONE)
+		return NULL;
+	return &s->cur->q;
+}
+
+/*
+ * --async psk_lookup: keep the identity and answer on a later turn, known
+ * or not, as ktlsd's monitor does after asking the keyring.
+ */
+static int async_psk_lookup(void *arg, const uint8_t *identity,
+			    size_t identity_len, struct ktls_psk *out)
+{
+	struct peer_question *q = question_slot(arg);
+
+	(void)out;
+	if (!q)
+		return KTLS_E_INTERNAL;
+	memset(q, 0, sizeof(*q));
+	q->kind = PEER_Q_PSK;
+	if (identity_len > sizeof(q->identity)) {
+		q->identity_too_long = true;
+	} else {
+		memcpy(q->identity, identity, identity_len);
+		q->identity_len = identity_len;
+	}
+	return KTLS_E_PENDING;
+}
+
+/*
+ * --async ops->sign: keep what to sign (the engine's buffer does not live
+ * past the call) and sign on a later turn, as ktlsd's monitor signs for
+ * its workers.
+ */
+static int async_sign(void *ctx, const struct ktls_credential *cred,
+		      uint16_t scheme, const uint8_t *tbs, size_t tbs_len,
+		      uint8_t *sig, size_t *sig_len)
+{
+	struct peer_question *q = question_slot(ctx);
+
+	(void)sig;
+	(void)sig_len;
+	if (!q || tbs_len > sizeof(q->tbs))
+		return KTLS_E_INTERNAL;
+	memset(q, 0, sizeof(*q));
+	q->kind = PEER_Q_SIGN;
+	q->cred = cred;
+	q->scheme = scheme;
+	memcpy(q->tbs, tbs, tbs_len);
+	q->tbs_len = tbs_len;
+	return KTLS_E_PENDING;
 }
 
 static const char *err_text(const struct ktls_conn *c, int err)
@@ -418,6 +530,12 @@ static int setup(struct peer_setup *s, const struct peer_opts *o)
 
 	memset(s, 0, sizeof(*s));
 	s->o = o;
+	s->ops = ktls_default_ops;
+	if (o->async) {
+		/* A client's PSKs are set before the handshake: nothing to ask. */
+		s->ops.sign = async_sign;
+		s->ops.ctx = s;
+	}
 	ktls_config_init(cfg);
 	if (o->ciphers)
 		cfg->n_suites = (size_t)parse_list("--ciphers", o->ciphers,
@@ -463,7 +581,7 @@ static int setup(struct peer_setup *s, const struct peer_opts *o)
 		s->psk.key_len = o->psk_key_len;
 		s->psk.hash = o->psk_hash;
 		if (o->role == KTLS_ROLE_SERVER) {
-			cfg->psk_lookup = psk_lookup;
+			cfg->psk_lookup = o->async ? async_psk_lookup : psk_lookup;
 			cfg->psk_lookup_arg = s;
 		}
 	}
@@ -588,6 +706,55 @@ static int feed_input(struct peer_conn *pc)
 	return 0;
 }
 
+/*
+ * --async: one turn of the loop before the answer. The socket is polled
+ * (whatever the peer sent meanwhile waits in it: the engine takes no input
+ * while it waits), then the question is answered as ktlsd answers its
+ * workers. The slot is freed first, since an answer may raise the next
+ * question at once (an unknown identity, then the next one; a lookup that
+ * finds nothing, then a signature). Return: 0, or -1 with io_err set.
+ */
+static int answer_question(struct peer_conn *pc)
+{
+	struct peer_question q = pc->q;
+	struct pollfd pfd = { .fd = pc->fd, .events = POLLIN };
+	uint8_t sig[PEER_MAX_SIG];
+	size_t sig_len = sizeof(sig);
+	int ms = ms_left(&pc->deadline), ret, err;
+
+	if (q.kind == PEER_Q_NONE) {
+		io_fail(pc, KTLS_E_INTERNAL, "engine waits for an answer nobody owes");
+		return -1;
+	}
+	if (poll(&pfd, 1, ms < PEER_ASYNC_MS ? ms : PEER_ASYNC_MS) < 0 &&
+	    errno != EINTR) {
+		io_fail(pc, KTLS_E_IO, "poll");
+		return -1;
+	}
+	memset(&pc->q, 0, sizeof(pc->q));
+	pc->answered++;
+	if (q.kind == PEER_Q_PSK) {
+		if (!q.identity_too_long &&
+		    psk_known(pc->s, q.identity, q.identity_len))
+			ret = ktls_psk_lookup_done(pc->c, 0, &pc->s->psk);
+		else
+			ret = ktls_psk_lookup_done(pc->c,
+						   KTLS_E_ALERT_unknown_psk_identity,
+						   NULL);
+	} else {
+		err = ktls_credential_sign(q.cred, q.scheme, q.tbs, q.tbs_len,
+					   sig, &sig_len);
+		ret = ktls_signature_done(pc->c, err, err ? NULL : sig,
+					  err ? 0 : sig_len);
+	}
+	/* A refused answer fails the engine, which the loop then reports. */
+	if (ret && !(ktls_status(pc->c) & KTLS_FAILED)) {
+		io_fail(pc, ret, "answering the engine");
+		return -1;
+	}
+	return 0;
+}
+
 /* The handshake loop of ktls.h. Return: 0 when done, else an error code. */
 static int handshake(struct peer_conn *pc)
 {
@@ -604,9 +771,14 @@ static int handshake(struct peer_conn *pc)
 			if (pc->eof || feed_input(pc))
 				break;
 		} else if (st & KTLS_PENDING) {
-			/* We sign in process and look PSKs up at once. */
-			io_fail(pc, KTLS_E_INTERNAL, "unexpected pending signature");
-			break;
+			/* Without --async we sign and look PSKs up at once. */
+			if (!pc->s->o->async) {
+				io_fail(pc, KTLS_E_INTERNAL,
+					"unexpected pending signature");
+				break;
+			}
+			if (answer_question(pc))
+				break;
 		} else {
 			io_fail(pc, KTLS_E_INTERNAL, "engine is stuck");
 			break;
@@ -846,11 +1018,12 @@ static int settle_failure(struct peer_conn *pc, int err)
 	return engine_error(pc) ? engine_error(pc) : err;
 }
 
-static int conn_open(struct peer_conn *pc, const struct peer_setup *s)
+static int conn_open(struct peer_conn *pc, struct peer_setup *s)
 {
 	int ret;
 
-	ret = ktls_conn_new(&s->cfg, &ktls_default_ops, s->o->role, &pc->c);
+	pc->s = s;
+	ret = ktls_conn_new(&s->cfg, &s->ops, s->o->role, &pc->c);
 	if (ret) {
 		pc->c = NULL;
 		return ret;
@@ -867,10 +1040,14 @@ static int start_handshake(struct peer_conn *pc)
 	struct ktls_result r;
 	int ret;
 
+	/* --async callbacks find the connection's question slot through cur. */
+	pc->s->cur = pc;
 	ret = ktls_start(pc->c);
-	if (ret)
-		return ret;
-	ret = handshake(pc);
+	if (!ret)
+		ret = handshake(pc);
+	pc->s->cur = NULL;
+	if (pc->s->o->async)
+		printf("async=%u\n", pc->answered);
 	if (ret)
 		return ret;
 	ktls_get_result(pc->c, &r);

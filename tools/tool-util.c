@@ -100,6 +100,21 @@ int tool_keyword(const char *opt, const char *arg, const struct tool_word *words
 	tool_misuse("%s: %s", opt, list);
 }
 
+int tool_list_commas(const char *in, char *out, size_t cap)
+{
+	size_t i;
+
+	for (i = 0; in[i]; i++) {
+		if (i + 1 >= cap)
+			return -1;
+		out[i] = in[i] == ':' ? ',' : in[i];
+	}
+	if (cap == 0)
+		return -1;
+	out[i] = '\0';
+	return 0;
+}
+
 int tool_hexval(int ch)
 {
 	if (ch >= '0' && ch <= '9')

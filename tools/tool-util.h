@@ -81,6 +81,18 @@ struct tool_word {
  */
 int tool_keyword(const char *opt, const char *arg, const struct tool_word *words);
 
+/**
+ * tool_list_commas() - a list option's argument with every ':' made a ','
+ * @in: the argument, e.g. "x25519:secp256r1" as OpenSSL's -groups takes it
+ * @out, @cap: where the copy goes, and its size (the nul included)
+ *
+ * For lists of names that hold neither character, so that ',' and ':'
+ * separate alike (ktls_parse_list() takes ',').
+ *
+ * Return: 0, or -1 when @in does not fit.
+ */
+int tool_list_commas(const char *in, char *out, size_t cap);
+
 /* The value of hex digit @ch, or -1. */
 int tool_hexval(int ch);
 
