@@ -8,10 +8,13 @@
 # a reduced diagonal (openssl-client.sh has the full product): each
 # certificate meets each suite once and each group once, 16 handshakes,
 # one gnutls-serv per certificate. Then HelloRetryRequest, mutual
-# authentication, external PSK (psk_dhe_ke and psk_ke) and the failures,
-# each with the alert on the wire as ktls-peer reports it.
+# authentication, external PSK (psk_dhe_ke and psk_ke, and through a
+# HelloRetryRequest with the right and a wrong key) and the failures, each
+# with the alert on the wire as ktls-peer reports it.
 # shellcheck source=tests/interop/lib.sh
 . "$(dirname "$0")/lib.sh"
+
+it_modes "$@"
 
 it_netns "$@"
 it_need_cmd gnutls-serv
@@ -58,7 +61,7 @@ cert_args=(--x509certfile "$P/server-p256.pem" --x509keyfile "$P/server-p256.key
 if g_server gnutls-serv-narrow "${cert_args[@]}" \
 	--priority "$(it_gnutls_prio TLS_AES_256_GCM_SHA384 secp384r1)"; then
 	out=$it_tmp/hrr.out
-	it_client "$out" --groups x25519,secp384r1 --key-shares 1 --send "$MSG\\n"
+	it_client "$out" --groups x25519:secp384r1 --key-shares 1 --send "$MSG\\n"
 	it_expect "HRR to secp384r1" "$out" "${ok_lines[@]}" hrr=yes \
 		group=secp384r1 cipher=TLS_AES_256_GCM_SHA384
 	out=$it_tmp/no-suite.out
@@ -110,6 +113,25 @@ if g_server gnutls-serv-psk --pskpasswd "$it_tmp/psk.passwd" \
 	it_stop "$it_server_pid"
 else
 	it_not_ok "gnutls-serv for PSK did not start"
+fi
+
+# gnutls-serv takes secp384r1 only, we share x25519 first: the retried
+# ClientHello carries new binders over the new transcript (RFC 8446 4.2.11).
+if g_server gnutls-serv-psk-hrr --pskpasswd "$it_tmp/psk.passwd" \
+	--priority "$(it_gnutls_prio "" secp384r1):-KX-ALL:+ECDHE-PSK"; then
+	hrr=(--groups x25519:secp384r1 --key-shares 1 --psk-identity "$IT_PSK_ID")
+	out=$it_tmp/psk-hrr.out
+	it_client "$out" "${hrr[@]}" --psk-hex "$IT_PSK" --send "$MSG\\n"
+	it_expect "PSK after HRR" "$out" "${ok_lines[@]}" hrr=yes \
+		group=secp384r1 "psk_identity=$IT_PSK_ID" sigalg=none \
+		"$(it_async 0)"
+	out=$it_tmp/psk-hrr-wrong-key.out
+	it_client "$out" "${hrr[@]}" --psk-hex "$IT_PSK_WRONG"
+	it_expect "wrong PSK after HRR" "$out" "${fail_lines[@]}" \
+		alert_received=illegal_parameter
+	it_stop "$it_server_pid"
+else
+	it_not_ok "gnutls-serv for PSK after HRR did not start"
 fi
 
 # --- certificate failures: we detect them and send the alert ----------------

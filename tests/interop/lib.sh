@@ -13,11 +13,17 @@
 #   - peer processes, each started under timeout(1), recorded by pid and
 #     killed by pid (never by name) when the script ends;
 #   - checks that compare whole output lines, one PASS/FAIL line each, and
-#     the closing "N passed, N failed" line.
+#     the closing "N passed, N failed" line;
+#   - two passes (it_modes): every ktls-peer runs as is, then with --async,
+#     which answers PSK lookups and signatures on a later turn of its loop
+#     as ktlsd does, so the engine's paths that only the daemon takes meet
+#     the other stacks too.
 #
 # Environment: KTLS_PEER (the ktls-peer binary; make check sets it),
 # KTLS_TEST_STRICT, KTLS_INTEROP_TIMEOUT (seconds per client, default 10),
-# KTLS_INTEROP_KEEP=1 to keep the temporary directory for a post-mortem.
+# KTLS_INTEROP_KEEP=1 to keep the temporary directory for a post-mortem,
+# KTLS_INTEROP_MODES (the passes, default "sync async") or
+# KTLS_INTEROP_MODE (run one pass only, sync or async).
 
 # The IT_* settings and it_* results are for the scripts that source this.
 # shellcheck disable=SC2034
@@ -35,6 +41,8 @@ it_server_timeout=$((it_timeout * 30))
 
 it_pass=0
 it_fail=0
+it_mode=sync
+it_async_args=()	# --async in the async pass, for every ktls-peer
 it_pids=()
 it_tmp=
 it_context=()		# files to show when a check fails
@@ -86,6 +94,65 @@ it_cleanup()
 }
 trap it_cleanup EXIT
 trap 'exit 1' INT TERM HUP
+
+# it_modes "$@": first thing in a script. Without KTLS_INTEROP_MODE it runs
+# the script again once per mode of KTLS_INTEROP_MODES (sync, then async),
+# shows each pass as it goes, and exits with the sum: "N passed, N failed",
+# status 0, 1, or 77 when every pass skipped. With KTLS_INTEROP_MODE it sets
+# up that one pass: in async mode every ktls-peer the helpers start gets
+# --async, and check names start with "async: ".
+it_modes()
+{
+	local mode rc log line any_fail=0 all_skip=1 np nf p=0 f=0
+	if [ -n "${KTLS_INTEROP_MODE:-}" ]; then
+		case $KTLS_INTEROP_MODE in
+		sync) ;;
+		async) it_async_args=(--async) ;;
+		*)
+			it_log "KTLS_INTEROP_MODE: sync or async, not '$KTLS_INTEROP_MODE'"
+			exit 2
+			;;
+		esac
+		it_mode=$KTLS_INTEROP_MODE
+		return 0
+	fi
+	log=$(mktemp "${TMPDIR:-/tmp}/ktls-$it_name-modes.XXXXXX") || exit 1
+	for mode in ${KTLS_INTEROP_MODES:-sync async}; do
+		it_log "--- $mode pass"
+		KTLS_INTEROP_MODE=$mode bash "$0" "$@" | tee "$log"
+		rc=${PIPESTATUS[0]}
+		line=$(tail -n 1 "$log")
+		if [[ $line =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then
+			np=${BASH_REMATCH[1]}
+			nf=${BASH_REMATCH[2]}
+		else
+			np=0
+			nf=1
+		fi
+		p=$((p + np))
+		f=$((f + nf))
+		[ "$rc" = 77 ] || all_skip=0
+		[ "$rc" = 0 ] || [ "$rc" = 77 ] || any_fail=1
+		[ "$rc" = 0 ] || [ "$rc" = 77 ] || [ "$nf" != 0 ] || f=$((f + 1))
+	done
+	rm -f "$log"
+	echo "$p passed, $f failed"
+	[ "$all_skip" = 1 ] && exit 77
+	[ "$any_fail" = 0 ] && [ "$f" = 0 ]
+	exit $?
+}
+
+# it_async N: the line of a ktls-peer's output that says it answered N
+# questions later (async=N) in the async pass, and that no such line shows
+# in the sync pass ("!..."), for it_expect.
+it_async()
+{
+	if [ "$it_mode" = async ]; then
+		echo "async=$1"
+	else
+		echo '!async=.*'
+	fi
+}
 
 # A tool is missing: SKIP, or FAIL when CI asks for strictness.
 it_skip()
@@ -226,7 +293,8 @@ it_ktls_server()
 	local name=$1
 	shift
 	it_server "$name" 'listening on' "$KTLS_PEER" server \
-		--listen 127.0.0.1:0 --timeout "$it_timeout" "$@" || return 1
+		--listen 127.0.0.1:0 --timeout "$it_timeout" "${it_async_args[@]}" \
+		"$@" || return 1
 	it_port=$(sed -n 's/.*listening on .*:\([0-9]*\)$/\1/p' "$it_server_out")
 	[ -n "$it_port" ]
 }
@@ -295,7 +363,8 @@ it_ktls_client()
 {
 	local out=$1
 	shift
-	it_run "$out" "$KTLS_PEER" client --timeout "$it_timeout" "$@"
+	it_run "$out" "$KTLS_PEER" client --timeout "$it_timeout" \
+		"${it_async_args[@]}" "$@"
 }
 
 # it_client OUT ARGS...: ktls-peer client to the server on $it_port, which
@@ -320,12 +389,12 @@ it_client_cert_checks()
 		it_client "$out" --cert "$IT_PKI/client-$cc.pem" \
 			--key "$IT_PKI/client-$cc.key" --send "$send"
 		it_expect "client certificate $cc" "$out" exit=0 version=TLSv1.3 \
-			"echo=$send" peer_verified=yes
+			"echo=$send" peer_verified=yes "$(it_async 1)"
 	done
 	out=$it_tmp/mutual-none.out
 	it_client "$out" --send "$send"
 	it_expect "no client certificate: certificate_required" "$out" exit=1 \
-		'~error=.+' alert=certificate_required "$@"
+		'~error=.+' alert=certificate_required "$(it_async 0)" "$@"
 }
 
 # it_bad_server_cert_checks START SEND: the server certificates a client
@@ -355,9 +424,18 @@ it_bad_server_cert_checks()
 # it_talk OUT MSG CMD...: run a client that sends what it reads on stdin and
 # prints what it receives (s_client, gnutls-cli, tstclnt). Type MSG and a
 # newline, wait until MSG comes back or the client exits, then close its
-# stdin so that it closes the connection (it_talk_grace ticks of 50 ms, 3 s
-# by default, before it is stopped). With it_talk_first set, that line goes
-# first, alone.
+# stdin so that it closes the connection, and wait for it to exit (for
+# it_talk_grace ticks of 50 ms, the client timeout by default) before it
+# is stopped. Every wait is for an event in the client's output, never a
+# fixed time, so a busy machine only makes a check slower:
+#   it_talk_until=RE  a check of a refused handshake: type nothing (data
+#                     the server would not read may turn its close into a
+#                     reset that overtakes its alert) and wait until RE
+#                     shows, the alert, or the client exits;
+#   it_talk_first=LINE  a line of its own first (an s_client command), typed
+#                     once it_talk_ready=RE shows (the handshake is done)
+#                     and followed by MSG once it_talk_ack=RE shows (the
+#                     command was taken).
 it_talk()
 {
 	local out=$1 msg=$2 fifo pid fd i
@@ -368,15 +446,19 @@ it_talk()
 	pid=$!
 	it_pids+=("$pid")
 	exec {fd}>"$fifo"
-	if [ -n "${it_talk_first:-}" ]; then
-		# A line of its own first (an s_client command, say), read alone.
-		printf '%s\n' "$it_talk_first" 1>&"$fd" 2>/dev/null
-		sleep 0.3
+	if [ -n "${it_talk_until:-}" ]; then
+		it_wait_for "$out" "$it_talk_until" "$pid"
+	else
+		if [ -n "${it_talk_first:-}" ]; then
+			it_wait_for "$out" "${it_talk_ready:-.}" "$pid"
+			printf '%s\n' "$it_talk_first" 1>&"$fd" 2>/dev/null
+			it_wait_for "$out" "${it_talk_ack:-.}" "$pid"
+		fi
+		printf '%s\n' "$msg" 1>&"$fd" 2>/dev/null
+		it_wait_for "$out" "$msg" "$pid"
 	fi
-	printf '%s\n' "$msg" 1>&"$fd" 2>/dev/null
-	it_wait_for "$out" "$msg" "$pid"
 	exec {fd}>&-
-	for ((i = 0; i < ${it_talk_grace:-60}; i++)); do
+	for ((i = 0; i < ${it_talk_grace:-$((it_timeout * 20))}; i++)); do
 		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.05
 	done
@@ -384,17 +466,23 @@ it_talk()
 	rm -f "$fifo"
 }
 
+# "async: " before a check's name in the async pass.
+it_prefix()
+{
+	[ "$it_mode" = sync ] || printf '%s: ' "$it_mode"
+}
+
 it_ok()
 {
 	it_pass=$((it_pass + 1))
-	echo "PASS: $1"
+	echo "PASS: $(it_prefix)$1"
 }
 
 it_not_ok()
 {
 	local f
 	it_fail=$((it_fail + 1))
-	echo "FAIL: $1"
+	echo "FAIL: $(it_prefix)$1"
 	shift
 	local shown=" "
 	for f in "$@" "${it_context[@]}"; do
@@ -407,7 +495,8 @@ it_not_ok()
 }
 
 # it_expect DESC FILE LINE...: each LINE must be a whole line of FILE;
-# a LINE starting with '~' is an extended regex for a whole line instead.
+# a LINE starting with '~' is an extended regex for a whole line instead,
+# and one starting with '!' an extended regex no whole line may match.
 it_expect()
 {
 	local desc=$1 file=$2 l
@@ -415,6 +504,11 @@ it_expect()
 	for l in "$@"; do
 		case $l in
 		"~"*) grep -qxE -- "${l#\~}" "$file" && continue ;;
+		"!"*)
+			grep -qxE -- "${l#!}" "$file" || continue
+			it_not_ok "$desc: a line '${l#!}'" "$file"
+			return 1
+			;;
 		*) grep -qxF -- "$l" "$file" && continue ;;
 		esac
 		it_not_ok "$desc: no line '$l'" "$file"

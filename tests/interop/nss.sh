@@ -16,6 +16,8 @@
 # shellcheck source=tests/interop/lib.sh
 . "$(dirname "$0")/lib.sh"
 
+it_modes "$@"
+
 it_netns "$@"
 it_need_cmd selfserv tstclnt certutil pk12util
 it_setup
@@ -110,7 +112,8 @@ if selfserv_start selfserv-mutual -n server-p256 -r -r; then
 	out=$it_tmp/client-mutual.out
 	it_client "$out" --cert "$P/client-p256.pem" --key "$P/client-p256.key" \
 		--send "$REQ"
-	it_expect "client: mutual authentication" "$out" "${ok_lines[@]}"
+	it_expect "client: mutual authentication" "$out" "${ok_lines[@]}" \
+		"$(it_async 1)"
 	out=$it_tmp/client-mutual-none.out
 	it_client "$out" --send "$REQ"
 	it_expect "client: no client certificate" "$out" "${fail_lines[@]}" \
@@ -140,7 +143,8 @@ for cert in "${NSS_CERTS[@]}"; do
 			--ciphers "$IT_ALL_SUITES" --groups "$IT_ALL_GROUPS" -- \
 			-d "$DB" -c "$(nss_suite "$suite")" -I "$(nss_group "$group")"
 		it_expect "server: $cert $suite $group" "$sout" "${sok_lines[@]}" \
-			"cipher=$suite" "group=$group" peer_verified=no &&
+			"cipher=$suite" "group=$group" peer_verified=no \
+			"$(it_async 1)" &&
 			it_expect_text "server: $cert $suite $group (tstclnt)" "$cout" "$msg"
 	done
 	ci=$((ci + 1))
@@ -150,14 +154,15 @@ cert_args=(--cert "$P/server-p256.pem" --key "$P/server-p256.key")
 one server-mutual "${cert_args[@]}" --ca "$P/ca.pem" --require-client-cert -- \
 	-d "$DB" -n client-p256
 it_expect "server: mutual authentication" "$sout" "${sok_lines[@]}" \
-	peer_verified=yes sigalg=ecdsa_secp256r1_sha256 &&
+	peer_verified=yes sigalg=ecdsa_secp256r1_sha256 "$(it_async 1)" &&
 	it_expect_text "server: mutual authentication (tstclnt)" "$cout" "$msg"
 one server-psk --psk-identity "$IT_PSK_ID" --psk-hex "$IT_PSK" -- \
 	-D -z "0x$IT_PSK:$IT_PSK_ID"
-it_expect "server: PSK" "$sout" "${sok_lines[@]}" "psk_identity=$IT_PSK_ID" &&
+it_expect "server: PSK" "$sout" "${sok_lines[@]}" "psk_identity=$IT_PSK_ID" \
+	"$(it_async 1)" &&
 	it_expect_text "server: PSK (tstclnt)" "$cout" "$msg"
-one server-expired --cert "$P/server-expired.pem" --key "$P/server-expired.key" \
-	-- -d "$DB"
+it_talk_until=SEC_ERROR_EXPIRED_CERTIFICATE one server-expired \
+	--cert "$P/server-expired.pem" --key "$P/server-expired.key" -- -d "$DB"
 it_expect "server: tstclnt rejects an expired certificate" "$sout" \
 	"${fail_lines[@]}" alert_received=certificate_expired &&
 	it_expect_text "server: expired (tstclnt)" "$cout" \

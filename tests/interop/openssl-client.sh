@@ -6,12 +6,16 @@
 # The full matrix: 4 cipher suites x 4 groups x 4 server certificates
 # (ECDSA P-256, ECDSA P-384, RSA-2048 signing rsa_pss_rsae, Ed25519), one
 # s_server per certificate; then HelloRetryRequest, mutual authentication,
-# external PSK (psk_dhe_ke and psk_ke), and the failures, each with the
-# alert on the wire as ktls-peer reports it. Application data goes both
+# external PSK (psk_dhe_ke and psk_ke, and through a HelloRetryRequest with
+# the right and a wrong key), and the failures, each with the alert on the
+# wire as ktls-peer reports it. Lists are given OpenSSL's way (':') here and
+# there, which ktls-peer takes as well as ','. Application data goes both
 # ways after every successful handshake: s_server -rev answers each line
 # reversed, so we send a palindrome and expect it back unchanged.
 # shellcheck source=tests/interop/lib.sh
 . "$(dirname "$0")/lib.sh"
+
+it_modes "$@"
 
 it_setup
 P=$IT_PKI
@@ -59,9 +63,9 @@ cert_args=(-cert "$P/server-p256.pem" -key "$P/server-p256.key")
 # --- HelloRetryRequest: we share x25519, the server takes secp384r1 only ----
 if s_server s_server-hrr "${cert_args[@]}" -groups P-384; then
 	out=$it_tmp/hrr.out
-	it_client "$out" --groups x25519,secp384r1 --key-shares 1 --send "$PAL\\n"
-	it_expect "HRR to secp384r1" "$out" "${ok_lines[@]}" hrr=yes \
-		group=secp384r1
+	it_client "$out" --groups x25519:secp384r1 --key-shares 1 --send "$PAL\\n"
+	it_expect "HRR to secp384r1 (--groups x25519:secp384r1)" "$out" \
+		"${ok_lines[@]}" hrr=yes group=secp384r1
 	out=$it_tmp/hrr-none.out
 	it_client "$out" --groups secp384r1,x25519 --key-shares 1 --send "$PAL\\n"
 	it_expect "no HRR when the first share fits" "$out" "${ok_lines[@]}" \
@@ -103,6 +107,24 @@ if s_server s_server-psk "${psk_args[@]}"; then
 	it_stop "$it_server_pid"
 else
 	it_not_ok "s_server for PSK did not start"
+fi
+# s_server takes secp384r1 only, we share x25519 first: the retried
+# ClientHello carries new binders over the new transcript (RFC 8446 4.2.11).
+if s_server s_server-psk-hrr "${psk_args[@]}" -groups P-384; then
+	hrr_args=(--groups x25519:secp384r1 --key-shares 1
+		--ciphers TLS_AES_128_GCM_SHA256 --psk-identity "$IT_PSK_ID")
+	out=$it_tmp/psk-hrr.out
+	it_client "$out" "${hrr_args[@]}" --psk-hex "$IT_PSK" --send "$PAL\\n"
+	it_expect "PSK after HRR" "$out" "${ok_lines[@]}" hrr=yes \
+		group=secp384r1 "psk_identity=$IT_PSK_ID" sigalg=none \
+		"$(it_async 0)"
+	out=$it_tmp/psk-hrr-wrong-key.out
+	it_client "$out" "${hrr_args[@]}" --psk-hex "$IT_PSK_WRONG"
+	it_expect "wrong PSK after HRR: the server rejects the binder" "$out" \
+		"${fail_lines[@]}" alert_received=illegal_parameter
+	it_stop "$it_server_pid"
+else
+	it_not_ok "s_server for PSK after HRR did not start"
 fi
 if s_server s_server-psk-ke "${psk_args[@]}" -allow_no_dhe_kex; then
 	out=$it_tmp/psk-ke.out

@@ -2,11 +2,17 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
 # ktls-peer itself: its command line as a table of {arguments, exit code,
-# output pattern} (STYLE.md section 11), then ktls-peer against ktls-peer
-# for what the other scripts do not reach: ALPN, a PSK bound to SHA-384,
-# --count, --sigalgs, and the escapes of --send and echo=.
+# output pattern} (STYLE.md section 11), in the sync pass only, then
+# ktls-peer against ktls-peer, both passes (in the async pass both ends run
+# --async), for what the other scripts do not reach: ALPN, a PSK bound to
+# SHA-384, --count, --sigalgs, lists separated by ':' as OpenSSL writes
+# them, PSK through a HelloRetryRequest, and the escapes of --send and echo=.
+# A list argument that parses reaches the connect (exit 1, error=connect),
+# one that does not is misuse (exit 2).
 # shellcheck source=tests/interop/lib.sh
 . "$(dirname "$0")/lib.sh"
+
+it_modes "$@"
 
 it_setup
 P=$IT_PKI
@@ -43,7 +49,26 @@ cases=(
 	"client --connect 127.0.0.1:$closed --no-verify|1|^error=connect 127.0.0.1:$closed: "
 	"client --connect 127.0.0.1:$closed --cert /nonexistent --key /nonexistent|1|^error=loading /nonexistent"
 	"client --connect 127.0.0.1:$closed --ca /nonexistent|1|^error=loading /nonexistent"
+	# Lists: ',' or ':' between names, mixed; empty items, duplicates,
+	# unknown names and more than 16 names are refused either way.
+	"client --connect 127.0.0.1:$closed --no-verify --groups x25519:secp256r1|1|^error=connect "
+	"client --connect 127.0.0.1:$closed --no-verify --groups X25519:P-256:secp384r1,x448|1|^error=connect "
+	"client --connect 127.0.0.1:$closed --no-verify --ciphers TLS_AES_128_GCM_SHA256:TLS_CHACHA20_POLY1305_SHA256|1|^error=connect "
+	"client --connect 127.0.0.1:$closed --no-verify --sigalgs ecdsa_secp256r1_sha256:rsa_pss_rsae_sha256:ed25519|1|^error=connect "
+	"server --listen 127.0.0.1:0 --psk-identity id --psk-hex 00 --groups x25519:nosuch|2|--groups: unknown, surplus or empty name in 'x25519:nosuch'"
+	"client --connect 127.0.0.1:1 --groups x25519::secp256r1|2|--groups: unknown"
+	"client --connect 127.0.0.1:1 --groups x25519:|2|--groups: unknown"
+	"client --connect 127.0.0.1:1 --groups :|2|--groups: unknown"
+	"client --connect 127.0.0.1:1 --groups x25519:X25519|2|--groups: unknown"
+	"client --connect 127.0.0.1:1 --ciphers TLS_AES_128_GCM_SHA256:RC4|2|--ciphers: unknown"
+	"client --connect 127.0.0.1:1 --sigalgs ed25519:ecdsa_bogus|2|--sigalgs: unknown"
+	"client --connect 127.0.0.1:1 --groups $(printf 'x%.0s' {1..1100})|2|--groups: longer than 1023 bytes"
+	# --async is for both roles.
+	"client --connect 127.0.0.1:$closed --no-verify --async|1|^error=connect "
+	"server --listen 127.0.0.1:0 --async|2|a server needs --cert/--key, a PSK, or both"
+	"client --connect 127.0.0.1:1 --async=1|2|doesn't allow an argument"
 )
+[ "$it_mode" = sync ] || cases=()
 for c in "${cases[@]}"; do
 	IFS='|' read -r args code re <<<"$c"
 	out=$it_tmp/cli.out
@@ -85,6 +110,41 @@ peer sigalgs --cert "$P/server-rsa.pem" --key "$P/server-rsa.key" -- \
 	"${cli[@]}" --sigalgs rsa_pss_rsae_sha384 --send x
 it_expect "--sigalgs picks the server's scheme" "$cout" exit=0 \
 	sigalg=rsa_pss_rsae_sha384
+
+# ':' lists take effect in order: the second scheme, the second suite, and
+# a key share for the first group only, which the server answers with HRR.
+peer colon-lists --cert "$P/server-rsa.pem" --key "$P/server-rsa.key" \
+	--groups secp384r1:x448 --ciphers TLS_AES_256_GCM_SHA384:TLS_AES_128_GCM_SHA256 \
+	-- "${cli[@]}" --sigalgs ecdsa_secp256r1_sha256:rsa_pss_rsae_sha512 \
+	--ciphers TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_GCM_SHA256 \
+	--groups x25519:secp384r1 --key-shares 1 --send x
+it_expect "lists separated by ':' (client)" "$cout" exit=0 \
+	sigalg=rsa_pss_rsae_sha512 cipher=TLS_AES_128_GCM_SHA256 hrr=yes \
+	group=secp384r1 echo=x
+it_expect "lists separated by ':' (server)" "$sout" exit=0 hrr=yes \
+	group=secp384r1 "$(it_async 1)"
+
+# PSK through a HelloRetryRequest, ktls-peer on both ends: the retried
+# ClientHello's binder is checked afresh (RFC 8446 4.2.11); a wrong key
+# gets decrypt_error, and so does a key of the right length but other bytes.
+psk=(--psk-identity "$IT_PSK_ID" --psk-hex "$IT_PSK")
+peer psk-hrr "${psk[@]}" --groups secp384r1 -- "${psk[@]}" \
+	--groups x25519:secp384r1 --key-shares 1 --send x
+it_expect "PSK after HRR (client)" "$cout" exit=0 hrr=yes group=secp384r1 \
+	"psk_identity=$IT_PSK_ID" echo=x "$(it_async 0)"
+it_expect "PSK after HRR (server)" "$sout" exit=0 hrr=yes \
+	"psk_identity=$IT_PSK_ID" "$(it_async 2)"
+peer psk-hrr-wrong-key "${psk[@]}" --groups secp384r1 -- \
+	--psk-identity "$IT_PSK_ID" --psk-hex "$IT_PSK_WRONG" \
+	--groups x25519:secp384r1 --key-shares 1 --send x
+it_expect "wrong PSK after HRR (server)" "$sout" exit=1 alert=decrypt_error \
+	"$(it_async 2)"
+it_expect "wrong PSK after HRR (client)" "$cout" exit=1 \
+	alert_received=decrypt_error
+peer psk-hrr-short-key "${psk[@]}" --groups secp384r1 -- \
+	--psk-identity "$IT_PSK_ID" --psk-hex 00 \
+	--groups x25519:secp384r1 --key-shares 1 --send x
+it_expect "one-byte PSK after HRR (server)" "$sout" exit=1 alert=decrypt_error
 
 if it_ktls_server count "${srv[@]}" --count 2; then
 	for i in 1 2; do
