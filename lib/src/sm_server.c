@@ -235,6 +235,10 @@ static int server_check_retry(struct ktls_conn *c, const uint8_t *msg,
 		*why = "retried ClientHello differs from the first";
 		return KTLS_E_ALERT_illegal_parameter;
 	}
+	if (ch->has_psk && !c->ch1_psk) {
+		*why = "retried ClientHello adds a PSK";
+		return KTLS_E_ALERT_illegal_parameter;
+	}
 	if (ch->has_psk_modes &&
 	    (!c->ch1_psk_modes || ch->psk_dhe_ke != c->ch1_psk_dhe_ke ||
 	     ch->psk_ke != c->ch1_psk_ke)) {
@@ -243,10 +247,6 @@ static int server_check_retry(struct ktls_conn *c, const uint8_t *msg,
 	}
 	if (!ch->has_psk)
 		return 0;
-	if (!c->ch1_psk) {
-		*why = "retried ClientHello adds a PSK";
-		return KTLS_E_ALERT_illegal_parameter;
-	}
 	for (i = 0; i < ch->n_ids; i++) {
 		ret = kc_digest(KTLS_HASH_SHA256, ch->ids[i].id, ch->ids[i].len, d);
 		if (ret)
