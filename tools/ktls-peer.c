@@ -348,6 +348,10 @@ static void parse_args(int argc, char **argv, struct peer_opts *o)
 		case OPT_PSK_HEX:
 			o->psk_key_len = tool_parse_hex("--psk-hex", optarg, o->psk_key,
 							sizeof(o->psk_key));
+			/* libktls takes no shorter key, on either side (RFC 9257 §6). */
+			if (o->psk_key_len < KTLS_MIN_PSK_KEY)
+				tool_misuse("--psk-hex: %d to %d bytes", KTLS_MIN_PSK_KEY,
+					    KTLS_MAX_PSK_KEY);
 			break;
 		case OPT_PSK_HASH:
 			o->psk_hash = (enum ktls_hash)tool_keyword("--psk-hash", optarg,
@@ -509,7 +513,9 @@ static int async_sign(void *ctx, const struct ktls_credential *cred,
 
 static const char *err_text(const struct ktls_conn *c, int err)
 {
-	const char *d = c ? ktls_error_detail(c) : NULL;
+	/* The detail is the engine's failure: none before it failed. */
+	const char *d = c && (ktls_status(c) & KTLS_FAILED) ?
+			ktls_error_detail(c) : NULL;
 
 	return d && *d ? d : ktls_strerror(err);
 }

@@ -137,7 +137,8 @@ it_expect "unknown PSK identity" "$sout" "${fail_lines[@]}" \
 # --- PSK through a HelloRetryRequest (RFC 8446 4.1.4, 4.2.11) ----------------
 # gnutls-cli shares x25519 and secp256r1, we take secp384r1 only: the
 # retried ClientHello's binder is checked afresh over the new transcript,
-# and its identity looked up again (async=2 in the async pass).
+# and its identity looked up again (async=2 in the async pass). A wrong key
+# fails at the first hello's binder or at the retried one's.
 hrr_prio="$(it_gnutls_prio "" x25519,secp256r1,secp384r1):-KX-ALL:+ECDHE-PSK"
 one psk-hrr "${psk_srv[@]}" --groups secp384r1 -- "${psk_cli[@]}" \
 	--priority "$hrr_prio"
@@ -148,7 +149,7 @@ it_talk_until='Received alert \[51\]' one psk-hrr-wrong-key "${psk_srv[@]}" \
 	--groups secp384r1 -- --pskusername "$IT_PSK_ID" --pskkey "$IT_PSK_WRONG" \
 	--priority "$hrr_prio"
 it_expect "wrong PSK after HRR: decrypt_error" "$sout" "${fail_lines[@]}" \
-	alert=decrypt_error "$(it_async 2)" &&
+	alert=decrypt_error "$(it_async '[12]')" &&
 	it_expect_text "wrong PSK after HRR: gnutls-cli" "$cout" 'Received alert [51]'
 
 # --- certificates gnutls-cli rejects: it sends bad_certificate ----------------

@@ -143,12 +143,12 @@ it_modes()
 }
 
 # it_async N: the line of a ktls-peer's output that says it answered N
-# questions later (async=N) in the async pass, and that no such line shows
-# in the sync pass ("!..."), for it_expect.
+# questions later (async=N, N an extended regex) in the async pass, and
+# that no such line shows in the sync pass ("!..."), for it_expect.
 it_async()
 {
 	if [ "$it_mode" = async ]; then
-		echo "async=$1"
+		echo "~async=$1"
 	else
 		echo '!async=.*'
 	fi
