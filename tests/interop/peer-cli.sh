@@ -149,6 +149,16 @@ it_expect "wrong PSK after HRR (server)" "$sout" exit=1 alert=decrypt_error \
 it_expect "wrong PSK after HRR (client)" "$cout" exit=1 \
 	alert_received=decrypt_error
 
+# A server with a certificate and a PSK, a client offering an identity it
+# does not know: the lookup's answer (unknown) raises the next question at
+# once, the signature, and the handshake falls back to the certificate.
+peer psk-unknown-cert "${srv[@]}" "${psk[@]}" -- "${cli[@]}" \
+	--psk-identity other-id --psk-hex "$IT_PSK" --send x
+it_expect "unknown PSK identity, certificate instead (client)" "$cout" exit=0 \
+	psk_identity=none sigalg=ecdsa_secp256r1_sha256 peer_verified=yes echo=x
+it_expect "unknown PSK identity, certificate instead (server)" "$sout" exit=0 \
+	psk_identity=none "$(it_async 2)"
+
 if it_ktls_server count "${srv[@]}" --count 2; then
 	for i in 1 2; do
 		it_client "$it_tmp/count-$i.client" --send "conn $i"
