@@ -771,6 +771,9 @@ int ksm_server_psk_answer(struct ktls_conn *c, int result,
 	struct kmsg_ch ch;
 	int ret;
 
+	/* Fail closed, with an alert, on an answer that is no answer. */
+	if (result > 0 || result == KTLS_E_PENDING || result == KTLS_E_WANT_INPUT)
+		result = KTLS_E_INTERNAL;
 	if (result == KTLS_E_ALERT_unknown_psk_identity) {
 		c->lookup_answer = -1;
 	} else if (result) {

@@ -11,6 +11,7 @@
  * truncated CH2, RFC 8446 §4.2.11.2).
  */
 #include <check.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -780,6 +781,27 @@ START_TEST(test_psk_retry_psk_added)
 }
 END_TEST
 
+/* An async answer that is no answer fails the handshake with an alert. */
+START_TEST(test_psk_retry_lookup_bogus_result)
+{
+	static const int bogus[] = { 1, KTLS_E_PENDING, KTLS_E_WANT_INPUT };
+	struct ktls_psk o = offer_of(ID_A, key_a, 32, KTLS_HASH_SHA256);
+	struct ktls_result rs;
+
+	rig_init(&rig, true, &o, 1);
+	ck_assert_int_eq(ktls_start(rig.cli), 0);
+	ck_assert(flow(&rig, 0));
+	ck_assert(rig.pending);
+	ck_assert_int_eq(ktls_psk_lookup_done(rig.srv, bogus[_i], NULL), KTLS_E_INTERNAL);
+	ktls_get_result(rig.srv, &rs);
+	ck_assert(ktls_status(rig.srv) & KTLS_FAILED);
+	ck_assert_int_eq(rs.alert_sent, KTLS_ALERT_internal_error);
+	ck_assert_int_eq(ktls_error_errno(rs.error), EIO);
+	rig.pending = false;
+	rig_free(&rig);
+}
+END_TEST
+
 /* Empty and short keys are refused where they enter. */
 START_TEST(test_psk_retry_short_keys_refused_locally)
 {
@@ -1249,6 +1271,7 @@ static Suite *psk_retry_suite(void)
 	tcase_add_loop_test(tc, test_psk_retry_identity_dropped, 0, 2);
 	tcase_add_loop_test(tc, test_psk_retry_binder_count_changed, 0, 2);
 	tcase_add_loop_test(tc, test_psk_retry_psk_added, 0, 2);
+	tcase_add_loop_test(tc, test_psk_retry_lookup_bogus_result, 0, 3);
 	tcase_add_test(tc, test_psk_retry_short_keys_refused_locally);
 	suite_add_tcase(s, tc);
 
