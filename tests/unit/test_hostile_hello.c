@@ -7,8 +7,10 @@
  * unknown extensions (§4.1.2, §4.2), legacy_version 0x0300 or older
  * (Appendix D.5). Each is answered three ways: signing in-process, an
  * ops->sign that answers later, and a PSK whose lookup answers later (as
- * ktlsd's monitor does). Then Finished messages of the wrong length
- * (40 bytes, 40 KiB) sent to each role (§4.4.4, §6).
+ * ktlsd's monitor does). Then a CertificateRequest with hundreds of
+ * schemes, ours last, handed to a real client (§4.3.2), and Finished
+ * messages of the wrong length (40 bytes, 40 KiB) sent to each role
+ * (§4.4.4, §6).
  */
 #include <check.h>
 #include <stdlib.h>
@@ -22,6 +24,7 @@
 #include "keysched.h"
 #include "msg.h"
 #include "record.h"
+#include "sm.h"
 #include "testcert.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
@@ -545,12 +548,96 @@ START_TEST(test_hostile_hello_finished_length)
 }
 END_TEST
 
+/* A CertificateRequest of @n schemes: unknown ones, then @last. */
+static size_t build_cr(uint8_t *buf, size_t cap, size_t n, uint16_t last)
+{
+	struct kw w;
+	struct kw_mark msg, exts, e, l;
+	size_t i;
+
+	kw_init(&w, buf, cap);
+	kw_u8(&w, KTLS_HS_CERTIFICATE_REQUEST);
+	msg = kw_open24(&w);
+	kw_u8(&w, 0);
+	exts = kw_open16(&w);
+	ext_begin(&w, KTLS_EXT_SIGNATURE_ALGORITHMS, &e);
+	l = kw_open16(&w);
+	for (i = 0; i + 1 < n; i++)
+		kw_u16(&w, (uint16_t)(0xfe00 + i));
+	kw_u16(&w, last);
+	kw_close(&w, l);
+	kw_close(&w, e);
+	kw_close(&w, exts);
+	kw_close(&w, msg);
+	ck_assert(kw_ok(&w));
+	return w.len;
+}
+
+START_TEST(test_hostile_hello_certificate_request_schemes)
+{
+	static const struct {
+		size_t n;
+		uint16_t last;
+		uint16_t want;
+	} tab[] = {
+		{ 1, GOOD_SCHEME, GOOD_SCHEME },
+		{ 33, GOOD_SCHEME, GOOD_SCHEME },	/* past the old cut of 32 */
+		{ 300, GOOD_SCHEME, GOOD_SCHEME },
+		{ 300, 0xfdff, 0 },			/* none ours: no scheme */
+	};
+	static uint8_t cr[4096];
+	struct ktls_config ccfg, scfg;
+	struct ktls_credential *scred = server_cred(), *ccred = server_cred();
+	struct ktls_trust *trust;
+	struct ktls_conn *cli, *srv;
+	const uint8_t *out;
+	size_t len, off, rec, used, cr_len, i;
+
+	ktls_config_init(&ccfg);
+	ktls_config_init(&scfg);
+	ck_assert_int_eq(ktls_trust_load(testcert_ca_file(), NULL, NULL, &trust), 0);
+	ccfg.trust = trust;
+	ccfg.cred = ccred;
+	scfg.cred = scred;
+	scfg.flags |= KTLS_F_REQUEST_CLIENT_CERT;
+	ck_assert_int_eq(ktls_conn_new(&ccfg, &ktls_default_ops, KTLS_ROLE_CLIENT, &cli), 0);
+	ck_assert_int_eq(ktls_conn_new(&scfg, &ktls_default_ops, KTLS_ROLE_SERVER, &srv), 0);
+	ck_assert_int_eq(ktls_conn_set_peer_name(cli, "server.test"), 0);
+	ck_assert_int_eq(ktls_start(cli), 0);
+	move_all(cli, srv);
+	/* The server's records one by one, up to its CertificateRequest. */
+	out = ktls_output(srv, &len);
+	for (off = 0; cli->state != KSM_C_WAIT_CERT_CR; off += rec) {
+		ck_assert_uint_le(off + 5, len);
+		rec = 5 + (((size_t)out[off + 3] << 8) | out[off + 4]);
+		used = 0;
+		ck_assert_int_eq(ktls_input(cli, out + off, rec, &used), 0);
+		ck_assert_uint_eq(used, rec);
+	}
+	/* In the place of the server's request, each of ours (§4.3.2, §4.2.3). */
+	for (i = 0; i < N(tab); i++) {
+		cli->state = KSM_C_WAIT_CERT_CR;
+		cr_len = build_cr(cr, sizeof(cr), tab[i].n, tab[i].last);
+		ck_assert_int_eq(ksm_c_certificate_request(cli, cr, cr_len), 0);
+		ck_assert_int_eq(cli->state, KSM_C_WAIT_CERT);
+		ck_assert_msg(ksm_pick_sigscheme(cli, cli->peer_sigs, cli->n_peer_sigs) ==
+			      tab[i].want, "%zu schemes", tab[i].n);
+	}
+	ktls_conn_free(cli);
+	ktls_conn_free(srv);
+	ktls_trust_free(trust);
+	ktls_credential_free(scred);
+	ktls_credential_free(ccred);
+}
+END_TEST
+
 static Suite *hostile_hello_suite(void)
 {
 	Suite *s = suite_create("hostile_hello");
 	TCase *tc = tcase_create("hostile_hello");
 
 	tcase_add_loop_test(tc, test_hostile_hello_answers, 0, (int)(N(cases) * M_COUNT));
+	tcase_add_test(tc, test_hostile_hello_certificate_request_schemes);
 	tcase_add_loop_test(tc, test_hostile_hello_finished_length, 0, (int)(N(fin_cases) * 4));
 	suite_add_tcase(s, tc);
 	return s;
