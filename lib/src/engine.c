@@ -380,9 +380,9 @@ static int on_handshake(struct ktls_conn *c, const uint8_t *p, size_t len)
 			want = KMSG_HEADER - c->hs_len;
 		} else {
 			msg_len = ((size_t)c->hs[1] << 16) | (c->hs[2] << 8) | c->hs[3];
-			if (msg_len > KTLS_MAX_HANDSHAKE_MSG)
-				return kconn_fail(c, KTLS_E_ALERT_illegal_parameter,
-						  "handshake message too large");
+			ret = kmsg_check_header(c->hs[0], msg_len);
+			if (ret)
+				return kconn_fail(c, ret, "handshake message too long");
 			want = KMSG_HEADER + msg_len - c->hs_len;
 		}
 		n = len < want ? len : want;
@@ -395,9 +395,9 @@ static int on_handshake(struct ktls_conn *c, const uint8_t *p, size_t len)
 		if (c->hs_len < KMSG_HEADER)
 			continue;
 		msg_len = ((size_t)c->hs[1] << 16) | (c->hs[2] << 8) | c->hs[3];
-		if (msg_len > KTLS_MAX_HANDSHAKE_MSG)
-			return kconn_fail(c, KTLS_E_ALERT_illegal_parameter,
-					  "handshake message too large");
+		ret = kmsg_check_header(c->hs[0], msg_len);
+		if (ret)
+			return kconn_fail(c, ret, "handshake message too long");
 		if (c->hs_len < KMSG_HEADER + msg_len)
 			continue;
 		c->hs_len = 0;

@@ -450,18 +450,19 @@ static int server_choose(struct ktls_conn *c, const struct kmsg_ch *ch,
 		}
 		/* §4.1.2: the retried hello shares exactly the group asked for. */
 		if (c->state == KSM_S_WAIT_CH2 &&
-		    (x->retry || ch->n_shares != 1 || ch->shares[0].group != asked ||
-		     c->group != asked)) {
+		    (x->retry || ch->n_shares_offered != 1 || ch->n_shares != 1 ||
+		     ch->shares[0].group != asked || c->group != asked)) {
 			*why = "retried ClientHello does not share the requested group";
 			return KTLS_E_ALERT_illegal_parameter;
 		}
 	}
 	if (x->psk_id < 0) {
-		uint16_t peer[KTLS_MAX_LIST * 4];
-		size_t n = 0;
+		uint16_t peer[KTLS_MAX_LIST];
+		size_t n;
 
-		for (i = 0; i < ch->sigalgs.n && n < sizeof(peer) / 2; i++)
-			peer[n++] = klist16_at(&ch->sigalgs, i);
+		/* §4.2.3: the whole offer, not a prefix of it. */
+		n = klist16_common(&ch->sigalgs, cfg->sigschemes, cfg->n_sigschemes,
+				   peer);
 		c->sigscheme = ksm_pick_sigscheme(c, peer, n);
 		if (!c->sigscheme) {
 			*why = "no signature scheme in common";
