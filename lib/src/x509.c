@@ -130,6 +130,8 @@ static const struct kx_verify_reason kx_verify_reasons[] = {
 	  "peer certificate key is weaker than the security level allows" },
 	{ X509_V_ERR_CA_KEY_TOO_SMALL,
 	  "CA certificate key is weaker than the security level allows" },
+	{ X509_V_ERR_INVALID_EXTENSION,
+	  "peer certificate has an extension that does not decode or repeats" },
 	/* libcrypto says "CA signature" for the leaf's signature too. */
 	{ X509_V_ERR_CA_MD_TOO_WEAK,
 	  "certificate in the chain signed with a digest weaker than the security level allows (SHA-1, MD5)" },
@@ -200,9 +202,11 @@ static unsigned int kx_level(unsigned int level)
  *    also takes Netscape's and Microsoft's Server Gated Crypto for a
  *    server, and nsCertType; anyExtendedKeyUsage alone is refused by both.
  *
- * An extension that does not decode makes libcrypto report no usage at
- * all, which fails here. Return: 0, or KTLS_E_ALERT_unsupported_certificate
- * with *@why set.
+ * libcrypto reports no usage at all for a certificate whose extensions do
+ * not decode (or repeat); that is a corrupt certificate, said first.
+ *
+ * Return: 0, or KTLS_E_ALERT_bad_certificate or
+ * KTLS_E_ALERT_unsupported_certificate with *@why set.
  */
 static int kx_leaf_policy(X509 *x, EVP_PKEY *key, bool peer_is_server,
 			  unsigned int level, const char **why)
@@ -210,6 +214,10 @@ static int kx_leaf_policy(X509 *x, EVP_PKEY *key, bool peer_is_server,
 	uint32_t ku = X509_get_key_usage(x);		/* UINT32_MAX: none */
 	uint32_t xku = X509_get_extended_key_usage(x);	/* UINT32_MAX: none */
 
+	if (X509_get_extension_flags(x) & EXFLAG_INVALID) {
+		*why = kx_reason_for(X509_V_ERR_INVALID_EXTENSION);
+		return KTLS_E_ALERT_bad_certificate;
+	}
 	if (level && EVP_PKEY_get_security_bits(key) < kx_level_bits[level]) {
 		*why = kx_reason_for(X509_V_ERR_EE_KEY_TOO_SMALL);
 		return KTLS_E_ALERT_unsupported_certificate;

@@ -74,6 +74,7 @@ static struct {
 	struct cert kuds;	/* keyUsage digitalSignature, no EKU */
 	struct cert both;	/* EKU serverAuth and clientAuth */
 	struct cert anyeku;	/* EKU anyExtendedKeyUsage only */
+	struct cert dupext;	/* two subjectAltName extensions */
 	uint8_t *badsig;	/* server with a corrupted signature */
 	size_t badsig_len;
 	char ca_pem[PATH_MAX];
@@ -337,6 +338,14 @@ static void fixture_build(void)
 	     "serverAuth,clientAuth");
 	leaf(&fx.anyeku, "P-256", "anyeku.test", &fx.ca, 41,
 	     "DNS:anyeku.test", "anyExtendedKeyUsage");
+	/* RFC 5280 §4.2: an extension appears at most once. */
+	leaf(&fx.dupext, "P-256", "dupext.test", &fx.ca, 42,
+	     "DNS:dupext.test", "serverAuth,clientAuth");
+	add_ext(fx.dupext.x, fx.ca.x, NID_subject_alt_name, "DNS:other.test");
+	if (!X509_sign(fx.dupext.x, fx.ca.key, EVP_sha256()))
+		abort();
+	OPENSSL_free(fx.dupext.der);
+	set_der(&fx.dupext);
 
 	/* Flip a bit inside the signature value (the DER's last byte). */
 	fx.badsig = malloc(fx.server.len);
@@ -400,6 +409,7 @@ static void fixture_free(void)
 	free_cert(&fx.kuds);
 	free_cert(&fx.both);
 	free_cert(&fx.anyeku);
+	free_cert(&fx.dupext);
 	free(fx.badsig);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", fx.dir);
 	if (system(cmd))
@@ -1498,6 +1508,11 @@ START_TEST(test_x509_policy_usage)
 		{ &fx.kuds, NULL, false, 2, 0, NULL },
 		{ &fx.both, NULL, true, 2, 0, NULL },
 		{ &fx.both, NULL, false, 2, 0, NULL },
+		/* extensions libcrypto cannot make sense of: corrupt, not weak */
+		{ &fx.dupext, NULL, true, 2, KTLS_E_ALERT_bad_certificate,
+		  "does not decode or repeats" },
+		{ &fx.dupext, NULL, false, 0, KTLS_E_ALERT_bad_certificate,
+		  "does not decode or repeats" },
 	};
 
 	check_policy(tab, ARRAY_SIZE(tab));
