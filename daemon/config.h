@@ -56,6 +56,7 @@ struct kcfg {
 	/* [authenticate] */
 	char keyrings[KCFG_MAX_KEYRINGS][KCFG_KEYRING_MAX];	/* as listed */
 	size_t n_keyrings;
+	unsigned int security_level;	/* ktlsd only: peer chains, 0..5 (2) */
 
 	struct kcfg_role client;
 	struct kcfg_role server;
@@ -96,8 +97,8 @@ struct kcfg {
  * @cfg: the configuration to reset
  *
  * max_inflight 1024, workers 0 (one per CPU), user "nobody", timeouts
- * 20000/5000/10000 ms, every debug level 0, no files, no keyrings, empty
- * policy lists.
+ * 20000/5000/10000 ms, security level KTLS_SECURITY_LEVEL_DEFAULT, every
+ * debug level 0, no files, no keyrings, empty policy lists.
  */
 void kcfg_defaults(struct kcfg *cfg);
 
@@ -129,12 +130,51 @@ unsigned int kcfg_workers(const struct kcfg *cfg);
  * adds an entry to @cfg->warnings. Otherwise each of them is an error.
  * Either way, syntax errors, values too long to hold, private key URLs
  * (pkcs11: ...) and bad values for ktlsd's own keys (the [ktlsd] group,
- * x509.require_client_cert) are errors. See ktlsd.conf(5).
+ * x509.require_client_cert, security_level) are errors, and so is, in
+ * ktlsd's own mode, x509.require_client_cert without a server
+ * x509.truststore (see kcfg_client_auth()). See ktlsd.conf(5).
  *
  * Return: 0, or -1 with @err set.
  */
 __attribute__((warn_unused_result)) int
 kcfg_load(const char *path, struct kcfg *cfg, char err[KCFG_ERR_MAX]);
+
+/*
+ * How a server handshake treats client certificates. A verified one makes
+ * the kernel see an authenticated peer (REMOTE_AUTH; NFSD's xprtsec=mtls),
+ * so it may only be verified against a trust store meant for it.
+ */
+enum kcfg_client_auth {
+	/* ktlsd's own mode, no [authenticate.server] x509.truststore: no
+	 * CertificateRequest, every client unauthenticated */
+	KCFG_CLIENT_AUTH_NONE,
+	/* request one; verify it against [authenticate.server] x509.truststore */
+	KCFG_CLIENT_AUTH_TRUSTSTORE,
+	/* tlshd compatibility mode without that trust store: request one and
+	 * verify it against the system trust store, as tlshd does */
+	KCFG_CLIENT_AUTH_SYSTEM,
+};
+
+/**
+ * kcfg_client_auth() - how server handshakes treat client certificates
+ * @cfg: a loaded configuration
+ *
+ * Return: KCFG_CLIENT_AUTH_TRUSTSTORE when [authenticate.server] names an
+ * x509.truststore; otherwise KCFG_CLIENT_AUTH_SYSTEM in tlshd
+ * compatibility mode and KCFG_CLIENT_AUTH_NONE in ktlsd's own mode (and
+ * with the built-in defaults).
+ */
+enum kcfg_client_auth kcfg_client_auth(const struct kcfg *cfg);
+
+/**
+ * kcfg_client_auth_notice() - what to log about it, once, at startup
+ * @cfg: a loaded configuration
+ * @warning: set to true when the line is a warning (else a notice)
+ *
+ * Return: a static line for KCFG_CLIENT_AUTH_NONE (a notice) and
+ * KCFG_CLIENT_AUTH_SYSTEM (a warning), or NULL.
+ */
+const char *kcfg_client_auth_notice(const struct kcfg *cfg, bool *warning);
 
 /**
  * kcfg_set_search_paths() - replace the places kcfg_load(NULL) looks

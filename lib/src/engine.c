@@ -44,7 +44,8 @@ int ktls_conn_init(struct ktls_conn *c, const struct ktls_config *cfg,
 		return KTLS_E_INVALID;
 	if (!cfg->n_suites || !cfg->n_sigschemes ||
 	    cfg->n_suites > KTLS_MAX_LIST || cfg->n_groups > KTLS_MAX_LIST ||
-	    cfg->n_sigschemes > KTLS_MAX_LIST)
+	    cfg->n_sigschemes > KTLS_MAX_LIST ||
+	    cfg->security_level > KTLS_SECURITY_LEVEL_MAX)
 		return KTLS_E_INVALID;
 	/* Only the header: the buffers stay untouched (and unresident). */
 	memset(c, 0, offsetof(struct ktls_conn, in));

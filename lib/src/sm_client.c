@@ -424,7 +424,8 @@ int ksm_c_certificate(struct ktls_conn *c, const uint8_t *msg, size_t len)
 			return kconn_fail(c, KTLS_E_ALERT_certificate_unknown,
 					  "no peer name to check the certificate against");
 		ret = kx_verify_chain(cfg->trust, cert.der, cert.der_len, cert.n,
-				      name, true, c->ops->now(c->ops->ctx),
+				      name, true, cfg->security_level,
+				      c->ops->now(c->ops->ctx),
 				      &c->peer_leaf, &c->peer_pub, &reason);
 		if (ret)
 			return kconn_fail(c, ret, reason);

@@ -718,7 +718,8 @@ int ksm_s_certificate(struct ktls_conn *c, const uint8_t *msg, size_t len)
 	c->peer_cert = true;
 	if (cfg->trust) {
 		ret = kx_verify_chain(cfg->trust, cert.der, cert.der_len, cert.n,
-				      NULL, false, c->ops->now(c->ops->ctx),
+				      NULL, false, cfg->security_level,
+				      c->ops->now(c->ops->ctx),
 				      &c->peer_leaf, &c->peer_pub, &reason);
 		if (ret)
 			return kconn_fail(c, ret, reason);

@@ -673,6 +673,7 @@ static void cert_seed(const char *name, uint8_t flags, const struct buf *b)
 		ret = kx_verify_chain(flags & 8 ? pki->trust_crl : pki->trust,
 				      cert.der, cert.der_len, cert.n,
 				      names[(flags >> 1) & 3], flags & 1,
+				      KTLS_SECURITY_LEVEL_DEFAULT,
 				      flags & 0x80 ? FX_NOT_AFTER + 86400 : FX_NOW,
 				      NULL, NULL, &reason);
 	printf("           -> %s (%s)\n", ktls_strerror(ret), reason ? reason : "-");
