@@ -17,12 +17,7 @@ struct monitor_opts {
 	int log_stderr;
 };
 
-/*
- * Keep only the cipher suites this kernel can install (@mask: the
- * ktls_glue_probe_ciphers() bits); an empty list means all four.
- * Return: 0, or -1 when none is left.
- */
-int kcfg_apply_cipher_mask(struct kcfg *cfg, unsigned int mask);
+#include "kernel.h"	/* kcfg_apply_cipher_mask() */
 
 /* Log what a lenient (tlshd-compatible) configuration load let pass. */
 void kcfg_log_warnings(const struct kcfg *cfg);
