@@ -1,7 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * The statistics socket (see control.h).
+ * The statistics socket (see control.h). Not world-writable: mode 0660,
+ * owned by root and the stats_group (default "ktlsd" when it exists), so
+ * only root and that group can make the monitor do work. At most a few
+ * connections are answered per turn of the loop; each gets what fits in
+ * the socket at once and is closed, so no reader can hold the loop.
  */
+#include <errno.h>
+#include <grp.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -12,11 +18,31 @@
 #include "control.h"
 #include "log.h"
 
+#define CONTROL_DEFAULT_GROUP "ktlsd"
+
+/* The socket's group: the configured one, else "ktlsd" if it exists, else root. */
+static gid_t control_gid(const struct kcfg *cfg)
+{
+	const char *name = cfg->stats_group[0] ? cfg->stats_group : CONTROL_DEFAULT_GROUP;
+	struct group *gr;
+
+	errno = 0;
+	gr = getgrnam(name);
+	if (gr)
+		return gr->gr_gid;
+	if (cfg->stats_group[0])
+		log_warnx("stats_group %s does not exist: the statistics socket is root's only",
+			  name);
+	return 0;
+}
+
 void control_open(struct control *c, const struct kcfg *cfg)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	const char *path = cfg->stats_socket;
-	int fd;
+	mode_t old;
+	gid_t gid;
+	int fd, ret;
 
 	c->fd = -1;
 	c->path[0] = 0;
@@ -33,24 +59,28 @@ void control_open(struct control *c, const struct kcfg *cfg)
 		return;
 	}
 	unlink(path);
-	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) || listen(fd, 16)) {
+	/* Created 0600, so nobody else can connect before it has its group. */
+	old = umask(0177);
+	ret = bind(fd, (struct sockaddr *)&sun, sizeof(sun));
+	umask(old);
+	gid = control_gid(cfg);
+	if (ret || listen(fd, 16) || chown(path, (uid_t)-1, gid) || chmod(path, 0660)) {
 		log_warn("statistics socket %s", path);
 		close(fd);
+		unlink(path);
 		return;
 	}
-	/* Counters are not secret; anyone on the machine may read them. */
-	chmod(path, 0666);
 	c->fd = fd;
 	snprintf(c->path, sizeof(c->path), "%s", path);
 }
 
-void control_serve(struct control *c, const struct stats *st)
+void control_serve(struct control *c, const struct stats *st, unsigned int budget)
 {
 	char buf[4096];
 	size_t len;
 	int s;
 
-	while ((s = accept4(c->fd, NULL, NULL, SOCK_CLOEXEC)) >= 0) {
+	while (budget-- && (s = accept4(c->fd, NULL, NULL, SOCK_CLOEXEC)) >= 0) {
 		len = stats_format_kv(st, buf, sizeof(buf));
 		if (len >= sizeof(buf))
 			len = strlen(buf);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The statistics socket ("stats_socket"): each connection gets the
- * counters as key=value lines, then EOF.
+ * counters as key=value lines, then EOF. A later control socket (ktlsctl)
+ * belongs here too: bounded work per turn, authorization by group.
  */
 #ifndef KTLSD_CONTROL_H
 #define KTLSD_CONTROL_H
@@ -14,11 +15,14 @@ struct control {
 	char path[KCFG_PATH_MAX];	/* what to unlink at exit */
 };
 
-/* Bind the socket @cfg names (none when it names none). */
+/*
+ * Bind the socket @cfg names (none when it names none): mode 0660, group
+ * stats_group (or "ktlsd" when that exists, else root's).
+ */
 void control_open(struct control *c, const struct kcfg *cfg);
 
-/* Answer the connections waiting on the socket. */
-void control_serve(struct control *c, const struct stats *st);
+/* Answer at most @budget of the connections waiting on the socket. */
+void control_serve(struct control *c, const struct stats *st, unsigned int budget);
 
 /* Close and unlink. */
 void control_close(struct control *c);

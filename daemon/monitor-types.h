@@ -31,32 +31,55 @@ struct outmsg {
 	uint8_t data[];
 };
 
+/*
+ * A credential the signer thread may still use after the monitor has let
+ * go of it: counted, freed by whoever drops the last reference.
+ */
+struct mcred;
+
 /* One worker process, as the monitor sees it. */
 struct mworker {
 	pid_t pid;
 	int sock;
 	unsigned int inflight;
+	unsigned int inflight_server;	/* of which RQ_SERVER */
 	bool draining;
-	struct ktls_credential *cred[2];	/* the keys for its config */
+	struct mcred *cred[2];		/* the keys for its config */
 	struct outmsg *out_head, *out_tail;
+};
+
+/* Who started a request: the classes have budgets of their own. */
+enum rq_class {
+	RQ_CLIENT,	/* this host's own: NFS mounts, NVMe connects */
+	RQ_SERVER,	/* a remote peer's: nfsd, the NVMe/TCP target */
+	RQ_CLASSES,
 };
 
 /* One request from the kernel, from ACCEPT to DONE. */
 struct mreq {
 	bool used;
-	bool queued;			/* waiting for a worker slot */
-	bool linked;			/* in the FIFO chain (until popped) */
+	bool queued;			/* in its class's FIFO, waiting for a worker */
+	bool delayed;			/* answered; DONE waits for done_at_ms */
+	bool sign_pending;		/* a KP_SIGN is with the signer */
+	uint8_t cls;			/* enum rq_class, set by reqtab_push() */
+	uint8_t signs;			/* KP_SIGNs taken for it: at most one */
 	uint32_t gen;
 	int fd;
 	int worker;
 	uint32_t role;
 	struct ktls_request kreq;
-	struct ktls_credential *cred;	/* a keyring certificate and key */
+	struct mcred *cred;		/* a keyring certificate and key */
 	int32_t held_keyring;		/* the request's keyring, held until DONE */
 	uint64_t accepted_ms, deadline_ms;
-	unsigned int next_queued;	/* FIFO link, index + 1 */
+	uint64_t done_at_ms;		/* delayed: when DONE goes out */
+	unsigned int prev, next;	/* FIFO links, index + 1 */
 	struct kp_request *msg;		/* built request, until dispatched */
 	size_t msg_len;
+	/* delayed: the answer, kept until done_at_ms ([debug] delay_done) */
+	int delayed_status;
+	const char *delayed_why;
+	bool delayed_has_res;
+	struct kp_result delayed_res;
 };
 
 #endif /* KTLSD_MONITOR_TYPES_H */

@@ -10,16 +10,22 @@
  *   secrets.c   keys, signing, PSK answers
  *   kernel.c    netlink, kTLS probe, keyrings
  *
- * Every request the kernel has is taken at once (ACCEPT until EAGAIN), so
- * the kernel's small cap on un-accepted requests never makes a consumer
- * wait; ours wait in a FIFO whose deadlines keep running. Every request
- * ends in exactly one DONE.
+ * Requests are taken from the kernel as soon as READY says so (at most
+ * MON_ACCEPTS_PER_ROUND per turn, the next turn not waiting), so the
+ * kernel's small cap on un-accepted requests never makes a consumer wait;
+ * ours wait in a FIFO per class whose deadlines keep running, and a
+ * request whose deadline passes in the FIFO is answered and freed then.
+ * Only when the whole table is taken do READYs stay in the kernel. Every
+ * request ends in exactly one DONE. Each turn does bounded work on each
+ * source (netlink, workers, signer, statistics socket), and signatures
+ * are made by the signer thread, never in this (real-time) loop.
  *
  * The workers run as a generation of N ("workers" in ktlsd.conf): a new
  * request goes to the current generation's least busy worker. A reload
  * starts a whole new generation; the old one drains and leaves.
  */
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -45,6 +51,8 @@
 #include "stats.h"
 #include "workers.h"
 
+#define TABLE_MIN 4096
+
 #define DRAIN_INTERVAL_MS 2000	/* ACCEPT now and then: READYs can be lost */
 #define BACKSTOP_MS 2000	/* past a deadline, the monitor answers itself */
 
@@ -56,18 +64,26 @@ struct monitor {
 	struct reqtab t;
 	struct control ctl;
 	struct stats stats;
+	struct signer *sg;
 	int sigfd;
 	uint64_t last_drain_ms;
+	bool accept_more;		/* stopped short: the kernel may hold more */
 	bool stopping;
 	uint64_t stop_deadline_ms;
+	uint64_t (*clock)(void);
 };
 
-static uint64_t now_ms(void)
+static uint64_t clock_monotonic_ms(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static uint64_t now_ms(const struct monitor *m)
+{
+	return m->clock();
 }
 
 static const char *auth_name(uint32_t a)
@@ -91,6 +107,27 @@ static const char *alert_str(int a)
 	return n ? n : "none";
 }
 
+/*
+ * The worker holding @r lets go of it: its slot counts no more, and when
+ * the monitor answers for it (@cancel: its backstop, stopping) it is told
+ * to drop the socket and slot now rather than at its own deadline.
+ */
+static void release_worker(struct monitor *m, struct mreq *r, bool cancel)
+{
+	struct mworker *w;
+
+	if (r->worker < 0)
+		return;
+	w = &m->wp.w[r->worker];
+	if (cancel && w->sock >= 0)
+		(void)!workers_send(&m->wp, r->worker, KP_CANCEL, reqtab_id(&m->t, r), NULL, 0, -1);
+	if (w->inflight)
+		w->inflight--;
+	if (r->cls == RQ_SERVER && w->inflight_server)
+		w->inflight_server--;
+	r->worker = -1;
+}
+
 /* The request's life ends here: DONE, close, forget (reqtab's hook). */
 static void req_done_hook(void *ctx, struct mreq *r, int status,
 			  const struct kp_result *res, const char *why)
@@ -100,21 +137,13 @@ static void req_done_hook(void *ctx, struct mreq *r, int status,
 	unsigned int i;
 	int ret;
 
-	/*
-	 * The monitor answers for a worker that still holds the request
-	 * (its backstop, or stopping): tell it to drop the socket and slot
-	 * now rather than at its own deadline.
-	 */
-	if (!res && r->worker >= 0 && m->wp.w[r->worker].sock >= 0)
-		(void)!workers_send(&m->wp, r->worker, KP_CANCEL, reqtab_id(&m->t, r), NULL, 0, -1);
+	release_worker(m, r, !res);
 	memset(&done, 0, sizeof(done));
 	done.sockfd = r->fd;
 	done.status = status;
 	if (res && !status)
 		for (i = 0; i < res->n_remote && i < 2; i++)
 			done.remote_auth[done.num_remote_auth++] = res->remote[i];
-	if (m->cfg->delay_done > 0)
-		sleep((unsigned int)m->cfg->delay_done);	/* test hook, as tlshd */
 	ret = kernel_done(&m->k, &done);
 	stats_inc(&m->stats, STAT_done_sent);
 	if (ret) {
@@ -145,7 +174,7 @@ static void req_done_hook(void *ctx, struct mreq *r, int status,
 		 r->role == KTLS_ROLE_SERVER ? "server" : "client", auth_name(r->kreq.auth_mode),
 		 r->kreq.peername[0] ? r->kreq.peername : "-", status ? "failed" : "ok", status,
 		 alert_str(res ? res->alert_sent : -1), alert_str(res ? res->alert_received : -1),
-		 res ? res->usec / 1000 : (unsigned int)(now_ms() - r->accepted_ms),
+		 res ? res->usec / 1000 : (unsigned int)(now_ms(m) - r->accepted_ms),
 		 res && res->version ? "TLSv1.3" : "-",
 		 res && res->suite ? ktls_suite_name(res->suite) : "-",
 		 res && res->group ? ktls_group_name(res->group) : "-",
@@ -154,25 +183,54 @@ static void req_done_hook(void *ctx, struct mreq *r, int status,
 
 	ktls_keyring_release(r->held_keyring);
 	r->held_keyring = 0;
-	ktls_credential_free(r->cred);
+	mcred_put(r->cred);
+	r->cred = NULL;
 	if (r->msg) {
 		explicit_bzero(r->msg, r->msg_len);
 		free(r->msg);
+		r->msg = NULL;
 	}
-	if (r->worker >= 0 && m->wp.w[r->worker].inflight)
-		m->wp.w[r->worker].inflight--;
 }
 
+/*
+ * Answer @r. With [debug] delay_done (a test hook, as tlshd's) the DONE
+ * waits for a timer on the request rather than in sleep(): the worker is
+ * let go of now, the loop goes on, and the request keeps its entry until
+ * the DONE is sent. A request already answered is not answered again.
+ */
 static void req_done(struct monitor *m, struct mreq *r, int status,
 		     const struct kp_result *res, const char *why)
 {
+	if (!r->used || r->delayed)
+		return;
+	if (m->cfg->delay_done > 0 && !m->stopping) {
+		release_worker(m, r, !res);
+		reqtab_unqueue(&m->t, r);
+		r->delayed = true;
+		r->done_at_ms = now_ms(m) + (uint64_t)m->cfg->delay_done * 1000;
+		r->delayed_status = status;
+		r->delayed_why = why;
+		r->delayed_has_res = res != NULL;
+		if (res)
+			r->delayed_res = *res;
+		return;
+	}
 	reqtab_finish(&m->t, r, status, res, why);
+}
+
+/* The DONE of a delayed request, now. */
+static void req_done_delayed(struct monitor *m, struct mreq *r)
+{
+	reqtab_finish(&m->t, r, r->delayed_status, r->delayed_has_res ? &r->delayed_res : NULL,
+		      r->delayed_why);
 }
 
 static void update_gauges(struct monitor *m)
 {
 	m->stats.v[STAT_inflight] = workers_inflight(&m->wp);
-	m->stats.v[STAT_queued] = m->t.n_queued;
+	m->stats.v[STAT_inflight_server] = workers_inflight_server(&m->wp);
+	m->stats.v[STAT_queued] = m->t.n_queued_all;
+	m->stats.v[STAT_queued_server] = m->t.n_queued[RQ_SERVER];
 }
 
 /* Hand queued requests to the workers; answer those that cannot reach one. */
@@ -201,21 +259,52 @@ static void worker_forget(struct monitor *m, int wi, const char *why)
 	workers_forget(&m->wp, wi);
 }
 
-/* Take every pending request from the kernel (gotcha 5: drain). */
-static void accept_all(struct monitor *m)
+/*
+ * A request the table has no entry for. Cannot happen (the loop stops
+ * taking requests when the table is full), but never use a failed
+ * allocation: answer it at once.
+ */
+static void refuse_unheld(struct monitor *m, const struct ktls_request *kreq, int32_t held)
+{
+	struct ktls_done done = { .sockfd = kreq->sockfd, .status = EBUSY };
+
+	log_warnx("no room for a request: refused");
+	stats_inc(&m->stats, STAT_requests_rejected);
+	stats_inc(&m->stats, STAT_done_sent);
+	stats_inc(&m->stats, STAT_handshakes_failed);
+	if (kernel_done(&m->k, &done))
+		stats_inc(&m->stats, STAT_done_failed);
+	close(kreq->sockfd);
+	ktls_keyring_release(held);
+}
+
+/*
+ * Take what the kernel has (gotcha 5: drain), at most
+ * MON_ACCEPTS_PER_ROUND in one turn, and nothing while the table is full:
+ * then READYs stay in the kernel, which refuses new submissions to their
+ * consumer, rather than being taken with nowhere to keep them. Either way
+ * accept_more makes the loop come back as soon as there is room.
+ */
+void monitor_accept(struct monitor *m)
 {
 	struct ktls_request kreq;
 	struct mreq *r;
 	const char *why = NULL;
 	int32_t held;
 	int ret, status;
-	unsigned int failures = 0;
+	unsigned int failures = 0, taken = 0;
 
-	m->last_drain_ms = now_ms();
-	while (m->t.used < m->t.n && !m->stopping) {
+	m->last_drain_ms = now_ms(m);
+	m->accept_more = false;
+	while (!m->stopping) {
+		if (taken >= MON_ACCEPTS_PER_ROUND || reqtab_full(&m->t)) {
+			m->accept_more = true;
+			break;
+		}
 		ret = kernel_accept(&m->k, &kreq, &held);
 		if (ret == -EAGAIN)
 			break;
+		taken++;
 		if (ret) {
 			log_warnx("ACCEPT failed: %s", strerror(-ret));
 			/*
@@ -229,10 +318,14 @@ static void accept_all(struct monitor *m)
 		}
 		stats_inc(&m->stats, STAT_requests_accepted);
 		r = reqtab_alloc(&m->t);
+		if (!r) {
+			refuse_unheld(m, &kreq, held);
+			continue;
+		}
 		r->fd = kreq.sockfd;
 		r->kreq = kreq;
 		r->held_keyring = held;
-		r->accepted_ms = now_ms();
+		r->accepted_ms = now_ms(m);
 		why = NULL;
 		status = secrets_prepare(m->cfg, r, &why);
 		if (status) {
@@ -241,6 +334,18 @@ static void accept_all(struct monitor *m)
 			continue;
 		}
 		reqtab_push(&m->t, r);
+		/*
+		 * A remote peer's request finds its own queue full (a flood
+		 * from the network): refused now, so that it holds neither an
+		 * entry nor a slot the client side needs.
+		 */
+		if (r->cls == RQ_SERVER && m->t.n_queued[RQ_SERVER] > m->cfg->max_server_queued) {
+			dispatch(m);
+			if (r->queued) {
+				stats_inc(&m->stats, STAT_requests_busy);
+				req_done(m, r, EBUSY, NULL, "too many server-side requests waiting");
+			}
+		}
 	}
 	dispatch(m);
 }
@@ -251,13 +356,49 @@ static void on_sign(struct monitor *m, int wi, uint64_t id, const struct kp_sign
 {
 	struct mreq *r = reqtab_by_id(&m->t, id);
 	struct kp_signed out;
+	struct mcred *cred;
 
 	if (r && r->worker != wi)
 		r = NULL;
-	if (secrets_sign(r, m->wp.w[wi].cred, s, &out))
-		stats_inc(&m->stats, STAT_signatures);
+	if (!secrets_sign_check(r, m->wp.w[wi].cred, s, &cred, &out)) {
+		if (r && (r->signs || r->sign_pending))
+			log_warnx("worker %d asked for a second signature for one request: refused",
+				  (int)m->wp.w[wi].pid);
+		stats_inc(&m->stats, STAT_signatures_refused);
+		goto reply;
+	}
+	r->signs++;
+	if (signer_submit(m->sg, id, wi, (enum rq_class)r->cls, cred, s)) {
+		/* A signing flood: its handshakes fail, nothing waits. */
+		stats_inc(&m->stats, STAT_signatures_refused);
+		out.status = KTLS_E_INTERNAL;
+		goto reply;
+	}
+	r->sign_pending = true;
+	return;
+reply:
 	if (workers_send(&m->wp, wi, KP_SIGNED, id, &out, sizeof(out), -1))
 		log_warnx("cannot answer the worker");
+}
+
+/* The signer's answers go to the workers that asked, if they still hold the request. */
+static void on_signed(struct monitor *m)
+{
+	struct signer_answer a;
+	struct mreq *r;
+	unsigned int n;
+
+	for (n = 0; n < MON_SIGNED_PER_ROUND && signer_take(m->sg, &a); n++) {
+		r = reqtab_by_id(&m->t, a.id);
+		if (a.made)
+			stats_inc(&m->stats, STAT_signatures);
+		if (r && r->worker == a.worker && r->sign_pending) {
+			r->sign_pending = false;
+			if (workers_send(&m->wp, a.worker, KP_SIGNED, a.id, &a.out, sizeof(a.out), -1))
+				log_warnx("cannot answer the worker");
+		}
+		explicit_bzero(&a, sizeof(a));
+	}
 }
 
 static void on_psk_lookup(struct monitor *m, int wi, uint64_t id,
@@ -275,8 +416,11 @@ static void on_psk_lookup(struct monitor *m, int wi, uint64_t id,
 	explicit_bzero(&out, sizeof(out));
 }
 
-/* Read what worker @wi sent. Return: -1 once its socket is closed or broken. */
-static int on_worker_msg(struct monitor *m, int wi)
+/*
+ * Read what worker @wi sent, at most @budget messages (poll says again
+ * when more wait). Return: -1 once its socket is closed or broken.
+ */
+static int on_worker_msg(struct monitor *m, int wi, unsigned int budget)
 {
 	struct mworker *w = &m->wp.w[wi];
 	uint8_t buf[sizeof(struct kp_hdr) + sizeof(struct kp_sign) + 64];
@@ -284,7 +428,7 @@ static int on_worker_msg(struct monitor *m, int wi)
 	struct mreq *r;
 	ssize_t n;
 
-	for (;;) {
+	while (budget--) {
 		n = recv(w->sock, buf, sizeof(buf), MSG_DONTWAIT | MSG_TRUNC);
 		if (n < 0 && (errno == EAGAIN || errno == EINTR))
 			return 0;
@@ -321,6 +465,7 @@ static int on_worker_msg(struct monitor *m, int wi)
 			break;
 		}
 	}
+	return 0;
 }
 
 /* ---------- life cycle ---------- */
@@ -350,7 +495,7 @@ static void reap(struct monitor *m)
 			 * take them before answering the rest.
 			 */
 			if (m->wp.w[i].sock >= 0) {
-				(void)on_worker_msg(m, i);
+				(void)on_worker_msg(m, i, UINT_MAX);
 				worker_forget(m, i, "worker exited");
 			}
 			m->wp.w[i].pid = 0;
@@ -361,7 +506,7 @@ static void reap(struct monitor *m)
 static void reload(struct monitor *m)
 {
 	struct kcfg *fresh;
-	struct ktls_credential *probe[2];
+	struct mcred *probe[2];
 	char err[KCFG_ERR_MAX];
 	int old[KCFG_MAX_WORKERS], slots[KCFG_MAX_WORKERS];
 	unsigned int n, n_old = m->wp.n_gen;
@@ -413,23 +558,26 @@ out:
 	notify_ready();
 }
 
+/* Whatever is due now: queued past its deadline, a silent worker, a delayed DONE. */
 static void expire(struct monitor *m)
 {
-	uint64_t now = now_ms();
-	unsigned int i, seen = 0, used = m->t.used;
+	uint64_t now = now_ms(m);
+	enum rq_due due;
+	struct mreq *r;
 
-	/* Stop once every request in use was seen: the table is mostly empty. */
-	for (i = 0; i < m->t.n && seen < used; i++) {
-		struct mreq *r = &m->t.reqs[i];
-
-		if (!r->used)
-			continue;
-		seen++;
-		/* Queued past its deadline, or a worker that never answered. */
-		if (r->queued && now >= r->deadline_ms)
+	while ((r = reqtab_next_due(&m->t, now, BACKSTOP_MS, &due))) {
+		switch (due) {
+		case RQ_DUE_QUEUED:
 			req_done(m, r, ETIMEDOUT, NULL, "deadline passed while queued");
-		else if (r->worker >= 0 && now >= r->deadline_ms + BACKSTOP_MS)
+			break;
+		case RQ_DUE_BACKSTOP:
 			req_done(m, r, ETIMEDOUT, NULL, "worker did not answer in time");
+			break;
+		case RQ_DUE_DELAYED:
+		default:
+			req_done_delayed(m, r);
+			break;
+		}
 	}
 }
 
@@ -442,10 +590,10 @@ static void begin_stop(struct monitor *m)
 	if (m->stopping)
 		return;
 	m->stopping = true;
-	m->stop_deadline_ms = now_ms() + 3000;
+	m->stop_deadline_ms = now_ms(m) + 3000;
 	notify_stopping();
 	log_info("stopping: %u requests in hand", m->t.used);
-	while ((r = reqtab_pop(&m->t)))
+	while ((r = reqtab_pop(&m->t, RQ_CLIENT)) || (r = reqtab_pop(&m->t, RQ_SERVER)))
 		req_done(m, r, ETIMEDOUT, NULL, "ktlsd stopping");
 	for (i = 0; i < MAX_WORKERS; i++)
 		if (m->wp.w[i].sock >= 0 && !m->wp.w[i].draining)
@@ -454,44 +602,210 @@ static void begin_stop(struct monitor *m)
 
 static int next_timeout(struct monitor *m)
 {
-	uint64_t now = now_ms(), next = m->last_drain_ms + DRAIN_INTERVAL_MS;
-	unsigned int i, seen = 0;
+	uint64_t now = now_ms(m), next = m->last_drain_ms + DRAIN_INTERVAL_MS;
+	uint64_t due = reqtab_next_deadline(&m->t, BACKSTOP_MS);
 
-	for (i = 0; i < m->t.n && seen < m->t.used; i++) {
-		const struct mreq *r = &m->t.reqs[i];
-
-		if (!r->used)
-			continue;
-		seen++;
-		if (r->queued && r->deadline_ms < next)
-			next = r->deadline_ms;
-		else if (r->worker >= 0 && r->deadline_ms + BACKSTOP_MS < next)
-			next = r->deadline_ms + BACKSTOP_MS;
-	}
-	return next <= now ? 0 : (int)(next - now);
+	if (m->accept_more && !reqtab_full(&m->t))
+		return 0;
+	if (due < next)
+		next = due;
+	return next <= now ? 0 : (next - now > INT_MAX ? INT_MAX : (int)(next - now));
 }
 
-int monitor_main(const struct monitor_opts *opts, struct kcfg *cfg)
+static unsigned int table_size(const struct monitor_opts *opts, const struct kcfg *cfg)
+{
+	unsigned long n = TABLE_MIN;
+
+	if (opts->table_size)
+		return opts->table_size;
+	/* Room for the server side's whole budget and as much again for clients. */
+	if (4ul * cfg->max_inflight > n)
+		n = 4ul * cfg->max_inflight;
+	if ((unsigned long)cfg->max_inflight + cfg->max_server_queued + TABLE_MIN / 4 > n)
+		n = (unsigned long)cfg->max_inflight + cfg->max_server_queued + TABLE_MIN / 4;
+	return (unsigned int)n;
+}
+
+struct monitor *monitor_new(const struct monitor_opts *opts, struct kcfg *cfg)
 {
 	struct monitor *m = calloc(1, sizeof(*m));
-	struct signalfd_siginfo si;
-	int slots[KCFG_MAX_WORKERS];
-	unsigned int g, nw, restarts;
-	sigset_t mask;
-	int i;
 
 	if (!m)
-		fatalx("out of memory");
-	log_set_procname("monitor");
+		return NULL;
 	m->opts = opts;
 	m->cfg = cfg;
-	if (reqtab_init(&m->t, cfg->max_inflight * 4 < 4096 ? 4096 : cfg->max_inflight * 4,
-			req_done_hook, m))
-		fatalx("out of memory");
+	m->clock = clock_monotonic_ms;
+	m->sigfd = -1;
+	m->ctl.fd = -1;
+	if (reqtab_init(&m->t, table_size(opts, cfg), req_done_hook, m)) {
+		free(m);
+		return NULL;
+	}
 	workers_init(&m->wp);
 	m->wp.self_exe = opts->self_exe;
 	m->wp.worker_user = opts->worker_user;
 	m->wp.log_stderr = opts->log_stderr;
+	m->sg = signer_start();
+	if (!m->sg) {
+		reqtab_fini(&m->t);
+		free(m);
+		return NULL;
+	}
+	m->last_drain_ms = now_ms(m);
+	return m;
+}
+
+void monitor_free(struct monitor *m)
+{
+	if (!m)
+		return;
+	signer_stop(m->sg);
+	control_close(&m->ctl);
+	reqtab_fini(&m->t);
+	free(m);
+}
+
+void monitor_set_clock(struct monitor *m, uint64_t (*clock)(void))
+{
+	m->clock = clock ? clock : clock_monotonic_ms;
+	m->last_drain_ms = now_ms(m);
+}
+
+void monitor_add_worker(struct monitor *m, pid_t pid, int sock)
+{
+	int wi = (int)m->wp.n_gen;
+
+	m->wp.w[wi].pid = pid;
+	m->wp.w[wi].sock = sock;
+	(void)!secrets_load_creds(m->cfg, m->wp.w[wi].cred);
+	m->wp.gen[m->wp.n_gen++] = wi;
+}
+
+struct signer *monitor_signer(struct monitor *m)
+{
+	return m->sg;
+}
+
+const struct stats *monitor_stats(const struct monitor *m)
+{
+	return &m->stats;
+}
+
+void monitor_open_control(struct monitor *m)
+{
+	control_open(&m->ctl, m->cfg);
+}
+
+bool monitor_round(struct monitor *m, int max_wait_ms)
+{
+	struct pollfd pfd[4 + MAX_WORKERS];
+	int widx[4 + MAX_WORKERS];
+	int nl_idx = -1, sig_idx = -1, sg_idx, ctl_idx = -1;
+	struct signalfd_siginfo si;
+	unsigned int restarts;
+	int n = 0, ret, i, timeout;
+	bool overrun;
+
+	if (m->k.mc) {
+		nl_idx = n;
+		pfd[n].fd = kernel_ready_fd(&m->k);
+		pfd[n++].events = POLLIN;
+	}
+	if (m->sigfd >= 0) {
+		sig_idx = n;
+		pfd[n].fd = m->sigfd;
+		pfd[n++].events = POLLIN;
+	}
+	sg_idx = n;
+	pfd[n].fd = signer_fd(m->sg);
+	pfd[n++].events = POLLIN;
+	if (m->ctl.fd >= 0) {
+		ctl_idx = n;
+		pfd[n].fd = m->ctl.fd;
+		pfd[n++].events = POLLIN;
+	}
+	for (i = 0; i < MAX_WORKERS; i++) {
+		if (m->wp.w[i].sock < 0)
+			continue;
+		widx[n] = i;
+		pfd[n].fd = m->wp.w[i].sock;
+		pfd[n++].events = POLLIN | (m->wp.w[i].out_head ? POLLOUT : 0);
+	}
+	timeout = next_timeout(m);
+	if (max_wait_ms >= 0 && timeout > max_wait_ms)
+		timeout = max_wait_ms;
+	ret = poll(pfd, (nfds_t)n, timeout);
+	if (ret < 0 && errno != EINTR)
+		fatal("poll");
+	if (ret < 0)
+		for (i = 0; i < n; i++)
+			pfd[i].revents = 0;
+	if (sig_idx >= 0 && (pfd[sig_idx].revents & POLLIN)) {
+		while (read(m->sigfd, &si, sizeof(si)) == sizeof(si)) {
+			if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT)
+				begin_stop(m);
+			else if (si.ssi_signo == SIGHUP || si.ssi_signo == SIGUSR1)
+				reload(m);
+			else if (si.ssi_signo == SIGCHLD)
+				reap(m);
+		}
+	}
+	if (ctl_idx >= 0 && (pfd[ctl_idx].revents & POLLIN))
+		control_serve(&m->ctl, &m->stats, MON_CONTROL_PER_ROUND);
+	if (pfd[sg_idx].revents & POLLIN)
+		on_signed(m);
+	for (i = ctl_idx >= 0 ? ctl_idx + 1 : sg_idx + 1; i < n; i++) {
+		/* Also skip a worker forgotten since poll (reaped, say). */
+		if (m->wp.w[widx[i]].sock < 0)
+			continue;
+		if (pfd[i].revents & POLLOUT)
+			workers_flush(&m->wp, widx[i]);
+		if ((pfd[i].revents & (POLLIN | POLLHUP | POLLERR)) &&
+		    on_worker_msg(m, widx[i], MON_WORKER_MSGS_PER_ROUND))
+			worker_gone(m, widx[i]);
+	}
+	if (nl_idx >= 0 && (pfd[nl_idx].revents & POLLIN) && kernel_ready(&m->k, &overrun)) {
+		if (overrun)
+			stats_inc(&m->stats, STAT_netlink_overruns);
+		monitor_accept(m);
+	}
+	expire(m);
+	if (m->stopping && now_ms(m) >= m->stop_deadline_ms)
+		return false;
+	if ((m->accept_more && !reqtab_full(&m->t)) ||
+	    now_ms(m) - m->last_drain_ms >= DRAIN_INTERVAL_MS)
+		monitor_accept(m);
+	/* Old workers leave once they have nothing in hand. */
+	for (i = 0; i < MAX_WORKERS; i++)
+		if (m->wp.w[i].draining && !m->wp.w[i].inflight &&
+		    m->wp.w[i].pid > 0 && m->wp.w[i].sock >= 0) {
+			pid_t pid = m->wp.w[i].pid;
+
+			worker_forget(m, i, "worker drained");
+			m->wp.w[i].pid = pid;	/* reaped later */
+			m->wp.w[i].draining = true;
+		}
+	if (!m->stopping) {
+		restarts = 0;
+		workers_restart(&m->wp, m->cfg, now_ms(m), &restarts);
+		stats_add(&m->stats, STAT_worker_restarts, restarts);
+	}
+	dispatch(m);
+	return !m->stopping || m->t.used;
+}
+
+int monitor_main(const struct monitor_opts *opts, struct kcfg *cfg)
+{
+	struct monitor *m;
+	int slots[KCFG_MAX_WORKERS];
+	unsigned int g, nw;
+	sigset_t mask;
+	int i;
+
+	log_set_procname("monitor");
+	m = monitor_new(opts, cfg);
+	if (!m)
+		fatalx("out of memory");
 
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
@@ -514,94 +828,26 @@ int monitor_main(const struct monitor_opts *opts, struct kcfg *cfg)
 	if (!workers_start_generation(&m->wp, cfg, slots, nw))
 		return 1;
 	notify_ready();
-	log_info("ready: %s, %u workers, up to %u handshakes in flight",
-		 cfg->source[0] ? cfg->source : "built-in defaults", nw, cfg->max_inflight);
-	accept_all(m);
+	log_info("ready: %s, %u workers, up to %u handshakes in flight (%u server-side), "
+		 "%u server-side requests waiting",
+		 cfg->source[0] ? cfg->source : "built-in defaults", nw, cfg->max_inflight,
+		 kcfg_server_inflight(cfg), cfg->max_server_queued);
+	monitor_accept(m);
 
-	while (!m->stopping || m->t.used) {
-		struct pollfd pfd[3 + MAX_WORKERS];
-		int widx[3 + MAX_WORKERS];
-		int stats_idx = -1;
-		int n = 0, ret;
-		bool overrun;
-
-		pfd[n].fd = kernel_ready_fd(&m->k);
-		pfd[n++].events = POLLIN;
-		pfd[n].fd = m->sigfd;
-		pfd[n++].events = POLLIN;
-		for (i = 0; i < MAX_WORKERS; i++) {
-			if (m->wp.w[i].sock < 0)
-				continue;
-			widx[n] = i;
-			pfd[n].fd = m->wp.w[i].sock;
-			pfd[n++].events = POLLIN | (m->wp.w[i].out_head ? POLLOUT : 0);
-		}
-		if (m->ctl.fd >= 0) {
-			stats_idx = n;
-			pfd[n].fd = m->ctl.fd;
-			pfd[n++].events = POLLIN;
-		}
-		ret = poll(pfd, (nfds_t)n, next_timeout(m));
-		if (ret < 0 && errno != EINTR)
-			fatal("poll");
-		if (pfd[1].revents & POLLIN) {
-			while (read(m->sigfd, &si, sizeof(si)) == sizeof(si)) {
-				if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT)
-					begin_stop(m);
-				else if (si.ssi_signo == SIGHUP || si.ssi_signo == SIGUSR1)
-					reload(m);
-				else if (si.ssi_signo == SIGCHLD)
-					reap(m);
-			}
-		}
-		if (stats_idx >= 0 && (pfd[stats_idx].revents & POLLIN))
-			control_serve(&m->ctl, &m->stats);
-		for (i = 2; i < n; i++) {
-			/* Also skip a worker forgotten since poll (reaped, say). */
-			if (i == stats_idx || m->wp.w[widx[i]].sock < 0)
-				continue;
-			if (pfd[i].revents & POLLOUT)
-				workers_flush(&m->wp, widx[i]);
-			if ((pfd[i].revents & (POLLIN | POLLHUP | POLLERR)) &&
-			    on_worker_msg(m, widx[i]))
-				worker_gone(m, widx[i]);
-		}
-		if (pfd[0].revents & POLLIN) {
-			if (kernel_ready(&m->k, &overrun)) {
-				if (overrun)
-					stats_inc(&m->stats, STAT_netlink_overruns);
-				accept_all(m);
-			}
-		}
-		expire(m);
-		if (m->stopping && now_ms() >= m->stop_deadline_ms)
-			break;
-		if (now_ms() - m->last_drain_ms >= DRAIN_INTERVAL_MS)
-			accept_all(m);
-		/* Old workers leave once they have nothing in hand. */
-		for (i = 0; i < MAX_WORKERS; i++)
-			if (m->wp.w[i].draining && !m->wp.w[i].inflight &&
-			    m->wp.w[i].pid > 0 && m->wp.w[i].sock >= 0) {
-				pid_t pid = m->wp.w[i].pid;
-
-				worker_forget(m, i, "worker drained");
-				m->wp.w[i].pid = pid;	/* reaped later */
-				m->wp.w[i].draining = true;
-			}
-		if (!m->stopping) {
-			restarts = 0;
-			workers_restart(&m->wp, m->cfg, now_ms(), &restarts);
-			stats_add(&m->stats, STAT_worker_restarts, restarts);
-		}
-		dispatch(m);
-	}
+	while (monitor_round(m, -1))
+		;
 	/* Whatever is still in hand gets an answer, not a consumer timeout. */
-	for (i = 0; i < (int)m->t.n; i++)
-		if (m->t.reqs[i].used)
-			req_done(m, &m->t.reqs[i], ETIMEDOUT, NULL, "ktlsd stopping");
+	for (i = 0; i < (int)m->t.n; i++) {
+		struct mreq *r = &m->t.reqs[i];
+
+		if (r->used && r->delayed)
+			req_done_delayed(m, r);
+		else if (r->used)
+			req_done(m, r, ETIMEDOUT, NULL, "ktlsd stopping");
+	}
 	for (i = 0; i < MAX_WORKERS; i++)
 		if (m->wp.w[i].pid > 0)
 			kill(m->wp.w[i].pid, SIGTERM);
-	control_close(&m->ctl);
+	monitor_free(m);
 	return 0;
 }

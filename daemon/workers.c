@@ -314,20 +314,42 @@ static int least_busy(struct wpool *p, const struct kcfg *cfg, uint64_t skip)
 	return best;
 }
 
+unsigned int workers_inflight_server(const struct wpool *p)
+{
+	unsigned int total = 0;
+	int i;
+
+	for (i = 0; i < MAX_WORKERS; i++)
+		total += p->w[i].inflight_server;
+	return total;
+}
+
 /*
- * An old generation still draining after a reload counts against
- * max_inflight too, so the bound (and the memory it stands for) holds
- * across a reload.
+ * The next request to hand out: this host's own first, then a remote
+ * peer's while server-side handshakes have slots of their own left. An
+ * old generation still draining after a reload counts against both
+ * limits, so the bounds (and the memory they stand for) hold across a
+ * reload.
  */
+static struct mreq *next_request(struct reqtab *t, unsigned int server, unsigned int server_max)
+{
+	struct mreq *r = reqtab_pop(t, RQ_CLIENT);
+
+	if (!r && server < server_max)
+		r = reqtab_pop(t, RQ_SERVER);
+	return r;
+}
+
 struct mreq *workers_dispatch(struct wpool *p, struct reqtab *t, const struct kcfg *cfg,
 			      uint64_t *skip)
 {
-	unsigned int total = workers_inflight(p);
+	unsigned int total = workers_inflight(p), server = workers_inflight_server(p);
+	unsigned int server_max = kcfg_server_inflight(cfg);
 	struct mreq *r;
 	int best, wi, ret;
 
 	while (total < cfg->max_inflight && (best = least_busy(p, cfg, *skip)) >= 0 &&
-	       (r = reqtab_pop(t))) {
+	       (r = next_request(t, server, server_max))) {
 		wi = p->gen[best];
 		ret = workers_send(p, wi, KP_REQUEST, reqtab_id(t, r), r->msg, r->msg_len, r->fd);
 		explicit_bzero(r->msg, r->msg_len);
@@ -340,6 +362,10 @@ struct mreq *workers_dispatch(struct wpool *p, struct reqtab *t, const struct kc
 		r->worker = wi;
 		p->w[wi].inflight++;
 		total++;
+		if (r->cls == RQ_SERVER) {
+			p->w[wi].inflight_server++;
+			server++;
+		}
 	}
 	return NULL;
 }

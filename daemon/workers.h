@@ -79,6 +79,9 @@ void workers_drain(struct wpool *p, const int *slots, unsigned int n);
 /* Handshakes in flight across every worker, old generations too. */
 unsigned int workers_inflight(const struct wpool *p);
 
+/* Of those, the server-side ones (remote-initiated). */
+unsigned int workers_inflight_server(const struct wpool *p);
+
 /**
  * workers_dispatch() - hand queued requests to the current generation
  * @p: the pool
@@ -88,7 +91,10 @@ unsigned int workers_inflight(const struct wpool *p);
  *	generation); the caller starts it at 0
  *
  * Each request goes to the least busy worker below its share, while the
- * daemon has fewer than max_inflight in flight.
+ * daemon has fewer than max_inflight in flight. This host's own (client)
+ * requests go first; server-side ones only while fewer than
+ * kcfg_server_inflight() of them are in flight, so the rest of
+ * max_inflight is always there for the client side.
  * Return: a request that could not be sent (the caller answers it and
  * calls again), or NULL when nothing more can be dispatched.
  */
