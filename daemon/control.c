@@ -63,13 +63,18 @@ void control_open(struct control *c, const struct kcfg *cfg)
 	old = umask(0177);
 	ret = bind(fd, (struct sockaddr *)&sun, sizeof(sun));
 	umask(old);
-	gid = control_gid(cfg);
-	if (ret || listen(fd, 16) || chown(path, (uid_t)-1, gid) || chmod(path, 0660)) {
+	if (ret || listen(fd, 16)) {
 		log_warn("statistics socket %s", path);
 		close(fd);
 		unlink(path);
 		return;
 	}
+	/* Without CAP_CHOWN the group stays ours (root's): still not everyone's. */
+	gid = control_gid(cfg);
+	if (gid && chown(path, (uid_t)-1, gid))
+		log_warn("statistics socket %s: group %u", path, (unsigned int)gid);
+	if (chmod(path, 0660))
+		log_warn("statistics socket %s: mode 0660", path);
 	c->fd = fd;
 	snprintf(c->path, sizeof(c->path), "%s", path);
 }

@@ -399,6 +399,9 @@ struct signer *signer_start(void)
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	ret = pthread_create(&sg->thread, &attr, signer_main, sg);
+	/* Refused (a seccomp filter, say): inherit, and drop in the thread. */
+	if (ret)
+		ret = pthread_create(&sg->thread, NULL, signer_main, sg);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	pthread_attr_destroy(&attr);
 	if (ret) {
