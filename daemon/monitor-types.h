@@ -21,6 +21,9 @@
 /* A generation, the one draining before it, and a few slow leavers. */
 #define MAX_WORKERS (2 * KCFG_MAX_WORKERS + 4)
 
+/* Messages that may wait for one worker (then -ENOBUFS: it stopped reading). */
+#define WORKER_OUTQ_MAX 4096
+
 /* A message for a worker that could not be sent at once. */
 struct outmsg {
 	struct outmsg *next;
@@ -46,6 +49,7 @@ struct mworker {
 	bool draining;
 	struct mcred *cred[2];		/* the keys for its config */
 	struct outmsg *out_head, *out_tail;
+	unsigned int n_out;		/* messages in that queue */
 };
 
 /* Who started a request: the classes have budgets of their own. */

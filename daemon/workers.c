@@ -46,7 +46,12 @@ int workers_send(struct wpool *p, int wi, uint16_t type, uint64_t id,
 		if (ret != -EAGAIN)
 			return ret;
 	}
-	/* The worker is busy: keep it, never block the monitor. */
+	/*
+	 * The worker is busy: keep it, never block the monitor; but not
+	 * without bound, for a worker that has stopped reading.
+	 */
+	if (w->n_out >= WORKER_OUTQ_MAX)
+		return -ENOBUFS;
 	o = malloc(sizeof(*o) + len);
 	if (!o)
 		return -ENOMEM;
@@ -62,6 +67,7 @@ int workers_send(struct wpool *p, int wi, uint16_t type, uint64_t id,
 	else
 		w->out_head = o;
 	w->out_tail = o;
+	w->n_out++;
 	return 0;
 }
 
@@ -84,6 +90,7 @@ void workers_flush(struct wpool *p, int wi)
 		w->out_head = o->next;
 		if (!w->out_head)
 			w->out_tail = NULL;
+		w->n_out--;
 		outmsg_free(o);
 	}
 }
@@ -97,6 +104,7 @@ static void wqueue_free(struct mworker *w)
 		outmsg_free(o);
 	}
 	w->out_tail = NULL;
+	w->n_out = 0;
 }
 
 int workers_spawn(struct wpool *p, int wi, const struct kcfg *cfg, unsigned int n_gen)

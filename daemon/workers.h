@@ -41,7 +41,8 @@ bool workers_alive(const struct wpool *p, int wi);
  * @fd: passed with it (SCM_RIGHTS, duplicated if it must wait), or -1
  *
  * A worker that cannot take it now gets it later (workers_flush()).
- * Return: 0, or -errno when the socket is broken or memory is short.
+ * Return: 0, or -errno when the socket is broken, memory is short or
+ * WORKER_OUTQ_MAX messages already wait (-ENOBUFS).
  */
 int workers_send(struct wpool *p, int wi, uint16_t type, uint64_t id,
 		 const void *data, size_t len, int fd);
