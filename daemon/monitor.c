@@ -828,10 +828,11 @@ int monitor_main(const struct monitor_opts *opts, struct kcfg *cfg)
 	if (!workers_start_generation(&m->wp, cfg, slots, nw))
 		return 1;
 	notify_ready();
-	log_info("ready: %s, %u workers, up to %u handshakes in flight (%u server-side), "
-		 "%u server-side requests waiting",
-		 cfg->source[0] ? cfg->source : "built-in defaults", nw, cfg->max_inflight,
-		 kcfg_server_inflight(cfg), cfg->max_server_queued);
+	log_info("budgets: %u server-side handshakes in flight, %u server-side requests "
+		 "waiting, %u requests held", kcfg_server_inflight(cfg), cfg->max_server_queued,
+		 m->t.n);
+	log_info("ready: %s, %u workers, up to %u handshakes in flight",
+		 cfg->source[0] ? cfg->source : "built-in defaults", nw, cfg->max_inflight);
 	monitor_accept(m);
 
 	while (monitor_round(m, -1))

@@ -604,6 +604,52 @@ START_TEST(test_monitor_stats_socket_unknown_group)
 }
 END_TEST
 
+/* The budget keys: defaults, the reserve kept for clients, bad values refused. */
+START_TEST(test_monitor_config_budget_keys)
+{
+	static const struct {
+		const char *text;
+		int ok;
+		unsigned int server_inflight, server_queued;
+		const char *group;
+	} rows[] = {
+		{ "[ktlsd]\n", 1, 768, 1024, "" },
+		{ "[ktlsd]\nmax_inflight = 8\n", 1, 6, 1024, "" },
+		{ "[ktlsd]\nmax_inflight = 1\n", 1, 1, 1024, "" },
+		{ "[ktlsd]\nmax_inflight = 8\nmax_server_inflight = 7\n", 1, 7, 1024, "" },
+		{ "[ktlsd]\nmax_inflight = 8\nmax_server_inflight = 8\n", 0, 0, 0, "" },
+		{ "[ktlsd]\nmax_inflight = 8\nmax_server_inflight = 0\n", 0, 0, 0, "" },
+		{ "[ktlsd]\nmax_server_queued = 0\n", 1, 768, 0, "" },
+		{ "[ktlsd]\nmax_server_queued = 65537\n", 0, 0, 0, "" },
+		{ "[ktlsd]\nstats_group = adm\n", 1, 768, 1024, "adm" },
+		{ "[ktlsd]\nstats_group = a/b\n", 0, 0, 0, "" },
+	};
+	char dir[] = "/tmp/ktlsd-cfg-XXXXXX", path[64], err[KCFG_ERR_MAX];
+	static struct kcfg cfg;
+	size_t i;
+	FILE *fp;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/k.conf", dir);
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		fp = fopen(path, "w");
+		ck_assert_ptr_nonnull(fp);
+		fputs(rows[i].text, fp);
+		fclose(fp);
+		if (!rows[i].ok) {
+			ck_assert_msg(kcfg_load(path, &cfg, err) == -1, "row %zu loaded", i);
+			continue;
+		}
+		ck_assert_msg(kcfg_load(path, &cfg, err) == 0, "row %zu: %s", i, err);
+		ck_assert_uint_eq(kcfg_server_inflight(&cfg), rows[i].server_inflight);
+		ck_assert_uint_eq(cfg.max_server_queued, rows[i].server_queued);
+		ck_assert_str_eq(cfg.stats_group, rows[i].group);
+	}
+	unlink(path);
+	rmdir(dir);
+}
+END_TEST
+
 static Suite *monitor_suite(void)
 {
 	Suite *s = suite_create("monitor");
@@ -621,6 +667,7 @@ static Suite *monitor_suite(void)
 	tcase_add_test(tc, test_monitor_delay_done_is_a_timer);
 	tcase_add_test(tc, test_monitor_stats_socket_0660_bounded);
 	tcase_add_test(tc, test_monitor_stats_socket_unknown_group);
+	tcase_add_test(tc, test_monitor_config_budget_keys);
 	suite_add_tcase(s, tc);
 	return s;
 }
