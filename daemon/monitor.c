@@ -561,11 +561,12 @@ out:
 /* Whatever is due now: queued past its deadline, a silent worker, a delayed DONE. */
 static void expire(struct monitor *m)
 {
+	struct rq_scan scan = { 0 };
 	uint64_t now = now_ms(m);
 	enum rq_due due;
 	struct mreq *r;
 
-	while ((r = reqtab_next_due(&m->t, now, BACKSTOP_MS, &due))) {
+	while ((r = reqtab_next_due(&m->t, now, BACKSTOP_MS, &scan, &due))) {
 		switch (due) {
 		case RQ_DUE_QUEUED:
 			req_done(m, r, ETIMEDOUT, NULL, "deadline passed while queued");

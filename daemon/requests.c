@@ -137,31 +137,36 @@ struct mreq *reqtab_pop(struct reqtab *t, enum rq_class cls)
 }
 
 struct mreq *reqtab_next_due(struct reqtab *t, uint64_t now, uint64_t backstop_ms,
-			     enum rq_due *due)
+			     struct rq_scan *scan, enum rq_due *due)
 {
-	unsigned int i, seen = 0;
+	struct mreq *r;
 
-	/* Stop once every request in use was seen: the table is mostly empty. */
-	for (i = 0; i < t->n && seen < t->used; i++) {
-		struct mreq *r = &t->reqs[i];
-
+	/*
+	 * One pass over the table for all that is due at @now, however many:
+	 * the caller answers each one before asking again, which frees it or
+	 * (delayed) makes it due later, never earlier. Stop once every
+	 * request in use was seen: the table is mostly empty. The one handed
+	 * back is not counted, as it may be gone by the next call.
+	 */
+	*due = RQ_DUE_NONE;
+	for (; scan->pos < t->n && scan->seen < t->used; scan->pos++) {
+		r = &t->reqs[scan->pos];
 		if (!r->used)
 			continue;
-		seen++;
 		if (r->delayed) {
-			if (now >= r->done_at_ms) {
+			if (now >= r->done_at_ms)
 				*due = RQ_DUE_DELAYED;
-				return r;
-			}
 		} else if (r->queued && now >= r->deadline_ms) {
 			*due = RQ_DUE_QUEUED;
-			return r;
 		} else if (r->worker >= 0 && now >= r->deadline_ms + backstop_ms) {
 			*due = RQ_DUE_BACKSTOP;
+		}
+		if (*due != RQ_DUE_NONE) {
+			scan->pos++;
 			return r;
 		}
+		scan->seen++;
 	}
-	*due = RQ_DUE_NONE;
 	return NULL;
 }
 

@@ -69,16 +69,24 @@ struct mreq *reqtab_pop(struct reqtab *t, enum rq_class cls);
 /* Take @r off its FIFO (it is answered while it waits). */
 void reqtab_unqueue(struct reqtab *t, struct mreq *r);
 
+/* Where reqtab_next_due() goes on from; start it zeroed. */
+struct rq_scan {
+	unsigned int pos, seen;
+};
+
 /**
- * reqtab_next_due() - a request whose time has come
+ * reqtab_next_due() - the next request whose time has come
  * @t: the table
  * @now: the time, ms
  * @backstop_ms: how long past its deadline a worker's request may run
+ * @scan: the pass so far (zeroed for a new one)
  * @due: what is due for it
- * Return: the request, or NULL when nothing is due at @now.
+ *
+ * Answer each request it returns before calling again.
+ * Return: the request, or NULL when nothing more is due at @now.
  */
 struct mreq *reqtab_next_due(struct reqtab *t, uint64_t now, uint64_t backstop_ms,
-			     enum rq_due *due);
+			     struct rq_scan *scan, enum rq_due *due);
 
 /* The earliest time something will be due, or UINT64_MAX. */
 uint64_t reqtab_next_deadline(const struct reqtab *t, uint64_t backstop_ms);

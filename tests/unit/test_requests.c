@@ -66,6 +66,7 @@ END_TEST
 /* The bug of issue 8: queued requests answered at their deadline free their entries. */
 START_TEST(test_requests_expired_queued_entries_are_free_at_once)
 {
+	struct rq_scan scan = { 0 };
 	struct reqtab t;
 	enum rq_due due;
 	struct mreq *r;
@@ -75,9 +76,10 @@ START_TEST(test_requests_expired_queued_entries_are_free_at_once)
 	for (i = 0; i < 8; i++)
 		reqtab_push(&t, new_req(&t, i & 1 ? KTLS_ROLE_SERVER : KTLS_ROLE_CLIENT, 100 + i));
 	ck_assert_ptr_null(reqtab_alloc(&t));
-	ck_assert_ptr_null(reqtab_next_due(&t, 99, 2000, &due));
+	ck_assert_ptr_null(reqtab_next_due(&t, 99, 2000, &scan, &due));
 	ck_assert_int_eq(due, RQ_DUE_NONE);
-	while ((r = reqtab_next_due(&t, 104, 2000, &due))) {
+	memset(&scan, 0, sizeof(scan));
+	while ((r = reqtab_next_due(&t, 104, 2000, &scan, &due))) {
 		ck_assert_int_eq(due, RQ_DUE_QUEUED);
 		reqtab_finish(&t, r, 110, NULL, NULL);
 		n++;
@@ -173,6 +175,7 @@ START_TEST(test_requests_due_and_next_deadline)
 		{ 1, 500, 0, 2500, RQ_DUE_BACKSTOP },
 		{ 2, 500, 9000, 9000, RQ_DUE_DELAYED },
 	};
+	struct rq_scan scan;
 	struct reqtab t;
 	enum rq_due due;
 	struct mreq *r;
@@ -190,15 +193,18 @@ START_TEST(test_requests_due_and_next_deadline)
 			r->done_at_ms = rows[i].done_at;
 		}
 		ck_assert_uint_eq(reqtab_next_deadline(&t, 2000), rows[i].due_at);
-		ck_assert_ptr_null(reqtab_next_due(&t, rows[i].due_at - 1, 2000, &due));
-		ck_assert_ptr_eq(reqtab_next_due(&t, rows[i].due_at, 2000, &due), r);
+		memset(&scan, 0, sizeof(scan));
+		ck_assert_ptr_null(reqtab_next_due(&t, rows[i].due_at - 1, 2000, &scan, &due));
+		memset(&scan, 0, sizeof(scan));
+		ck_assert_ptr_eq(reqtab_next_due(&t, rows[i].due_at, 2000, &scan, &due), r);
 		ck_assert_int_eq(due, rows[i].due);
 		reqtab_fini(&t);
 	}
 	setup(&t, 4);
 	(void)new_req(&t, KTLS_ROLE_CLIENT, 5);	/* neither queued nor held: nothing due */
 	ck_assert_uint_eq(reqtab_next_deadline(&t, 2000), UINT64_MAX);
-	ck_assert_ptr_null(reqtab_next_due(&t, UINT64_MAX - 1, 0, &due));
+	memset(&scan, 0, sizeof(scan));
+	ck_assert_ptr_null(reqtab_next_due(&t, UINT64_MAX - 1, 0, &scan, &due));
 	reqtab_fini(&t);
 }
 END_TEST
