@@ -31,8 +31,7 @@ int kcfg_apply_cipher_mask(struct kcfg *cfg, unsigned int mask)
 int kernel_open(struct kernel *k, struct kcfg *cfg)
 {
 	struct ktls_nl_caps caps;
-	unsigned int mask = 0, linked = 0;
-	size_t i;
+	unsigned int mask = 0;
 	int ret;
 
 	ret = ktls_nl_open(&k->mc, KTLS_NL_SUBSCRIBE);
@@ -58,6 +57,15 @@ int kernel_open(struct kernel *k, struct kcfg *cfg)
 		log_warnx("none of the configured cipher suites can be installed by this kernel");
 		return -1;
 	}
+	kernel_link_keyrings(cfg);
+	return 0;
+}
+
+void kernel_link_keyrings(const struct kcfg *cfg)
+{
+	unsigned int linked = 0;
+	size_t i;
+
 	if (ktls_keyring_link_defaults(&linked))
 		log_debug("could not link the default keyrings");
 	for (i = 0; i < cfg->n_keyrings; i++) {
@@ -66,7 +74,6 @@ int kernel_open(struct kernel *k, struct kcfg *cfg)
 		if (ktls_keyring_link_named(cfg->keyrings[i], &serial))
 			log_warnx("keyring %s not found", cfg->keyrings[i]);
 	}
-	return 0;
 }
 
 int kernel_ready_fd(const struct kernel *k)

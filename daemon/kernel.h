@@ -29,6 +29,12 @@ int kcfg_apply_cipher_mask(struct kcfg *cfg, unsigned int mask);
 /* Open the sockets, probe kTLS, link keyrings. Return: 0, or -1 (logged). */
 int kernel_open(struct kernel *k, struct kcfg *cfg);
 
+/*
+ * Link the default keyrings (.nvme, .nfs, .nfsd) and the configured ones
+ * into ours: at start, and again at a reload (a keyring named since).
+ */
+void kernel_link_keyrings(const struct kcfg *cfg);
+
 /* The READY socket to poll. */
 int kernel_ready_fd(const struct kernel *k);
 

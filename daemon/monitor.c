@@ -545,6 +545,7 @@ static void reload(struct monitor *m)
 		goto out;
 	}
 	*m->cfg = *fresh;
+	kernel_link_keyrings(m->cfg);
 	log_set_level(m->cfg->loglevel > 0 ? LOG_LVL_DEBUG : LOG_LVL_INFO);
 	kcfg_log_warnings(m->cfg);
 	/* New requests go to the new generation; the old one finishes its own. */
