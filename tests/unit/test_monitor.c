@@ -692,6 +692,41 @@ START_TEST(test_monitor_signer_queue_bounded_client_first)
 }
 END_TEST
 
+/* A worker that floods the monitor gets MON_WORKER_MSGS_PER_ROUND read per turn, no more. */
+START_TEST(test_monitor_worker_messages_bounded_per_round)
+{
+	const unsigned int n = 3 * MON_WORKER_MSGS_PER_ROUND;
+	struct kp_psk_lookup l;
+	unsigned int i, sent, answers = 0;
+	struct wmsg w;
+	struct fx f;
+
+	fx_start(&f, 4, 16);
+	fx_go(&f);
+	memset(&l, 0, sizeof(l));
+	l.identity_len = 4;
+	memcpy(l.identity, "nope", 4);
+	/* As many as the socket takes (it stops short of n): more than one turn's worth. */
+	for (sent = 0; sent < n; sent++)
+		if (kp_send(f.wsock, KP_PSK_LOOKUP, 77, &l, sizeof(l), -1, MSG_DONTWAIT))
+			break;
+	ck_assert_uint_gt(sent, MON_WORKER_MSGS_PER_ROUND);
+	(void)monitor_round(f.m, 0);
+	while (worker_read(&f, &w, 0)) {
+		ck_assert_uint_eq(w.hdr.type, KP_PSK);
+		answers++;
+	}
+	ck_assert_uint_eq(answers, MON_WORKER_MSGS_PER_ROUND);
+	for (i = 0; i < 10 && answers < sent; i++) {
+		(void)monitor_round(f.m, 0);
+		while (worker_read(&f, &w, 0))
+			answers++;
+	}
+	ck_assert_uint_eq(answers, sent);
+	fx_end(&f);
+}
+END_TEST
+
 /* The budget keys: defaults, the reserve kept for clients, bad values refused. */
 START_TEST(test_monitor_config_budget_keys)
 {
@@ -749,6 +784,7 @@ static Suite *monitor_suite(void)
 	tcase_add_test(tc, test_monitor_client_dispatched_with_server_slots_busy);
 	tcase_add_test(tc, test_monitor_server_queue_full_is_ebusy);
 	tcase_add_test(tc, test_monitor_accepts_bounded_per_round);
+	tcase_add_test(tc, test_monitor_worker_messages_bounded_per_round);
 	tcase_add_test(tc, test_monitor_signer_does_not_hold_the_loop);
 	tcase_add_test(tc, test_monitor_second_sign_refused);
 	tcase_add_test(tc, test_monitor_sign_wrong_request_or_cert_refused);
