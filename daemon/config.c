@@ -112,6 +112,9 @@ static const struct kcfg_key kcfg_keys[] = {
 
 	/* tlshd's [authenticate] */
 	{ KG_BIT(KG_AUTH), "keyrings", KT_KEYRINGS, .ktlsd_only = false },
+	/* ... and ours there: it is about authentication, in either mode */
+	{ KG_BIT(KG_AUTH), "security_level", KT_UINT, true,
+	  AT_CFG(security_level), .min = 0, .max = KTLS_SECURITY_LEVEL_MAX },
 
 	/* tlshd's [authenticate.client] and [authenticate.server] */
 	{ KG_ROLES, "x509.truststore", KT_FILE, AT_ROLE(truststore) },
@@ -144,6 +147,14 @@ static const struct kcfg_key kcfg_keys[] = {
 	  AT_CFG(timeout_server_ms), .min = 1, .max = KCFG_TIMEOUT_MAX_MS },
 	{ KG_BIT(KG_KTLSD), "timeout_psk_ms", KT_UINT, true,
 	  AT_CFG(timeout_psk_ms), .min = 1, .max = KCFG_TIMEOUT_MAX_MS },
+
+	/* --- budgets a flood cannot take (the monitor's) --- */
+	{ KG_BIT(KG_KTLSD), "max_server_inflight", KT_UINT, true,
+	  AT_CFG(max_server_inflight), .min = 1, .max = KCFG_MAX_INFLIGHT },
+	{ KG_BIT(KG_KTLSD), "max_server_queued", KT_UINT, true,
+	  AT_CFG(max_server_queued), .min = 0, .max = KCFG_MAX_INFLIGHT },
+	{ KG_BIT(KG_KTLSD), "stats_group", KT_USER, true, AT_CFG(stats_group) },
+	/* --- end of budgets --- */
 };
 
 /*
@@ -867,11 +878,29 @@ void kcfg_defaults(struct kcfg *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->max_inflight = 1024;
+	cfg->security_level = KTLS_SECURITY_LEVEL_DEFAULT;
 	memcpy(cfg->user, "nobody", sizeof("nobody"));
 	cfg->timeout_client_ms = 20000;
 	cfg->timeout_server_ms = 5000;
 	cfg->timeout_psk_ms = 10000;
+	/* --- budgets --- */
+	cfg->max_server_queued = 1024;
+	/* --- end of budgets --- */
 }
+
+/* --- budgets a flood cannot take --- */
+unsigned int kcfg_server_inflight(const struct kcfg *cfg)
+{
+	unsigned int n = cfg->max_server_inflight;
+
+	if (!n)
+		n = cfg->max_inflight - cfg->max_inflight / 4;
+	/* Keep at least one slot for this host's own handshakes. */
+	if (cfg->max_inflight > 1 && n >= cfg->max_inflight)
+		n = cfg->max_inflight - 1;
+	return n ? n : 1;
+}
+/* --- end of budgets --- */
 
 unsigned int kcfg_workers(const struct kcfg *cfg)
 {
@@ -898,6 +927,29 @@ void kcfg_set_search_paths(const char *ktlsd, const char *tlshd_legacy,
 
 	for (i = 0; i < KS_COUNT; i++)
 		snprintf(kcfg_search[i], sizeof(kcfg_search[i]), "%s", want[i]);
+}
+
+enum kcfg_client_auth kcfg_client_auth(const struct kcfg *cfg)
+{
+	if (cfg->server.truststore[0])
+		return KCFG_CLIENT_AUTH_TRUSTSTORE;
+	return cfg->tlshd_compat ? KCFG_CLIENT_AUTH_SYSTEM :
+				   KCFG_CLIENT_AUTH_NONE;
+}
+
+const char *kcfg_client_auth_notice(const struct kcfg *cfg, bool *warning)
+{
+	*warning = false;
+	switch (kcfg_client_auth(cfg)) {
+	case KCFG_CLIENT_AUTH_NONE:
+		return "no x509.truststore in [authenticate.server]: server handshakes do not ask for client certificates, so no client is authenticated by certificate (NFS xprtsec=mtls exports admit none)";
+	case KCFG_CLIENT_AUTH_SYSTEM:
+		*warning = true;
+		return "no x509.truststore in [authenticate.server]: as tlshd does, client certificates are verified against the system trust store, so any publicly issued certificate that allows clientAuth authenticates a client (NFS xprtsec=mtls); set x509.truststore to the CAs of your clients";
+	case KCFG_CLIENT_AUTH_TRUSTSTORE:
+		break;
+	}
+	return NULL;
 }
 
 static bool kcfg_is_tlshd_path(const char *path)
@@ -959,6 +1011,26 @@ int kcfg_load(const char *path, struct kcfg *cfg, char err[KCFG_ERR_MAX])
 		   !kcfg_has_ktlsd_group(buf, len);
 	if (kcfg_parse_buf(&p, buf, len))
 		goto out;
+	/*
+	 * ktlsd's own mode verifies client certificates only against a trust
+	 * store named for them: requiring one without it could only refuse
+	 * every client.
+	 */
+	p.line = 0;
+	if (!p.compat && tmp->server.require_client_cert &&
+	    !tmp->server.truststore[0]) {
+		kcfg_error(&p, "x509.require_client_cert needs an x509.truststore in [authenticate.server] to verify client certificates against");
+		goto out;
+	}
+	/* --- budgets: the client reserve must not be empty --- */
+	if (tmp->max_server_inflight && tmp->max_inflight > 1 &&
+	    tmp->max_server_inflight >= tmp->max_inflight) {
+		kcfg_error(&p, "max_server_inflight (%u) must be less than max_inflight (%u): "
+			   "the rest is kept for this host's own handshakes",
+			   tmp->max_server_inflight, tmp->max_inflight);
+		goto out;
+	}
+	/* --- end of budgets --- */
 
 	memcpy(tmp->source, p.file, strlen(p.file) + 1);
 	tmp->tlshd_compat = p.compat;

@@ -56,6 +56,7 @@ struct kcfg {
 	/* [authenticate] */
 	char keyrings[KCFG_MAX_KEYRINGS][KCFG_KEYRING_MAX];	/* as listed */
 	size_t n_keyrings;
+	unsigned int security_level;	/* ktlsd only: peer chains, 0..5 (2) */
 
 	struct kcfg_role client;
 	struct kcfg_role server;
@@ -81,6 +82,18 @@ struct kcfg {
 	unsigned int timeout_server_ms;	/* default 5000 (NFSD) */
 	unsigned int timeout_psk_ms;	/* default 10000 (NVMe) */
 
+	/* --- budgets a flood cannot take (monitor; ktlsd.conf(5)) --- */
+	unsigned int max_server_inflight;	/* server-side handshakes in
+						 * flight; 0 = 3/4 of max_inflight.
+						 * The rest is kept for this host's
+						 * own (client) handshakes */
+	unsigned int max_server_queued;		/* server requests waiting; more
+						 * are refused at once (EBUSY);
+						 * default 1024 */
+	char stats_group[64];			/* group of the statistics socket;
+						 * "" = "ktlsd" if it exists, else root */
+	/* --- end of budgets --- */
+
 	/*
 	 * Things kcfg_load() accepted but the admin should hear about
 	 * (ignored keys in compatibility mode, missing files tlshd would
@@ -96,8 +109,8 @@ struct kcfg {
  * @cfg: the configuration to reset
  *
  * max_inflight 1024, workers 0 (one per CPU), user "nobody", timeouts
- * 20000/5000/10000 ms, every debug level 0, no files, no keyrings, empty
- * policy lists.
+ * 20000/5000/10000 ms, security level KTLS_SECURITY_LEVEL_DEFAULT, every
+ * debug level 0, no files, no keyrings, empty policy lists.
  */
 void kcfg_defaults(struct kcfg *cfg);
 
@@ -109,6 +122,18 @@ void kcfg_defaults(struct kcfg *cfg);
  * clamped to 1..KCFG_AUTO_WORKERS_MAX.
  */
 unsigned int kcfg_workers(const struct kcfg *cfg);
+
+/* --- budgets a flood cannot take --- */
+/**
+ * kcfg_server_inflight() - how many server-side handshakes may be in flight
+ * @cfg: a loaded configuration
+ *
+ * Return: max_server_inflight, or 3/4 of max_inflight when it is unset,
+ * always below max_inflight (when that is above 1) so that this host's
+ * own client handshakes keep a reserve no flood from the network can take.
+ */
+unsigned int kcfg_server_inflight(const struct kcfg *cfg);
+/* --- end of budgets --- */
 
 /**
  * kcfg_load() - read a configuration file
@@ -129,12 +154,51 @@ unsigned int kcfg_workers(const struct kcfg *cfg);
  * adds an entry to @cfg->warnings. Otherwise each of them is an error.
  * Either way, syntax errors, values too long to hold, private key URLs
  * (pkcs11: ...) and bad values for ktlsd's own keys (the [ktlsd] group,
- * x509.require_client_cert) are errors. See ktlsd.conf(5).
+ * x509.require_client_cert, security_level) are errors, and so is, in
+ * ktlsd's own mode, x509.require_client_cert without a server
+ * x509.truststore (see kcfg_client_auth()). See ktlsd.conf(5).
  *
  * Return: 0, or -1 with @err set.
  */
 __attribute__((warn_unused_result)) int
 kcfg_load(const char *path, struct kcfg *cfg, char err[KCFG_ERR_MAX]);
+
+/*
+ * How a server handshake treats client certificates. A verified one makes
+ * the kernel see an authenticated peer (REMOTE_AUTH; NFSD's xprtsec=mtls),
+ * so it may only be verified against a trust store meant for it.
+ */
+enum kcfg_client_auth {
+	/* ktlsd's own mode, no [authenticate.server] x509.truststore: no
+	 * CertificateRequest, every client unauthenticated */
+	KCFG_CLIENT_AUTH_NONE,
+	/* request one; verify it against [authenticate.server] x509.truststore */
+	KCFG_CLIENT_AUTH_TRUSTSTORE,
+	/* tlshd compatibility mode without that trust store: request one and
+	 * verify it against the system trust store, as tlshd does */
+	KCFG_CLIENT_AUTH_SYSTEM,
+};
+
+/**
+ * kcfg_client_auth() - how server handshakes treat client certificates
+ * @cfg: a loaded configuration
+ *
+ * Return: KCFG_CLIENT_AUTH_TRUSTSTORE when [authenticate.server] names an
+ * x509.truststore; otherwise KCFG_CLIENT_AUTH_SYSTEM in tlshd
+ * compatibility mode and KCFG_CLIENT_AUTH_NONE in ktlsd's own mode (and
+ * with the built-in defaults).
+ */
+enum kcfg_client_auth kcfg_client_auth(const struct kcfg *cfg);
+
+/**
+ * kcfg_client_auth_notice() - what to log about it, once, at startup
+ * @cfg: a loaded configuration
+ * @warning: set to true when the line is a warning (else a notice)
+ *
+ * Return: a static line for KCFG_CLIENT_AUTH_NONE (a notice) and
+ * KCFG_CLIENT_AUTH_SYSTEM (a warning), or NULL.
+ */
+const char *kcfg_client_auth_notice(const struct kcfg *cfg, bool *warning);
 
 /**
  * kcfg_set_search_paths() - replace the places kcfg_load(NULL) looks

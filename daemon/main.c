@@ -29,6 +29,18 @@ void kcfg_log_warnings(const struct kcfg *cfg)
 		log_warnx("%zu more configuration warnings not shown", (size_t)cfg->n_warnings_dropped);
 }
 
+/* Whether server handshakes authenticate clients: said once, by the monitor. */
+static void log_client_auth(const struct kcfg *cfg)
+{
+	bool warning;
+	const char *line = kcfg_client_auth_notice(cfg, &warning);
+
+	if (line && warning)
+		log_warnx("%s", line);
+	else if (line)
+		log_info("%s", line);
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: ktlsd [-hsv] [-c file] [--check-config]\n");
@@ -59,6 +71,7 @@ static int check_config(const struct kcfg *cfg)
 		}
 		ktls_credential_free(cred);
 	}
+	log_client_auth(cfg);
 	printf("ktlsd: configuration OK (%s)\n", cfg->source[0] ? cfg->source : "built-in defaults");
 	return 0;
 }
@@ -149,6 +162,7 @@ int main(int argc, char **argv)
 		return worker_main(worker_fd, &cfg, user ? user : cfg.user);
 	}
 
+	log_client_auth(&cfg);
 	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	if (n <= 0)
 		fatal("cannot find my own executable");

@@ -538,9 +538,16 @@ int worker_main(int ms, const struct kcfg *cfg, const char *user)
 		unsigned int head, n = 0;
 
 		io_uring_submit_and_wait(&w->ring, 1);
+		/*
+		 * At most WORKER_CQES_PER_ROUND at a time: the loop re-reads
+		 * the tail, so a busy ring would otherwise keep it here and
+		 * never submit what the handled CQEs queued. What is left
+		 * is still there for the next round, which does not wait.
+		 */
 		io_uring_for_each_cqe(&w->ring, head, cqe) {
 			on_cqe(w, cqe);
-			n++;
+			if (++n >= WORKER_CQES_PER_ROUND)
+				break;
 		}
 		io_uring_cq_advance(&w->ring, n);
 	}
@@ -579,9 +586,13 @@ static int role_conf(const struct kcfg *cfg, const struct kcfg_role *rc,
 		     struct wconf *wc, int role, char *err, size_t errlen)
 {
 	struct ktls_config *k = &wc->base[role];
+	/* Only a trust store meant for them may verify clients. */
+	bool verify = role == KTLS_ROLE_CLIENT ||
+		      kcfg_client_auth(cfg) != KCFG_CLIENT_AUTH_NONE;
 	int ret;
 
 	ktls_config_init(k);
+	k->security_level = cfg->security_level;
 	if (cfg->n_suites) {
 		memcpy(k->suites, cfg->suites, cfg->n_suites * sizeof(uint16_t));
 		k->n_suites = cfg->n_suites;
@@ -594,8 +605,8 @@ static int role_conf(const struct kcfg *cfg, const struct kcfg_role *rc,
 		memcpy(k->sigschemes, cfg->sigschemes, cfg->n_sigschemes * sizeof(uint16_t));
 		k->n_sigschemes = cfg->n_sigschemes;
 	}
-	ret = ktls_trust_load(rc->truststore[0] ? rc->truststore : NULL, NULL,
-			      rc->crl[0] ? rc->crl : NULL, &wc->trust[role]);
+	ret = verify ? ktls_trust_load(rc->truststore[0] ? rc->truststore : NULL, NULL,
+				       rc->crl[0] ? rc->crl : NULL, &wc->trust[role]) : 0;
 	if (ret) {
 		snprintf(err, errlen, "trust store %s: %s",
 			 rc->truststore[0] ? rc->truststore : "(system)", ktls_strerror(ret));
@@ -611,7 +622,11 @@ static int role_conf(const struct kcfg *cfg, const struct kcfg_role *rc,
 			return -1;
 		}
 	}
-	if (role == KTLS_ROLE_SERVER) {
+	if (role == KTLS_ROLE_SERVER && !verify && rc->require_client_cert) {
+		snprintf(err, errlen, "x509.require_client_cert without a server x509.truststore");
+		return -1;
+	}
+	if (role == KTLS_ROLE_SERVER && verify) {
 		/* As tlshd: ask for a client certificate, verify it if sent. */
 		k->flags |= KTLS_F_REQUEST_CLIENT_CERT;
 		if (rc->require_client_cert)

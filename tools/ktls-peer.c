@@ -1024,6 +1024,42 @@ static int settle_failure(struct peer_conn *pc, int err)
 	return engine_error(pc) ? engine_error(pc) : err;
 }
 
+/*
+ * Close @fd so that what we sent last (an alert, RFC 8446 §6) reaches the
+ * peer: close() with unread input makes the kernel answer with a TCP
+ * reset, which can destroy the alert before the peer reads it. So shut
+ * our side down first (the peer reads the alert, then EOF) and discard
+ * what it still sends until it closes too or PEER_DRAIN_MS pass.
+ */
+static void close_lingering(int fd)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	struct timespec end;
+	char junk[4096];
+	ssize_t n;
+	int ms;
+
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	end.tv_nsec += (long)PEER_DRAIN_MS * 1000000;
+	end.tv_sec += end.tv_nsec / 1000000000;
+	end.tv_nsec %= 1000000000;
+	if (shutdown(fd, SHUT_WR) == 0) {
+		while ((ms = ms_left(&end)) > 0) {
+			n = poll(&pfd, 1, ms);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0)
+				break;
+			n = recv(fd, junk, sizeof(junk), MSG_DONTWAIT);
+			if (n < 0 && (errno == EINTR || errno == EAGAIN))
+				continue;
+			if (n <= 0)
+				break;	/* EOF, or the peer reset already */
+		}
+	}
+	close(fd);
+}
+
 static int conn_open(struct peer_conn *pc, struct peer_setup *s)
 {
 	int ret;
@@ -1169,7 +1205,7 @@ finish:
 	ret = conn_finish(&pc, ret);
 out:
 	if (pc.fd >= 0)
-		close(pc.fd);
+		close_lingering(pc.fd);
 	ktls_conn_free(pc.c);
 	return ret ? 1 : 0;
 }
@@ -1221,7 +1257,7 @@ static int serve_one(const struct peer_opts *o, struct peer_setup *s, int lfd)
 	}
 	ret = conn_finish(&pc, ret);
 	fflush(stdout);
-	close(pc.fd);
+	close_lingering(pc.fd);
 	ktls_conn_free(pc.c);
 	return ret ? 1 : 0;
 }

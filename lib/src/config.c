@@ -52,6 +52,7 @@ void ktls_config_init(struct ktls_config *cfg)
 	COPY_LIST(cfg->groups, cfg->n_groups, default_groups);
 	COPY_LIST(cfg->sigschemes, cfg->n_sigschemes, default_sigschemes);
 	cfg->key_shares = 1;
+	cfg->security_level = KTLS_SECURITY_LEVEL_DEFAULT;
 }
 
 static int default_random(void *ctx, uint8_t *buf, size_t len)

@@ -44,7 +44,8 @@ int ktls_conn_init(struct ktls_conn *c, const struct ktls_config *cfg,
 		return KTLS_E_INVALID;
 	if (!cfg->n_suites || !cfg->n_sigschemes ||
 	    cfg->n_suites > KTLS_MAX_LIST || cfg->n_groups > KTLS_MAX_LIST ||
-	    cfg->n_sigschemes > KTLS_MAX_LIST)
+	    cfg->n_sigschemes > KTLS_MAX_LIST ||
+	    cfg->security_level > KTLS_SECURITY_LEVEL_MAX)
 		return KTLS_E_INVALID;
 	/* Only the header: the buffers stay untouched (and unresident). */
 	memset(c, 0, offsetof(struct ktls_conn, in));
@@ -380,9 +381,9 @@ static int on_handshake(struct ktls_conn *c, const uint8_t *p, size_t len)
 			want = KMSG_HEADER - c->hs_len;
 		} else {
 			msg_len = ((size_t)c->hs[1] << 16) | (c->hs[2] << 8) | c->hs[3];
-			if (msg_len > KTLS_MAX_HANDSHAKE_MSG)
-				return kconn_fail(c, KTLS_E_ALERT_illegal_parameter,
-						  "handshake message too large");
+			ret = kmsg_check_header(c->hs[0], msg_len);
+			if (ret)
+				return kconn_fail(c, ret, "handshake message too long");
 			want = KMSG_HEADER + msg_len - c->hs_len;
 		}
 		n = len < want ? len : want;
@@ -395,9 +396,9 @@ static int on_handshake(struct ktls_conn *c, const uint8_t *p, size_t len)
 		if (c->hs_len < KMSG_HEADER)
 			continue;
 		msg_len = ((size_t)c->hs[1] << 16) | (c->hs[2] << 8) | c->hs[3];
-		if (msg_len > KTLS_MAX_HANDSHAKE_MSG)
-			return kconn_fail(c, KTLS_E_ALERT_illegal_parameter,
-					  "handshake message too large");
+		ret = kmsg_check_header(c->hs[0], msg_len);
+		if (ret)
+			return kconn_fail(c, ret, "handshake message too long");
 		if (c->hs_len < KMSG_HEADER + msg_len)
 			continue;
 		c->hs_len = 0;

@@ -3,6 +3,8 @@
  * Extension block parsing and the table of where each extension may
  * appear (RFC 8446 §4.2, RFC 8449 §4, RFC 7301 §3.1).
  */
+#include <string.h>
+
 #include <ktls/ktls.h>
 
 #include "ext.h"
@@ -53,13 +55,32 @@ bool kext_known(uint16_t type)
 	return kext_rule(type) != NULL;
 }
 
+/* One bit per extension type: a duplicate costs O(1) to find. */
+struct kext_seen {
+	uint64_t w[65536 / 64];
+};
+
+static bool kext_seen_test_set(struct kext_seen *s, uint16_t type)
+{
+	uint64_t bit = (uint64_t)1 << (type % 64);
+	bool was = s->w[type / 64] & bit;
+
+	s->w[type / 64] |= bit;
+	return was;
+}
+
 int kext_parse(struct kr *r, enum kext_msg msg, size_t min,
 	       struct kext_list *out)
 {
+	struct kext_seen seen;
 	struct kr block;
-	size_t i;
+	size_t total = 0, psk_at = 0;
+	bool psk = false;
 
-	out->n = 0;
+	_Static_assert(sizeof(kext_rules) / sizeof(kext_rules[0]) <= KEXT_MAX,
+		       "kext_list must hold one of each known extension");
+	memset(out, 0, sizeof(*out));
+	memset(&seen, 0, sizeof(seen));
 	kr_open16(r, &block, min, 0xffff);
 	while (kr_ok(&block) && kr_left(&block) > 0) {
 		uint16_t type = kr_u16(&block);
@@ -69,16 +90,31 @@ int kext_parse(struct kr *r, enum kext_msg msg, size_t min,
 		kr_open16(&block, &body, 0, 0xffff);
 		if (!kr_ok(&block))
 			break;
-		if (out->n == KEXT_MAX)
-			return KTLS_E_ALERT_decode_error;
-		/* §4.2: no more than one extension of the same type. */
-		for (i = 0; i < out->n; i++)
-			if (out->e[i].type == type)
-				return KTLS_E_ALERT_illegal_parameter;
-		/* §4.2: a recognised extension in the wrong message. */
-		rule = kext_rule(type);
-		if (rule && !(rule->where & msg))
+		/*
+		 * §4.2: no more than one extension of the same type. Checked
+		 * for unknown types as well: the rule names no exception.
+		 */
+		if (kext_seen_test_set(&seen, type))
 			return KTLS_E_ALERT_illegal_parameter;
+		if (type == KTLS_EXT_PRE_SHARED_KEY) {
+			psk = true;
+			psk_at = total;
+		}
+		total++;
+		rule = kext_rule(type);
+		if (!rule) {
+			/* §4.1.2: unknown extensions are ignored (by servers). */
+			if (!out->n_unknown++)
+				out->first_unknown = type;
+			kr_skip(&body, kr_left(&body));
+			continue;
+		}
+		/* §4.2: a recognised extension in the wrong message. */
+		if (!(rule->where & msg))
+			return KTLS_E_ALERT_illegal_parameter;
+		/* Unreachable: known types are fewer than KEXT_MAX and unique. */
+		if (out->n == KEXT_MAX)
+			return KTLS_E_ALERT_internal_error;
 		out->e[out->n].type = type;
 		out->e[out->n].len = (uint16_t)kr_left(&body);
 		out->e[out->n].body = kr_bytes(&body, kr_left(&body));
@@ -88,9 +124,8 @@ int kext_parse(struct kr *r, enum kext_msg msg, size_t min,
 	if (!kr_ok(r))
 		return KTLS_E_ALERT_decode_error;
 	/* §4.2.11: pre_shared_key MUST be the last extension in a CH. */
-	for (i = 0; msg == KEXT_CH && i + 1 < out->n; i++)
-		if (out->e[i].type == KTLS_EXT_PRE_SHARED_KEY)
-			return KTLS_E_ALERT_illegal_parameter;
+	if (msg == KEXT_CH && psk && psk_at + 1 != total)
+		return KTLS_E_ALERT_illegal_parameter;
 	return 0;
 }
 

@@ -14,7 +14,7 @@
 #include "ext.h"
 
 #define KMSG_HEADER 4
-#define KMSG_MAX_SHARES 16	/* key shares we look at in one CH */
+#define KMSG_MAX_SHARES 16	/* shares kept: one per group we support */
 #define KMSG_HRR_RANDOM                                                       \
 	"\xcf\x21\xad\x74\xe5\x9a\x61\x11\xbe\x1d\x8c\x02\x1e\x65\xb8\x91"   \
 	"\xc2\xa2\x11\x16\x7a\xbb\x8c\x5e\x07\x9e\x09\xe2\xc8\xa8\x33\x9c"
@@ -28,6 +28,15 @@ struct klist16 {
 };
 bool klist16_has(const struct klist16 *l, uint16_t v);
 uint16_t klist16_at(const struct klist16 *l, size_t i);
+/*
+ * klist16_common() - the entries of @ours (@n_ours of them) that @l holds,
+ * in our order, into @out (room for @n_ours). The whole of @l is looked
+ * at, however long the peer made it (RFC 8446 §4.2.3), at a cost of
+ * n_ours * l->n, bounded by the message length; nothing of it is copied
+ * but what we could use. Return: how many were written.
+ */
+size_t klist16_common(const struct klist16 *l, const uint16_t *ours,
+		      size_t n_ours, uint16_t *out);
 /* Read a <2..2^16-2> list of u16 from @r (even length, not empty). */
 void klist16_read(struct kr *r, struct klist16 *l, size_t min_bytes);
 
@@ -61,8 +70,9 @@ struct kmsg_ch {
 	bool has_sigalgs, has_sigalgs_cert;
 	struct klist16 sigalgs, sigalgs_cert;
 	bool has_key_share;
-	struct kmsg_key_share shares[KMSG_MAX_SHARES];
+	struct kmsg_key_share shares[KMSG_MAX_SHARES];	/* supported groups */
 	size_t n_shares;
+	size_t n_shares_offered;	/* all shares, supported or not */
 	const uint8_t *sni;	/* host_name, not NUL-terminated */
 	size_t sni_len;
 	bool has_alpn;
@@ -165,6 +175,15 @@ KTLS_MUST_CHECK int kmsg_cv_build(struct ktls_conn *c, uint16_t scheme,
 				  const uint8_t *sig, size_t sig_len,
 				  size_t *len);
 
+/*
+ * kmsg_check_header() - may a handshake message of @type announce a body
+ * of @body_len bytes? Return: 0 up to KTLS_MAX_HANDSHAKE_MSG; over it,
+ * KTLS_E_ALERT_decode_error for a type whose syntax cannot be that long
+ * (Finished, KeyUpdate, EndOfEarlyData; RFC 8446 §6), else
+ * KTLS_E_ALERT_illegal_parameter (legal, but more than we buffer).
+ * Shorter wrong lengths are the parsers' to find (decode_error).
+ */
+KTLS_MUST_CHECK int kmsg_check_header(uint8_t type, size_t body_len);
 KTLS_MUST_CHECK int kmsg_fin_parse(const uint8_t *msg, size_t len,
 				   size_t hlen, const uint8_t **verify_data);
 KTLS_MUST_CHECK int kmsg_fin_build(struct ktls_conn *c,

@@ -38,7 +38,7 @@ int kmsg_cert_parse(const uint8_t *msg, size_t len, struct kmsg_cert *cert)
 		if (ret)
 			return ret;
 		/* We request no OCSP or SCT, so any entry extension is unsolicited. */
-		if (ext.n)
+		if (kext_count(&ext))
 			return KTLS_E_ALERT_unsupported_extension;
 	}
 	kr_close(&r, &list);

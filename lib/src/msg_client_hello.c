@@ -23,25 +23,40 @@ static int ch_versions(struct kr *b, struct kmsg_ch *ch)
 	return 0;
 }
 
+/*
+ * key_share (§4.2.8): every share is read, however many the client sent,
+ * so that no group it shared is missed (a HelloRetryRequest for a group
+ * already shared makes a conforming client abort) and no duplicate goes
+ * unseen. Only shares for groups kc_group_supported() knows are kept;
+ * with duplicates refused that is at most one per group we support.
+ */
 static int ch_key_share(struct kr *b, struct kmsg_ch *ch)
 {
+	uint64_t seen[65536 / 64];
 	struct kr l;
-	size_t i;
 
+	memset(seen, 0, sizeof(seen));
 	kr_open16(b, &l, 0, 0xffff);
 	while (kr_ok(&l) && kr_left(&l)) {
 		uint16_t group = kr_u16(&l);
+		uint64_t bit = (uint64_t)1 << (group % 64);
 		struct kr pub;
 
 		kr_open16(&l, &pub, 1, 0xffff);
 		if (!kr_ok(&l))
 			break;
 		/* §4.2.8: each group at most once. */
-		for (i = 0; i < ch->n_shares; i++)
-			if (ch->shares[i].group == group)
-				return KTLS_E_ALERT_illegal_parameter;
+		if (seen[group / 64] & bit)
+			return KTLS_E_ALERT_illegal_parameter;
+		seen[group / 64] |= bit;
+		ch->n_shares_offered++;
+		if (!kc_group_supported(group)) {
+			kr_skip(&pub, kr_left(&pub));
+			continue;
+		}
+		/* Unreachable: we support fewer groups than there are slots. */
 		if (ch->n_shares == KMSG_MAX_SHARES)
-			continue;	/* look at the first ones only */
+			return KTLS_E_ALERT_internal_error;
 		ch->shares[ch->n_shares].group = group;
 		ch->shares[ch->n_shares].len = kr_left(&pub);
 		ch->shares[ch->n_shares].pub = kr_bytes(&pub, kr_left(&pub));
@@ -254,6 +269,12 @@ int kmsg_ch_parse(const uint8_t *msg, size_t len, struct kmsg_ch *ch)
 	kr_close(&r, &sub);
 	if (!kr_ok(&r))
 		return KTLS_E_ALERT_decode_error;
+	/*
+	 * Appendix D.5: a ClientHello.legacy_version of 0x0300 (SSL 3.0) or
+	 * less is refused with protocol_version, whatever else it offers.
+	 */
+	if (ch->legacy_version <= 0x0300)
+		return KTLS_E_ALERT_protocol_version;
 	/* No extensions at all: a pre-1.3 ClientHello. */
 	if (kr_left(&r) == 0)
 		return KTLS_E_ALERT_protocol_version;

@@ -15,6 +15,17 @@ bool klist16_has(const struct klist16 *l, uint16_t v)
 	return false;
 }
 
+size_t klist16_common(const struct klist16 *l, const uint16_t *ours,
+		      size_t n_ours, uint16_t *out)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < n_ours; i++)
+		if (klist16_has(l, ours[i]))
+			out[n++] = ours[i];
+	return n;
+}
+
 uint16_t klist16_at(const struct klist16 *l, size_t i)
 {
 	return (uint16_t)((l->p[2 * i] << 8) | l->p[2 * i + 1]);

@@ -63,6 +63,9 @@ int kmsg_ee_parse(const uint8_t *msg, size_t len, struct kmsg_ee *ee)
 		if (ret)
 			return ret;
 	}
+	/* §4.2: we offer no extension we do not know, so none may come back. */
+	if (ee->ext.n_unknown)
+		return KTLS_E_ALERT_unsupported_extension;
 	return 0;
 }
 

@@ -80,6 +80,9 @@ int kmsg_sh_parse(const uint8_t *msg, size_t len, struct kmsg_sh *sh)
 		if (ret)
 			return ret;
 	}
+	/* §4.2: we offer no extension we do not know, so none may come back. */
+	if (sh->ext.n_unknown)
+		return KTLS_E_ALERT_unsupported_extension;
 	return 0;
 }
 

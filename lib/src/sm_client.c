@@ -370,7 +370,6 @@ int ksm_c_certificate_request(struct ktls_conn *c, const uint8_t *msg,
 			      size_t len)
 {
 	struct kmsg_cr cr;
-	size_t i;
 	int ret;
 
 	ret = kmsg_cr_parse(msg, len, &cr);
@@ -380,9 +379,9 @@ int ksm_c_certificate_request(struct ktls_conn *c, const uint8_t *msg,
 	if (cr.context_len)
 		return kconn_fail(c, KTLS_E_ALERT_illegal_parameter,
 				  "CertificateRequest context not empty");
-	c->n_peer_sigs = 0;
-	for (i = 0; i < cr.sigalgs.n && c->n_peer_sigs < sizeof(c->peer_sigs) / 2; i++)
-		c->peer_sigs[c->n_peer_sigs++] = klist16_at(&cr.sigalgs, i);
+	/* §4.3.2, §4.2.3: the whole list; we keep the schemes we could use. */
+	c->n_peer_sigs = klist16_common(&cr.sigalgs, c->cfg->sigschemes,
+					c->cfg->n_sigschemes, c->peer_sigs);
 	c->cert_requested = true;
 	ret = kconn_th_add(c, msg, len);
 	if (ret)
@@ -425,7 +424,8 @@ int ksm_c_certificate(struct ktls_conn *c, const uint8_t *msg, size_t len)
 			return kconn_fail(c, KTLS_E_ALERT_certificate_unknown,
 					  "no peer name to check the certificate against");
 		ret = kx_verify_chain(cfg->trust, cert.der, cert.der_len, cert.n,
-				      name, true, c->ops->now(c->ops->ctx),
+				      name, true, cfg->security_level,
+				      c->ops->now(c->ops->ctx),
 				      &c->peer_leaf, &c->peer_pub, &reason);
 		if (ret)
 			return kconn_fail(c, ret, reason);

@@ -450,18 +450,19 @@ static int server_choose(struct ktls_conn *c, const struct kmsg_ch *ch,
 		}
 		/* §4.1.2: the retried hello shares exactly the group asked for. */
 		if (c->state == KSM_S_WAIT_CH2 &&
-		    (x->retry || ch->n_shares != 1 || ch->shares[0].group != asked ||
-		     c->group != asked)) {
+		    (x->retry || ch->n_shares_offered != 1 || ch->n_shares != 1 ||
+		     ch->shares[0].group != asked || c->group != asked)) {
 			*why = "retried ClientHello does not share the requested group";
 			return KTLS_E_ALERT_illegal_parameter;
 		}
 	}
 	if (x->psk_id < 0) {
-		uint16_t peer[KTLS_MAX_LIST * 4];
-		size_t n = 0;
+		uint16_t peer[KTLS_MAX_LIST];
+		size_t n;
 
-		for (i = 0; i < ch->sigalgs.n && n < sizeof(peer) / 2; i++)
-			peer[n++] = klist16_at(&ch->sigalgs, i);
+		/* §4.2.3: the whole offer, not a prefix of it. */
+		n = klist16_common(&ch->sigalgs, cfg->sigschemes, cfg->n_sigschemes,
+				   peer);
 		c->sigscheme = ksm_pick_sigscheme(c, peer, n);
 		if (!c->sigscheme) {
 			*why = "no signature scheme in common";
@@ -717,7 +718,8 @@ int ksm_s_certificate(struct ktls_conn *c, const uint8_t *msg, size_t len)
 	c->peer_cert = true;
 	if (cfg->trust) {
 		ret = kx_verify_chain(cfg->trust, cert.der, cert.der_len, cert.n,
-				      NULL, false, c->ops->now(c->ops->ctx),
+				      NULL, false, cfg->security_level,
+				      c->ops->now(c->ops->ctx),
 				      &c->peer_leaf, &c->peer_pub, &reason);
 		if (ret)
 			return kconn_fail(c, ret, reason);
@@ -771,6 +773,9 @@ int ksm_server_psk_answer(struct ktls_conn *c, int result,
 	struct kmsg_ch ch;
 	int ret;
 
+	/* Fail closed, with an alert, on an answer that is no answer. */
+	if (result > 0 || result == KTLS_E_PENDING || result == KTLS_E_WANT_INPUT)
+		result = KTLS_E_INTERNAL;
 	if (result == KTLS_E_ALERT_unknown_psk_identity) {
 		c->lookup_answer = -1;
 	} else if (result) {

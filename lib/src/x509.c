@@ -7,6 +7,12 @@
  * SANs with its wildcard rules, IP SANs). Every X509_V_ERR_* result is turned
  * into the alert RFC 8446 §6.2 asks for, plus a static reason for logs.
  *
+ * The certificate policy (see kx_leaf_policy()): libcrypto's auth level
+ * checks every key of the path and every signature below the trust anchor;
+ * we add what it leaves out for TLS 1.3, the leaf's keyUsage and
+ * extendedKeyUsage, and check the leaf's own key ourselves so that a
+ * remembered verdict (below) cannot skip it.
+ *
  * Peer certificates are parsed through a small cache in struct ktls_trust:
  * a client sees the same server chain on every handshake, and parsing is the
  * expensive part in OpenSSL 3.0. A chain that verified for a purpose and a
@@ -82,10 +88,17 @@ static const struct kx_verify_alert kx_verify_alerts[] = {
 	{ X509_V_ERR_SIGNATURE_ALGORITHM_MISMATCH, KTLS_ALERT_bad_certificate },
 	{ X509_V_ERR_SIGNATURE_ALGORITHM_INCONSISTENCY, KTLS_ALERT_bad_certificate },
 	{ X509_V_ERR_EC_KEY_EXPLICIT_PARAMS, KTLS_ALERT_bad_certificate },
-	{ X509_V_ERR_EE_KEY_TOO_SMALL, KTLS_ALERT_bad_certificate },
-	{ X509_V_ERR_CA_KEY_TOO_SMALL, KTLS_ALERT_bad_certificate },
-	{ X509_V_ERR_CA_MD_TOO_WEAK, KTLS_ALERT_bad_certificate },
 	{ X509_V_ERR_CERT_REJECTED, KTLS_ALERT_bad_certificate },
+
+	/*
+	 * Below the security level: the certificate is intact and its
+	 * signatures verify, but it is of a kind (key size, digest) we do not
+	 * take, which §6.2 calls unsupported_certificate. insufficient_security
+	 * is for negotiated parameters, not certificates.
+	 */
+	{ X509_V_ERR_EE_KEY_TOO_SMALL, KTLS_ALERT_unsupported_certificate },
+	{ X509_V_ERR_CA_KEY_TOO_SMALL, KTLS_ALERT_unsupported_certificate },
+	{ X509_V_ERR_CA_MD_TOO_WEAK, KTLS_ALERT_unsupported_certificate },
 
 	/* Things libcrypto cannot process. */
 	{ X509_V_ERR_UNSUPPORTED_SIGNATURE_ALGORITHM, KTLS_ALERT_unsupported_certificate },
@@ -95,13 +108,33 @@ static const struct kx_verify_alert kx_verify_alerts[] = {
 	{ X509_V_ERR_UNSUPPORTED_CONSTRAINT_SYNTAX, KTLS_ALERT_unsupported_certificate },
 	{ X509_V_ERR_UNSUPPORTED_NAME_SYNTAX, KTLS_ALERT_unsupported_certificate },
 
-	/* Wrong extended key usage for the role the peer plays. */
+	/* Wrong (extended) key usage for the role the peer plays. */
 	{ X509_V_ERR_INVALID_PURPOSE, KTLS_ALERT_unsupported_certificate },
+	{ X509_V_ERR_KEYUSAGE_NO_DIGITAL_SIGNATURE,
+	  KTLS_ALERT_unsupported_certificate },
 
 	/*
 	 * Problems with our own CRLs are not the peer's fault: they fall
 	 * through to certificate_unknown, like everything not listed.
 	 */
+};
+
+/* Our own words where libcrypto's would mislead in a log. */
+struct kx_verify_reason {
+	int verr;
+	const char *why;
+};
+
+static const struct kx_verify_reason kx_verify_reasons[] = {
+	{ X509_V_ERR_EE_KEY_TOO_SMALL,
+	  "peer certificate key is weaker than the security level allows" },
+	{ X509_V_ERR_CA_KEY_TOO_SMALL,
+	  "CA certificate key is weaker than the security level allows" },
+	{ X509_V_ERR_INVALID_EXTENSION,
+	  "peer certificate has an extension that does not decode or repeats" },
+	/* libcrypto says "CA signature" for the leaf's signature too. */
+	{ X509_V_ERR_CA_MD_TOO_WEAK,
+	  "certificate in the chain signed with a digest weaker than the security level allows (SHA-1, MD5)" },
 };
 
 #define KX_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -123,6 +156,85 @@ static int kx_alert_for(int verr)
 		if (kx_verify_alerts[i].verr == verr)
 			return KTLS_E_LOCAL_ALERT(kx_verify_alerts[i].alert);
 	return KTLS_E_ALERT_certificate_unknown;
+}
+
+/* Why verification failed with @verr, for logs. */
+static const char *kx_reason_for(int verr)
+{
+	size_t i;
+
+	if (verr == X509_V_OK)
+		return "certificate verification failed";
+	for (i = 0; i < KX_ARRAY_SIZE(kx_verify_reasons); i++)
+		if (kx_verify_reasons[i].verr == verr)
+			return kx_verify_reasons[i].why;
+	return X509_verify_cert_error_string(verr);
+}
+
+/*
+ * The least security bits of a key at each level, as libcrypto's auth
+ * level counts them (X509_VERIFY_PARAM_set_auth_level(3)): RSA-2048 and
+ * P-224 have 112, RSA-3072, P-256 and Ed25519 128.
+ */
+static const int kx_level_bits[KTLS_SECURITY_LEVEL_MAX + 1] = {
+	0, 80, 112, 128, 192, 256
+};
+
+static unsigned int kx_level(unsigned int level)
+{
+	return level > KTLS_SECURITY_LEVEL_MAX ? KTLS_SECURITY_LEVEL_MAX : level;
+}
+
+/*
+ * The leaf's part of the certificate policy, on every verification path
+ * (a remembered verdict included), before any signature is checked:
+ *
+ *  - its key meets @level. X509_verify_cert() checks this too
+ *    (X509_V_ERR_EE_KEY_TOO_SMALL); the auth level then covers the keys
+ *    of the CAs and the signatures of every certificate but the trust
+ *    anchor, whose own signature nobody relies on (RFC 8446 §4.4.2.2);
+ *  - its keyUsage, when present, allows digitalSignature (RFC 8446
+ *    §4.4.2.2, RFC 5280 §4.2.1.3): TLS 1.3 only ever signs with it. The
+ *    SSL purpose check also takes keyEncipherment or keyAgreement, for
+ *    TLS 1.2 key exchanges we do not have;
+ *  - its extendedKeyUsage, when present, allows serverAuth for a server
+ *    and clientAuth for a client (RFC 5280 §4.2.1.12). The purpose check
+ *    also takes Netscape's and Microsoft's Server Gated Crypto for a
+ *    server, and nsCertType; anyExtendedKeyUsage alone is refused by both.
+ *
+ * libcrypto reports no usage at all for a certificate whose extensions do
+ * not decode (or repeat); that is a corrupt certificate, said first.
+ *
+ * Return: 0, or KTLS_E_ALERT_bad_certificate or
+ * KTLS_E_ALERT_unsupported_certificate with *@why set.
+ */
+static int kx_leaf_policy(X509 *x, EVP_PKEY *key, bool peer_is_server,
+			  unsigned int level, const char **why)
+{
+	uint32_t ku = X509_get_key_usage(x);		/* UINT32_MAX: none */
+	uint32_t xku = X509_get_extended_key_usage(x);	/* UINT32_MAX: none */
+
+	if (X509_get_extension_flags(x) & EXFLAG_INVALID) {
+		*why = kx_reason_for(X509_V_ERR_INVALID_EXTENSION);
+		return KTLS_E_ALERT_bad_certificate;
+	}
+	if (level && EVP_PKEY_get_security_bits(key) < kx_level_bits[level]) {
+		*why = kx_reason_for(X509_V_ERR_EE_KEY_TOO_SMALL);
+		return KTLS_E_ALERT_unsupported_certificate;
+	}
+	if (!(ku & KU_DIGITAL_SIGNATURE)) {
+		*why = "peer certificate keyUsage does not allow digitalSignature";
+		return KTLS_E_ALERT_unsupported_certificate;
+	}
+	if (peer_is_server && !(xku & XKU_SSL_SERVER)) {
+		*why = "server certificate extendedKeyUsage does not allow serverAuth";
+		return KTLS_E_ALERT_unsupported_certificate;
+	}
+	if (!peer_is_server && !(xku & XKU_SSL_CLIENT)) {
+		*why = "client certificate extendedKeyUsage does not allow clientAuth";
+		return KTLS_E_ALERT_unsupported_certificate;
+	}
+	return 0;
 }
 
 /* d2i_X509 that insists on exactly @len bytes. */
@@ -262,17 +374,18 @@ static bool kx_time(const ASN1_TIME *at, int64_t *out)
 }
 
 /*
- * The key of a verdict: the purpose, the name (or its absence) and the
- * SHA-256 of each certificate in the order received, hashed together with
- * lengths so no two inputs run into each other.
+ * The key of a verdict: the purpose, the security level, the name (or its
+ * absence) and the SHA-256 of each certificate in the order received,
+ * hashed together with lengths so no two inputs run into each other. A
+ * chain that verified at a lower level is another question.
  */
 static bool kx_verified_key(const struct ktls_trust *t,
 			    const uint8_t hashes[][32], size_t n,
 			    const char *name, bool peer_is_server,
-			    uint8_t key[32])
+			    unsigned int level, uint8_t key[32])
 {
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
-	uint8_t head[4];
+	uint8_t head[5];
 	size_t name_len = name ? strlen(name) : 0;
 	bool ok;
 
@@ -282,6 +395,7 @@ static bool kx_verified_key(const struct ktls_trust *t,
 	head[1] = name != NULL;
 	head[2] = (uint8_t)(name_len >> 8);
 	head[3] = (uint8_t)name_len;
+	head[4] = (uint8_t)level;
 	ok = name_len <= 0xffff && EVP_DigestInit_ex(md, t->sha256, NULL) &&
 	     EVP_DigestUpdate(md, head, sizeof(head)) &&
 	     EVP_DigestUpdate(md, name ? name : "", name_len) &&
@@ -443,6 +557,8 @@ static int kx_set_name(X509_VERIFY_PARAM *param, const char *name)
  * @der, @der_len, @n: the chain as received, leaf first
  * @name: the name the leaf must carry (DNS or IP literal), or NULL
  * @peer_is_server: check the server-auth purpose (else client-auth)
+ * @level: the security level; above KTLS_SECURITY_LEVEL_MAX counts as the
+ *	maximum
  * @now: verification time (seconds since the epoch)
  * @leaf: set to the parsed leaf (caller frees with X509_free) on success
  *	and on verification failure when it parsed; may be NULL
@@ -451,15 +567,16 @@ static int kx_set_name(X509_VERIFY_PARAM *param, const char *name)
  *
  * Return: 0; KTLS_E_ALERT_bad_certificate (does not parse, bad signature,
  * name mismatch), _unknown_ca, _certificate_expired (also not yet valid),
- * _certificate_revoked, _unsupported_certificate (algorithm, key or purpose)
- * or _certificate_unknown (anything else, including a chain longer than
+ * _certificate_revoked, _unsupported_certificate (algorithm, a key or
+ * digest below @level, keyUsage, extendedKeyUsage or purpose) or
+ * _certificate_unknown (anything else, including a chain longer than
  * KTLS_MAX_CHAIN); KTLS_E_INVALID for bad arguments or an unusable @name,
  * KTLS_E_NOMEM or KTLS_E_INTERNAL when libcrypto fails us.
  */
 int kx_verify_chain(const struct ktls_trust *trust, const uint8_t *const *der,
 		    const size_t *der_len, size_t n, const char *name,
-		    bool peer_is_server, int64_t now, X509 **leaf,
-		    EVP_PKEY **pub, const char **reason)
+		    bool peer_is_server, unsigned int level, int64_t now,
+		    X509 **leaf, EVP_PKEY **pub, const char **reason)
 {
 	/* Only the parse cache is written, under its lock. */
 	struct ktls_trust *t = (struct ktls_trust *)trust;
@@ -479,6 +596,7 @@ int kx_verify_chain(const struct ktls_trust *trust, const uint8_t *const *der,
 		*leaf = NULL;
 	if (pub)
 		*pub = NULL;
+	level = kx_level(level);
 	if (!trust || !trust->store || (n && (!der || !der_len))) {
 		ret = KTLS_E_INVALID;
 		why = "invalid arguments to chain verification";
@@ -502,14 +620,19 @@ int kx_verify_chain(const struct ktls_trust *trust, const uint8_t *const *der,
 			caching = false;
 	if (caching && !t->verified_off) {
 		remember = kx_verified_key(t, hashes, n, name, peer_is_server,
-					   vkey);
-		/* The same bytes verified for this purpose and name, lately. */
+					   level, vkey);
+		/*
+		 * The same bytes verified for this purpose, level and name,
+		 * lately. The leaf's policy is checked again all the same.
+		 */
 		if (remember && kx_verified_find(t, vkey, now)) {
 			certs[0] = kx_parse_cached(t, der[0], der_len[0],
 						   hashes[0]);
 			key = certs[0] ? X509_get0_pubkey(certs[0]) : NULL;
 			if (key) {
-				ret = 0;
+				ret = kx_leaf_policy(certs[0], key,
+						     peer_is_server, level,
+						     &why);
 				goto out;
 			}
 			/* It parsed and had a key before: verify in full. */
@@ -533,6 +656,10 @@ int kx_verify_chain(const struct ktls_trust *trust, const uint8_t *const *der,
 		why = "unsupported public key in peer certificate";
 		goto out;
 	}
+	/* Cheap, and no issuer signature is worth checking if it fails. */
+	ret = kx_leaf_policy(certs[0], key, peer_is_server, level, &why);
+	if (ret)
+		goto out;
 
 	untrusted = sk_X509_new_null();
 	ctx = X509_STORE_CTX_new();
@@ -565,6 +692,12 @@ int kx_verify_chain(const struct ktls_trust *trust, const uint8_t *const *der,
 		why = "cannot set certificate purpose";
 		goto out;
 	}
+	/*
+	 * Every key of the path (the anchor's too) and every signature below
+	 * the anchor at @level or better. Set on the context, not the store:
+	 * connections with different levels may share one trust object.
+	 */
+	X509_VERIFY_PARAM_set_auth_level(param, (int)level);
 	if (name) {
 		ret = kx_set_name(param, name);
 		if (ret) {
@@ -581,8 +714,7 @@ int kx_verify_chain(const struct ktls_trust *trust, const uint8_t *const *der,
 	}
 	verr = X509_STORE_CTX_get_error(ctx);
 	ret = kx_alert_for(verr);
-	why = verr == X509_V_OK ? "certificate verification failed" :
-		X509_verify_cert_error_string(verr);
+	why = kx_reason_for(verr);
 out:
 	X509_STORE_CTX_free(ctx);
 	sk_X509_free(untrusted);

@@ -36,15 +36,17 @@ struct ktls_credential {
 #define KX_CACHE_SIZE 64
 
 /*
- * Chains that verified: the SHA-256 over the purpose, the name checked and
- * the SHA-256 of every certificate as received, with the time window in
+ * Chains that verified: the SHA-256 over the purpose, the security level,
+ * the name checked and the SHA-256 of every certificate as received, with the time window in
  * which the verdict holds (every certificate of the verified path, and
  * every CRL, valid; at most KX_VERIFIED_TTL seconds after it was reached).
  * A hit skips X509_verify_cert() (the issuer signatures, the dominant cost
  * of a client's handshake after its own key exchange); the leaf's
  * CertificateVerify is checked on every handshake all the same. Failures are
  * never cached. The store does not change during a trust object's life
- * (a reload makes a new one), so nothing else can change the verdict.
+ * (a reload makes a new one), so nothing else can change the verdict. The
+ * leaf's own policy (key strength, keyUsage, extendedKeyUsage) is checked
+ * on a hit as well: it costs no signature.
  */
 #define KX_VERIFIED_SIZE 32
 #define KX_VERIFIED_TTL 300
@@ -97,6 +99,8 @@ struct ktls_trust {
  * @der, @der_len, @n: the chain as received, leaf first
  * @name: the name the leaf must carry (DNS or IP literal), or NULL
  * @peer_is_server: check the server-auth purpose (else client-auth)
+ * @level: the security level (struct ktls_config); above
+ *	KTLS_SECURITY_LEVEL_MAX counts as KTLS_SECURITY_LEVEL_MAX
  * @now: verification time (seconds since the epoch)
  * @leaf: set to the parsed leaf (caller frees with X509_free) on success
  *	and on verification failure when it parsed
@@ -105,14 +109,17 @@ struct ktls_trust {
  *
  * Return: 0, or KTLS_E_ALERT_bad_certificate (does not parse, name
  * mismatch), _unknown_ca, _certificate_expired, _certificate_revoked,
- * _unsupported_certificate or _certificate_unknown; KTLS_E_INVALID for an
- * unusable @name, KTLS_E_NOMEM or KTLS_E_INTERNAL when libcrypto fails.
+ * _unsupported_certificate (also a key or signature weaker than @level,
+ * a keyUsage or extendedKeyUsage that does not fit) or
+ * _certificate_unknown; KTLS_E_INVALID for an unusable @name, KTLS_E_NOMEM
+ * or KTLS_E_INTERNAL when libcrypto fails.
  */
 KTLS_MUST_CHECK int kx_verify_chain(const struct ktls_trust *trust,
 				    const uint8_t *const *der,
 				    const size_t *der_len, size_t n,
 				    const char *name, bool peer_is_server,
-				    int64_t now, X509 **leaf, EVP_PKEY **pub,
+				    unsigned int level, int64_t now,
+				    X509 **leaf, EVP_PKEY **pub,
 				    const char **reason);
 
 /* Parse a leaf without verifying it (KTLS_F_NO_VERIFY). */

@@ -61,7 +61,8 @@ static int verify_once(struct ktls_trust *t, const uint8_t *const *der,
 	int ret;
 
 	ret = kx_verify_chain(t, der, der_len, n, names[(flags >> 1) & 3],
-			      flags & 1, now, &leaf, &pub, &reason);
+			      flags & 1, KTLS_SECURITY_LEVEL_DEFAULT, now,
+			      &leaf, &pub, &reason);
 	if (ret == 0 && (!leaf || !pub || reason))
 		abort();	/* success must hand back the leaf and its key */
 	if (ret != 0 && !reason)

@@ -55,10 +55,15 @@ static void touch_ext(const struct kext_list *ext)
 
 	if (ext->n > KEXT_MAX)
 		abort();
+	/* Only known types are kept, each once; unknown ones are counted. */
 	for (i = 0; i < ext->n; i++) {
 		fx_touch(ext->e[i].body, ext->e[i].len);
-		kext_known(ext->e[i].type);
+		if (!kext_known(ext->e[i].type) ||
+		    kext_find(ext, ext->e[i].type, NULL) != &ext->e[i])
+			abort();
 	}
+	if (!ext->n_unknown && ext->first_unknown)
+		abort();
 }
 
 static void client_hello(const uint8_t *msg, size_t len)
@@ -68,7 +73,8 @@ static void client_hello(const uint8_t *msg, size_t len)
 
 	if (kmsg_ch_parse(msg, len, &ch))
 		return;
-	if (ch.n_shares > KMSG_MAX_SHARES || ch.n_ids > KTLS_MAX_PSKS ||
+	if (ch.n_shares > KMSG_MAX_SHARES || ch.n_shares > ch.n_shares_offered ||
+	    ch.n_ids > KTLS_MAX_PSKS ||
 	    ch.session_id_len > 32 || (ch.has_psk && ch.binders_off >= len))
 		abort();
 	fx_touch(ch.random, 32);

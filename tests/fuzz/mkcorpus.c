@@ -474,6 +474,62 @@ static void run_pairing(const struct pairing *p)
 
 /* ---- messages/ ---- */
 
+/*
+ * A ClientHello body (no header) a hostile client sends: 300 unknown
+ * extensions, 250 key shares and 300 signature schemes, ours last in
+ * each (RFC 8446 §4.1.2, §4.2.3, §4.2.8), so mutations start from lists
+ * longer than any bound the parser once had.
+ */
+static void hostile_client_hello(struct buf *b)
+{
+	struct buf e = { 0 }, l = { 0 };
+	size_t i;
+
+	buf_u16(b, 0x0303);
+	for (i = 0; i < 32; i++)
+		buf_u8(b, (uint8_t)i);
+	buf_u8(b, 0);
+	buf_u16(b, 2);
+	buf_u16(b, KTLS_AES_128_GCM_SHA256);
+	buf_u8(b, 1);
+	buf_u8(b, 0);
+	for (i = 0; i < 300; i++) {
+		buf_u16(&e, 0x8000 + i);
+		buf_u16(&e, 0);
+	}
+	buf_u16(&e, KTLS_EXT_SUPPORTED_VERSIONS);
+	buf_u16(&e, 3);
+	buf_u8(&e, 2);
+	buf_u16(&e, KTLS_VERSION_TLS13);
+	buf_u16(&e, KTLS_EXT_SUPPORTED_GROUPS);
+	buf_u16(&e, 4);
+	buf_u16(&e, 2);
+	buf_u16(&e, KTLS_GROUP_X25519);
+	for (i = 0; i < 249; i++) {
+		buf_u16(&l, 0x0200 + i);
+		buf_u16(&l, 1);
+		buf_u8(&l, (uint8_t)i);
+	}
+	buf_u16(&l, KTLS_GROUP_X25519);
+	buf_u16(&l, 32);
+	for (i = 0; i < 32; i++)
+		buf_u8(&l, (uint8_t)(0x40 + i));
+	buf_u16(&e, KTLS_EXT_KEY_SHARE);
+	buf_u16(&e, l.len + 2);
+	buf_u16(&e, l.len);
+	buf_add(&e, l.p, l.len);
+	buf_u16(&e, KTLS_EXT_SIGNATURE_ALGORITHMS);
+	buf_u16(&e, 2 + 2 * 300);
+	buf_u16(&e, 2 * 300);
+	for (i = 0; i < 299; i++)
+		buf_u16(&e, 0xfe00 + i);
+	buf_u16(&e, KTLS_SIG_ECDSA_SECP256R1_SHA256);
+	buf_u16(b, e.len);
+	buf_add(b, e.p, e.len);
+	buf_free(&e);
+	buf_free(&l);
+}
+
 static void message_seeds(void)
 {
 	static const char *const names[10] = {
@@ -483,6 +539,7 @@ static void message_seeds(void)
 		"new-session-ticket",
 	};
 	struct buf b = { 0 };
+	struct kmsg_ch hostile;
 	unsigned int count[10] = { 0 };
 	char name[64];
 	uint8_t sel;
@@ -513,6 +570,21 @@ static void message_seeds(void)
 			   b.len - 2);
 		buf_free(&b);
 	}
+	/* Header first, to check the parser takes it and finds our share. */
+	buf_u8(&b, KTLS_HS_CLIENT_HELLO);
+	buf_u24(&b, 0);
+	hostile_client_hello(&b);
+	b.p[1] = (uint8_t)((b.len - 4) >> 16);
+	b.p[2] = (uint8_t)((b.len - 4) >> 8);
+	b.p[3] = (uint8_t)(b.len - 4);
+	if (kmsg_ch_parse(b.p, b.len, &hostile) || hostile.n_shares != 1 ||
+	    hostile.ext.n_unknown != 300) {
+		fprintf(stderr, "mkcorpus: the hostile ClientHello does not parse\n");
+		failures++;
+	}
+	sel = 0;
+	write_seed("messages", "client-hello-hostile", &sel, 1, b.p + 4, b.len - 4);
+	buf_free(&b);
 	for (i = 0; i < n_seen; i++)
 		free(seen[i].body);
 	n_seen = 0;
@@ -601,6 +673,7 @@ static void cert_seed(const char *name, uint8_t flags, const struct buf *b)
 		ret = kx_verify_chain(flags & 8 ? pki->trust_crl : pki->trust,
 				      cert.der, cert.der_len, cert.n,
 				      names[(flags >> 1) & 3], flags & 1,
+				      KTLS_SECURITY_LEVEL_DEFAULT,
 				      flags & 0x80 ? FX_NOT_AFTER + 86400 : FX_NOW,
 				      NULL, NULL, &reason);
 	printf("           -> %s (%s)\n", ktls_strerror(ret), reason ? reason : "-");

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include <ktls/constants.h>
+#include <ktls/ktls.h>
 
 #include "../../daemon/config.h"
 
@@ -165,6 +166,7 @@ static void assert_defaults(const struct kcfg *c)
 	ck_assert_int_eq(c->nl_debug, 0);
 	ck_assert_int_eq(c->delay_done, 0);
 	ck_assert_uint_eq(c->n_keyrings, 0);
+	ck_assert_uint_eq(c->security_level, 2);
 	ck_assert_str_eq(c->client.truststore, "");
 	ck_assert_str_eq(c->client.crl, "");
 	ck_assert_str_eq(c->client.certificate, "");
@@ -237,6 +239,7 @@ static const char full_config[] =
 	"\n"
 	"[authenticate]\n"
 	"keyrings = .nvme;.mykeys\n"
+	"security_level = 3\n"
 	"\n"
 	"[authenticate.client]\n"
 	"x509.truststore = @/ca.pem\n"
@@ -283,6 +286,7 @@ START_TEST(test_config_full_ktlsd)
 	ck_assert_uint_eq(cfg.n_keyrings, 2);
 	ck_assert_str_eq(cfg.keyrings[0], ".nvme");
 	ck_assert_str_eq(cfg.keyrings[1], ".mykeys");
+	ck_assert_uint_eq(cfg.security_level, 3);
 
 	check_in_tmpdir(cfg.client.truststore, "ca.pem");
 	check_in_tmpdir(cfg.server.truststore, "ca.pem");
@@ -374,6 +378,7 @@ static void check_tlshd_config(void)
 	check_in_tmpdir(cfg.client.truststore, "missing-ca.pem");
 	check_in_tmpdir(cfg.server.private_key, "server.key");
 	ck_assert(!cfg.server.require_client_cert);
+	ck_assert_uint_eq(cfg.security_level, 2);
 	ck_assert_uint_eq(cfg.max_inflight, 1024);
 	ck_assert_uint_eq(cfg.workers, 0);	/* one per CPU, as for a ktlsd file */
 
@@ -517,6 +522,16 @@ static const struct bad_case bad_cases[] = {
 	  "x509.private_key: cannot read" },
 	{ "[ktlsd]\n[authenticate.server]\nx509.truststore = @\\q\n", 3,
 	  "invalid escape sequence" },
+	{ "[ktlsd]\n[authenticate]\nsecurity_level = 6\n", 3,
+	  "security_level: \"6\" is not an integer from 0 to 5" },
+	{ "[ktlsd]\n[authenticate]\nsecurity_level = -1\n", 3,
+	  "security_level: \"-1\" is not an integer from 0 to 5" },
+	{ "[ktlsd]\n[authenticate]\nsecurity_level = high\n", 3,
+	  "security_level: \"high\" is not an integer" },
+	{ "[ktlsd]\nsecurity_level = 3\n", 2,
+	  "key \"security_level\" belongs in [authenticate], not [ktlsd]" },
+	{ "[ktlsd]\n[authenticate.server]\nsecurity_level = 3\n", 3,
+	  "belongs in [authenticate], not [authenticate.server]" },
 	{ "[ktlsd]\nthis line is garbage\n", 2,
 	  "expected \"[group]\" or \"key = value\"" },
 	{ "[ktlsd]\n= value\n", 2, "missing key name" },
@@ -760,6 +775,148 @@ START_TEST(test_config_warnings_are_bounded)
 }
 END_TEST
 
+/* security_level: ktlsd's key in tlshd's [authenticate], strict in both modes. */
+START_TEST(test_config_security_level)
+{
+	static const unsigned int levels[] = { 0, 1, 2, 3, 4, 5 };
+	char text[128];
+	const char *path;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(levels); i++) {
+		snprintf(text, sizeof(text),
+			 "[ktlsd]\n[authenticate]\nsecurity_level = %u\n",
+			 levels[i]);
+		path = write_config("l.conf", text);
+		load_ok(path);
+		ck_assert_uint_eq(cfg.security_level, levels[i]);
+		/* The same in a tlshd file. */
+		snprintf(text, sizeof(text), "[authenticate]\nsecurity_level = %u\n",
+			 levels[i]);
+		path = write_config("lc.conf", text);
+		load_ok(path);
+		ck_assert(cfg.tlshd_compat);
+		ck_assert_uint_eq(cfg.security_level, levels[i]);
+		ck_assert_uint_eq(cfg.n_warnings, 0);
+	}
+	ck_assert_uint_eq(KTLS_SECURITY_LEVEL_MAX, 5);
+
+	/* Never lenient, even where tlshd's keys are. */
+	path = write_config("bad.conf", "[authenticate]\nsecurity_level = 1x\n");
+	load_fails(path, 2, "security_level: \"1x\" is not an integer");
+	path = write_config("big.conf", "[authenticate]\nsecurity_level = 6\n");
+	load_fails(path, 2, "from 0 to 5");
+	path = write_config("grp.conf", "[debug]\nsecurity_level = 1\n");
+	load_fails(path, 2, "belongs in [authenticate], not [debug]");
+	/* The last of two wins, as for every key. */
+	path = write_config("two.conf", "[authenticate]\nsecurity_level = 4\n"
+					"security_level = 1\n");
+	load_ok(path);
+	ck_assert_uint_eq(cfg.security_level, 1);
+}
+END_TEST
+
+/* Who verifies client certificates, and what the monitor says about it. */
+struct client_auth_case {
+	const char *name;	/* where it is written; tlshd's path or not */
+	const char *content;
+	enum kcfg_client_auth want;
+	bool warning;
+	const char *notice;	/* in the line; NULL for none */
+};
+
+static const struct client_auth_case client_auth_cases[] = {
+	/* ktlsd's own mode: only a trust store of its own */
+	{ "own.conf", "[ktlsd]\n", KCFG_CLIENT_AUTH_NONE, false,
+	  "do not ask for client certificates" },
+	{ "own2.conf", "[ktlsd]\n[authenticate.server]\nx509.certificate = @/server.pem\n",
+	  KCFG_CLIENT_AUTH_NONE, false, "do not ask" },
+	/* the client role's trust store is not the server's */
+	{ "own3.conf", "[ktlsd]\n[authenticate.client]\nx509.truststore = @/ca.pem\n",
+	  KCFG_CLIENT_AUTH_NONE, false, "do not ask" },
+	{ "own4.conf", "[ktlsd]\n[authenticate.server]\nx509.truststore = @/ca.pem\n",
+	  KCFG_CLIENT_AUTH_TRUSTSTORE, false, NULL },
+	{ "own5.conf", "[ktlsd]\n[authenticate.server]\nx509.truststore = @/ca.pem\n"
+		       "x509.require_client_cert = true\n",
+	  KCFG_CLIENT_AUTH_TRUSTSTORE, false, NULL },
+	/* "key =" is no key */
+	{ "own6.conf", "[ktlsd]\n[authenticate.server]\nx509.truststore =\n",
+	  KCFG_CLIENT_AUTH_NONE, false, "do not ask" },
+	/* tlshd compatibility: tlshd's system trust store, with a warning */
+	{ "compat.conf", "[authenticate.server]\nx509.certificate = @/server.pem\n",
+	  KCFG_CLIENT_AUTH_SYSTEM, true, "verified against the system trust store" },
+	{ "etc/tlshd/config", "[ktlsd]\n", KCFG_CLIENT_AUTH_SYSTEM, true,
+	  "set x509.truststore" },
+	{ "compat2.conf", "[authenticate.server]\nx509.require_client_cert = true\n",
+	  KCFG_CLIENT_AUTH_SYSTEM, true, "system trust store" },
+	{ "compat3.conf", "[authenticate.server]\nx509.truststore = @/ca.pem\n",
+	  KCFG_CLIENT_AUTH_TRUSTSTORE, false, NULL },
+	/* a trust store tlshd would skip is still named: fail closed */
+	{ "compat4.conf", "[authenticate.server]\nx509.truststore = @/gone.pem\n",
+	  KCFG_CLIENT_AUTH_TRUSTSTORE, false, NULL },
+};
+
+START_TEST(test_config_client_auth)
+{
+	const struct client_auth_case *cc = &client_auth_cases[_i];
+	const char *path, *line;
+	bool warning = !cc->warning;
+
+	make_pki();
+	path = write_config(cc->name, cc->content);
+	kcfg_set_search_paths(NULL, NULL, tmp_path("etc/tlshd/config"));
+	load_ok(path);
+	ck_assert_int_eq(kcfg_client_auth(&cfg), cc->want);
+	line = kcfg_client_auth_notice(&cfg, &warning);
+	if (!cc->notice) {
+		ck_assert_ptr_null(line);
+		ck_assert(!warning);
+		return;
+	}
+	ck_assert_ptr_nonnull(line);
+	ck_assert_msg(strstr(line, cc->notice), "\"%s\" lacks \"%s\"", line,
+		      cc->notice);
+	ck_assert(warning == cc->warning);
+	/* The line names the key to set. */
+	ck_assert_ptr_nonnull(strstr(line, "x509.truststore in [authenticate.server]"));
+}
+END_TEST
+
+/* The defaults (no file at all) are ktlsd's own mode: nobody is asked. */
+START_TEST(test_config_client_auth_defaults)
+{
+	bool warning = true;
+
+	load_ok(NULL);
+	ck_assert(!cfg.tlshd_compat);
+	ck_assert_int_eq(kcfg_client_auth(&cfg), KCFG_CLIENT_AUTH_NONE);
+	ck_assert_ptr_nonnull(kcfg_client_auth_notice(&cfg, &warning));
+	ck_assert(!warning);
+}
+END_TEST
+
+/*
+ * Requiring client certificates without a trust store to verify them
+ * against could only refuse every client: an error in ktlsd's own mode.
+ */
+START_TEST(test_config_require_needs_truststore)
+{
+	const char *path;
+
+	path = write_config("r.conf", "[ktlsd]\n[authenticate.server]\n"
+				      "x509.require_client_cert = true\n");
+	load_fails(path, 0, "x509.require_client_cert needs an x509.truststore in [authenticate.server]");
+	path = write_config("r2.conf", "[ktlsd]\n[authenticate.server]\n"
+				       "x509.require_client_cert = true\n"
+				       "x509.truststore =\n");
+	load_fails(path, 0, "needs an x509.truststore");
+	/* false needs nothing */
+	path = write_config("r3.conf", "[ktlsd]\n[authenticate.server]\n"
+				       "x509.require_client_cert = false\n");
+	load_ok(path);
+}
+END_TEST
+
 /* The shipped example loads in ktlsd's own mode with no warnings. */
 START_TEST(test_config_example_file)
 {
@@ -791,6 +948,11 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, test_config_comments);
 	tcase_add_test(tc, test_config_warnings_are_bounded);
 	tcase_add_test(tc, test_config_example_file);
+	tcase_add_test(tc, test_config_security_level);
+	tcase_add_loop_test(tc, test_config_client_auth, 0,
+			    (int)ARRAY_SIZE(client_auth_cases));
+	tcase_add_test(tc, test_config_client_auth_defaults);
+	tcase_add_test(tc, test_config_require_needs_truststore);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * Unit tests for ext.c: splitting an extensions block into (type, body)
- * pairs, its framing errors, the KEXT_MAX bound, duplicates, the RFC 8446
+ * pairs, its framing errors, blocks of any length (only known extensions
+ * kept, unknown ones counted), duplicates among all types, the RFC 8446
  * §4.2 table of which extension may appear in which message (checked cell
  * by cell), pre_shared_key last in a ClientHello (§4.2.11), and lookups.
  */
@@ -57,23 +58,25 @@ START_TEST(test_ext_splits_block)
 	ck_assert_uint_eq(kr_left(&r), 1);
 	ck_assert_uint_eq(kr_u8(&r), 0x99);
 
-	ck_assert_uint_eq(l.n, 3);
+	/* The known ones are kept in order; the unknown one is counted. */
+	ck_assert_uint_eq(l.n, 2);
+	ck_assert_uint_eq(l.n_unknown, 1);
+	ck_assert_uint_eq(l.first_unknown, 0xfafa);
+	ck_assert_uint_eq(kext_count(&l), 3);
 	ck_assert_uint_eq(l.e[0].type, KTLS_EXT_SUPPORTED_VERSIONS);
 	ck_assert_uint_eq(l.e[0].len, 3);
 	ck_assert_ptr_eq(l.e[0].body, buf + 2 + 4);
-	ck_assert_uint_eq(l.e[1].type, 0xfafa);
-	ck_assert_uint_eq(l.e[1].len, 0);
-	ck_assert_uint_eq(l.e[2].type, KTLS_EXT_SUPPORTED_GROUPS);
-	ck_assert_uint_eq(l.e[2].len, 4);
-	ck_assert_mem_eq(l.e[2].body, "\x00\x02\x00\x1d", 4);
+	ck_assert_uint_eq(l.e[1].type, KTLS_EXT_SUPPORTED_GROUPS);
+	ck_assert_uint_eq(l.e[1].len, 4);
+	ck_assert_mem_eq(l.e[1].body, "\x00\x02\x00\x1d", 4);
 
 	e = kext_find(&l, KTLS_EXT_SUPPORTED_GROUPS, &body);
-	ck_assert_ptr_eq(e, &l.e[2]);
+	ck_assert_ptr_eq(e, &l.e[1]);
 	ck_assert_uint_eq(kr_left(&body), 4);
 	ck_assert_uint_eq(kr_u16(&body), 2);
 	ck_assert_uint_eq(kr_u16(&body), KTLS_GROUP_X25519);
 	ck_assert(kr_done(&body));
-	ck_assert_ptr_eq(kext_find(&l, 0xfafa, NULL), &l.e[1]);
+	ck_assert_ptr_null(kext_find(&l, 0xfafa, NULL));
 	ck_assert_ptr_null(kext_find(&l, KTLS_EXT_KEY_SHARE, &body));
 }
 END_TEST
@@ -87,7 +90,8 @@ START_TEST(test_ext_empty_block_and_minimum)
 	/* CertificateRequest: extensions<2..2^16-1>. */
 	ck_assert_int_eq(parse_block(NULL, 0, KEXT_CR, 2, &l), KTLS_E_ALERT_decode_error);
 	ck_assert_int_eq(parse_block((const uint8_t *)"\xfa\xfa\x00\x00", 4, KEXT_CR, 2, &l), 0);
-	ck_assert_uint_eq(l.n, 1);
+	ck_assert_uint_eq(l.n, 0);
+	ck_assert_uint_eq(l.n_unknown, 1);
 }
 END_TEST
 
@@ -160,22 +164,110 @@ START_TEST(test_ext_duplicate)
 }
 END_TEST
 
-START_TEST(test_ext_too_many)
+/* A block of @n_unknown empty unknown extensions around @known ones. */
+static size_t many_block(uint8_t *blk, size_t cap, size_t n_unknown,
+			 const uint16_t *known, size_t n_known, size_t known_at)
 {
-	uint8_t blk[4 * (KEXT_MAX + 1)];
+	struct kw w;
+	size_t i, k = 0;
+
+	kw_init(&w, blk, cap);
+	for (i = 0; i < n_unknown; i++) {
+		while (k < n_known && known_at + k == i)
+			mt_ext(&w, known[k++], NULL, 0);
+		mt_ext(&w, (uint16_t)(0x8000 + i), NULL, 0);
+	}
+	while (k < n_known)
+		mt_ext(&w, known[k++], NULL, 0);
+	ck_assert(kw_ok(&w));
+	return w.len;
+}
+
+START_TEST(test_ext_many_unknown)
+{
+	static const uint16_t known[] = { KTLS_EXT_SUPPORTED_VERSIONS,
+					  KTLS_EXT_EARLY_DATA,
+					  KTLS_EXT_POST_HANDSHAKE_AUTH };
+	static uint8_t blk[4 * 600];
+	struct kext_list l;
+	size_t len;
+
+	/*
+	 * §4.1.2: a server ignores the extensions it does not know, however
+	 * many (here 500, the known ones in the middle); none is stored.
+	 */
+	len = many_block(blk, sizeof(blk), 500, known, ARRAY_SIZE(known), 250);
+	ck_assert_int_eq(parse_block(blk, len, KEXT_CH, 0, &l), 0);
+	ck_assert_uint_eq(l.n, ARRAY_SIZE(known));
+	ck_assert_uint_eq(l.n_unknown, 500);
+	ck_assert_uint_eq(l.first_unknown, 0x8000);
+	ck_assert_uint_eq(l.e[0].type, KTLS_EXT_SUPPORTED_VERSIONS);
+	ck_assert_uint_eq(l.e[2].type, KTLS_EXT_POST_HANDSHAKE_AUTH);
+	ck_assert_ptr_nonnull(kext_find(&l, KTLS_EXT_EARLY_DATA, NULL));
+	/* The same block, known ones last, then first. */
+	len = many_block(blk, sizeof(blk), 500, known, ARRAY_SIZE(known), 500);
+	ck_assert_int_eq(parse_block(blk, len, KEXT_CH, 0, &l), 0);
+	ck_assert_uint_eq(l.n, 3);
+	len = many_block(blk, sizeof(blk), 500, known, ARRAY_SIZE(known), 0);
+	ck_assert_int_eq(parse_block(blk, len, KEXT_CH, 0, &l), 0);
+	ck_assert_uint_eq(l.n, 3);
+	ck_assert_uint_eq(l.n_unknown, 500);
+}
+END_TEST
+
+START_TEST(test_ext_many_unknown_duplicates)
+{
+	static const uint16_t dup_unknown[] = { 0x8000 + 3 };
+	static const uint16_t dup_known[] = { KTLS_EXT_SUPPORTED_VERSIONS,
+					      KTLS_EXT_SUPPORTED_VERSIONS };
+	static const uint16_t psk_early[] = { KTLS_EXT_PRE_SHARED_KEY };
+	static uint8_t blk[4 * 600];
 	struct kext_list l;
 	struct kw w;
-	size_t i;
+	size_t len;
 
+	/* §4.2: a duplicate of an unknown type, 400 extensions in. */
+	len = many_block(blk, sizeof(blk), 500, dup_unknown, 1, 400);
+	ck_assert_int_eq(parse_block(blk, len, KEXT_CH, 0, &l),
+			 KTLS_E_ALERT_illegal_parameter);
+	/* A known one twice, far apart. */
+	len = many_block(blk, sizeof(blk), 500, dup_known, 1, 10);
+	kw_init(&w, blk + len, sizeof(blk) - len);
+	mt_ext(&w, dup_known[1], NULL, 0);
+	ck_assert_int_eq(parse_block(blk, len + w.len, KEXT_CH, 0, &l),
+			 KTLS_E_ALERT_illegal_parameter);
+	/* §4.2.11: pre_shared_key before 500 unknown ones is not last. */
+	len = many_block(blk, sizeof(blk), 500, psk_early, 1, 499);
+	ck_assert_int_eq(parse_block(blk, len, KEXT_CH, 0, &l),
+			 KTLS_E_ALERT_illegal_parameter);
+	len = many_block(blk, sizeof(blk), 500, psk_early, 1, 500);
+	ck_assert_int_eq(parse_block(blk, len, KEXT_CH, 0, &l), 0);
+	ck_assert_uint_eq(l.e[l.n - 1].type, KTLS_EXT_PRE_SHARED_KEY);
+}
+END_TEST
+
+START_TEST(test_ext_every_known_once)
+{
+	static uint8_t blk[4 * 600];
+	struct kext_list l;
+	struct kw w;
+	uint16_t t;
+	size_t n = 0;
+
+	/* Each known type once fills the list: KEXT_MAX is enough. */
 	kw_init(&w, blk, sizeof(blk));
-	for (i = 0; i < KEXT_MAX; i++)
-		mt_ext(&w, (uint16_t)(0x8000 + i), NULL, 0);
-	ck_assert_int_eq(parse_block(blk, w.len, KEXT_CH, 0, &l), 0);
-	ck_assert_uint_eq(l.n, KEXT_MAX);
-	ck_assert_uint_eq(l.e[KEXT_MAX - 1].type, 0x8000 + KEXT_MAX - 1);
-	mt_ext(&w, 0x8000 + KEXT_MAX, NULL, 0);
-	ck_assert(kw_ok(&w));
-	ck_assert_int_eq(parse_block(blk, w.len, KEXT_CH, 0, &l), KTLS_E_ALERT_decode_error);
+	for (t = 0; t < 0x100; t++)
+		if (kext_known(t) && t != KTLS_EXT_PRE_SHARED_KEY) {
+			mt_ext(&w, t, NULL, 0);
+			n++;
+		}
+	mt_ext(&w, KTLS_EXT_PRE_SHARED_KEY, NULL, 0);
+	n++;
+	ck_assert_uint_le(n, KEXT_MAX);
+	/* Most are not CH extensions: check framing and storage with msg = all. */
+	ck_assert_int_eq(parse_block(blk, w.len, (enum kext_msg)0x7f, 0, &l), 0);
+	ck_assert_uint_eq(l.n, n);
+	ck_assert_uint_eq(l.n_unknown, 0);
 }
 END_TEST
 
@@ -255,7 +347,9 @@ START_TEST(test_ext_unknown_allowed_everywhere)
 			struct kext_list l;
 
 			ck_assert_int_eq(parse_block(blk, sizeof(blk), msgs[j], 0, &l), 0);
-			ck_assert_uint_eq(l.n, 1);
+			ck_assert_uint_eq(l.n, 0);
+			ck_assert_uint_eq(l.n_unknown, 1);
+			ck_assert_uint_eq(l.first_unknown, unknown[i]);
 		}
 	}
 }
@@ -292,7 +386,9 @@ static Suite *ext_suite(void)
 	tcase_add_test(tc, test_ext_truncated);
 	tcase_add_test(tc, test_ext_body_past_block);
 	tcase_add_test(tc, test_ext_duplicate);
-	tcase_add_test(tc, test_ext_too_many);
+	tcase_add_test(tc, test_ext_many_unknown);
+	tcase_add_test(tc, test_ext_many_unknown_duplicates);
+	tcase_add_test(tc, test_ext_every_known_once);
 	tcase_add_test(tc, test_ext_placement_table);
 	tcase_add_test(tc, test_ext_unknown_allowed_everywhere);
 	tcase_add_test(tc, test_ext_pre_shared_key_last);

@@ -85,12 +85,13 @@ START_TEST(test_msg_certificate_request_parses_every_field)
 	ck_assert_uint_eq(cr.context_len, 3);
 	ck_assert_ptr_eq(cr.context, buf + KMSG_HEADER + 1);
 	ck_assert_mem_eq(cr.context, "abc", 3);
-	ck_assert_uint_eq(cr.ext.n, 4);
+	ck_assert_uint_eq(cr.ext.n, 3);
 	ck_assert_uint_eq(cr.ext.e[0].type, KTLS_EXT_SIGNATURE_ALGORITHMS);
 	ck_assert_uint_eq(cr.ext.e[1].type, KTLS_EXT_CERTIFICATE_AUTHORITIES);
-	/* §4.3.2: clients ignore unrecognised extensions. */
-	ck_assert_uint_eq(cr.ext.e[2].type, 0xfafa);
-	ck_assert_uint_eq(cr.ext.e[3].type, KTLS_EXT_SIGNATURE_ALGORITHMS_CERT);
+	/* §4.3.2: clients ignore unrecognised extensions (counted, not kept). */
+	ck_assert_uint_eq(cr.ext.n_unknown, 1);
+	ck_assert_uint_eq(cr.ext.first_unknown, 0xfafa);
+	ck_assert_uint_eq(cr.ext.e[2].type, KTLS_EXT_SIGNATURE_ALGORITHMS_CERT);
 	ck_assert_uint_eq(cr.sigalgs.n, 2);
 	ck_assert_uint_eq(klist16_at(&cr.sigalgs, 0), KTLS_SIG_RSA_PSS_RSAE_SHA256);
 	ck_assert_uint_eq(klist16_at(&cr.sigalgs, 1), KTLS_SIG_ECDSA_SECP256R1_SHA256);
@@ -229,6 +230,48 @@ START_TEST(test_msg_certificate_request_build_round_trip)
 }
 END_TEST
 
+START_TEST(test_msg_certificate_request_long_lists)
+{
+	static const uint16_t ours[] = { KTLS_SIG_ED25519, KTLS_SIG_ECDSA_SECP256R1_SHA256 };
+	static uint8_t buf[MT_CAP], body[1024], extra[4 * 600];
+	struct kmsg_cr cr;
+	struct kw w, e, m;
+	struct kw_mark l, mm, ll;
+	uint16_t common[ARRAY_SIZE(ours)];
+	size_t i, len;
+
+	/*
+	 * §4.3.2: 300 schemes, ours last, and 500 unknown extensions, which
+	 * a client ignores; the whole list is there to choose from.
+	 */
+	kw_init(&w, body, sizeof(body));
+	l = kw_open16(&w);
+	for (i = 0; i < 299; i++)
+		kw_u16(&w, (uint16_t)(0xfe00 + i));
+	kw_u16(&w, KTLS_SIG_ECDSA_SECP256R1_SHA256);
+	kw_close(&w, l);
+	ck_assert(kw_ok(&w));
+	kw_init(&e, extra, sizeof(extra));
+	for (i = 0; i < 500; i++)
+		mt_ext(&e, (uint16_t)(0xa000 + i), NULL, 0);
+	ck_assert(kw_ok(&e));
+	mm = mt_msg_begin(&m, buf, MT_CAP, KTLS_HS_CERTIFICATE_REQUEST);
+	kw_u8(&m, 0);
+	ll = kw_open16(&m);
+	kw_bytes(&m, extra, e.len);
+	mt_ext(&m, KTLS_EXT_SIGNATURE_ALGORITHMS, body, w.len);
+	kw_close(&m, ll);
+	len = mt_msg_end(&m, mm);
+	ck_assert_int_eq(mt_parse(parse_cr, buf, len), 0);
+	ck_assert_int_eq(kmsg_cr_parse(buf, len, &cr), 0);
+	ck_assert_uint_eq(cr.ext.n, 1);
+	ck_assert_uint_eq(cr.ext.n_unknown, 500);
+	ck_assert_uint_eq(cr.sigalgs.n, 300);
+	ck_assert_uint_eq(klist16_common(&cr.sigalgs, ours, ARRAY_SIZE(ours), common), 1);
+	ck_assert_uint_eq(common[0], KTLS_SIG_ECDSA_SECP256R1_SHA256);
+}
+END_TEST
+
 static Suite *msg_certificate_request_suite(void)
 {
 	Suite *s = suite_create("msg_certificate_request");
@@ -243,6 +286,7 @@ static Suite *msg_certificate_request_suite(void)
 	tcase_add_test(tc, test_msg_certificate_request_duplicate_extension);
 	tcase_add_test(tc, test_msg_certificate_request_extension_not_allowed);
 	tcase_add_test(tc, test_msg_certificate_request_build_round_trip);
+	tcase_add_test(tc, test_msg_certificate_request_long_lists);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -309,12 +309,13 @@ START_TEST(test_msg_client_hello_parses_every_field)
 	ck_assert(klist16_has(&ch.suites, KTLS_AES_256_GCM_SHA384));
 	ck_assert(!klist16_has(&ch.suites, KTLS_AES_128_CCM_SHA256));
 
-	/* Every extension is listed, in order, unknown ones included. */
-	ck_assert_uint_eq(ch.ext.n, E_COUNT);
-	for (i = 0; i < E_COUNT; i++)
-		ck_assert_uint_eq(ch.ext.e[i].type, ext_type[i]);
-	ck_assert_uint_eq(ch.ext.e[E_UNKNOWN].len, 3);
-	ck_assert_mem_eq(ch.ext.e[E_UNKNOWN].body, "\x01\x02\x03", 3);
+	/* Every known extension is listed, in order; the unknown one is counted. */
+	ck_assert_uint_eq(ch.ext.n, E_COUNT - 1);
+	ck_assert_uint_eq(ch.ext.n_unknown, 1);
+	ck_assert_uint_eq(ch.ext.first_unknown, EXT_UNKNOWN);
+	for (i = 0; i < E_COUNT - 1; i++)
+		ck_assert_uint_eq(ch.ext.e[i].type, ext_type[i < E_UNKNOWN ? i : i + 1]);
+	ck_assert_ptr_null(kext_find(&ch.ext, EXT_UNKNOWN, NULL));
 
 	ck_assert(ch.has_versions);
 	ck_assert(ch.tls13);
@@ -712,27 +713,82 @@ START_TEST(test_msg_client_hello_key_share_rules)
 }
 END_TEST
 
-START_TEST(test_msg_client_hello_many_key_shares)
+/*
+ * A key_share of @n shares: empty-ish ones for unknown groups 0x0200 + i,
+ * with a real-sized X25519 share at @good (MT_NONE: none) and, at @dup,
+ * a second share for the group written at @dup_of.
+ */
+static size_t many_shares(uint8_t *body, size_t cap, size_t n, size_t good,
+			  size_t dup, size_t dup_of)
 {
-	uint8_t body[512];
-	struct kmsg_ch ch;
 	struct kw w;
-	struct kw_mark l;
+	struct kw_mark l, k;
 	size_t i;
 
-	/* More shares than we look at: the first KMSG_MAX_SHARES are kept. */
-	kw_init(&w, body, sizeof(body));
+	kw_init(&w, body, cap);
 	l = kw_open16(&w);
-	for (i = 0; i < KMSG_MAX_SHARES + 2; i++) {
-		kw_u16(&w, (uint16_t)(0x0200 + i));
-		kw_u16(&w, 1);
-		kw_u8(&w, (uint8_t)i);
+	for (i = 0; i < n; i++) {
+		uint16_t g = (uint16_t)(0x0200 + i);
+
+		if (i == good)
+			g = KTLS_GROUP_X25519;
+		else if (i == dup)
+			g = dup_of == good ? KTLS_GROUP_X25519 : (uint16_t)(0x0200 + dup_of);
+		kw_u16(&w, g);
+		k = kw_open16(&w);
+		if (g == KTLS_GROUP_X25519)
+			mt_fill(kw_reserve(&w, 32), 32, 0x20);
+		else
+			kw_u8(&w, (uint8_t)i);
+		kw_close(&w, k);
 	}
 	kw_close(&w, l);
-	ck_assert_int_eq(parse_body_into(E_KEY_SHARE, body, w.len, &ch), 0);
-	ck_assert_uint_eq(ch.n_shares, KMSG_MAX_SHARES);
-	ck_assert_uint_eq(ch.shares[KMSG_MAX_SHARES - 1].group,
-			  0x0200 + KMSG_MAX_SHARES - 1);
+	ck_assert(kw_ok(&w));
+	return w.len;
+}
+
+START_TEST(test_msg_client_hello_many_key_shares)
+{
+	static uint8_t body[8192];
+	struct kmsg_ch ch;
+	size_t len;
+
+	/* §4.2.8: 250 shares, the one we can use last: it is found. */
+	len = many_shares(body, sizeof(body), 250, 249, MT_NONE, 0);
+	ck_assert_int_eq(parse_body_into(E_KEY_SHARE, body, len, &ch), 0);
+	ck_assert_uint_eq(ch.n_shares_offered, 250);
+	ck_assert_uint_eq(ch.n_shares, 1);
+	ck_assert_uint_eq(ch.shares[0].group, KTLS_GROUP_X25519);
+	ck_assert_uint_eq(ch.shares[0].len, 32);
+	/* None we know: none kept, all counted. */
+	len = many_shares(body, sizeof(body), 250, MT_NONE, MT_NONE, 0);
+	ck_assert_int_eq(parse_body_into(E_KEY_SHARE, body, len, &ch), 0);
+	ck_assert_uint_eq(ch.n_shares_offered, 250);
+	ck_assert_uint_eq(ch.n_shares, 0);
+}
+END_TEST
+
+START_TEST(test_msg_client_hello_key_share_duplicate_anywhere)
+{
+	static const struct {
+		size_t n, good, dup, dup_of;
+	} tab[] = {
+		{ 250, 249, 200, 3 },		/* unknown group, 200th again */
+		{ 250, 249, 200, 199 },		/* adjacent */
+		{ 250, 0, 200, 0 },		/* the good one again at 200 */
+		{ 250, 100, 249, 100 },		/* ... last */
+		{ 20, 19, 17, 16 },		/* past the old cut of 16 */
+	};
+	static uint8_t body[8192];
+	size_t i, len;
+
+	/* §4.2.8: a group twice is illegal_parameter wherever it is. */
+	for (i = 0; i < ARRAY_SIZE(tab); i++) {
+		len = many_shares(body, sizeof(body), tab[i].n, tab[i].good,
+				  tab[i].dup, tab[i].dup_of);
+		ck_assert_msg(parse_with_body(E_KEY_SHARE, body, len) ==
+			      KTLS_E_ALERT_illegal_parameter, "row %zu", i);
+	}
 }
 END_TEST
 
@@ -836,29 +892,80 @@ START_TEST(test_msg_client_hello_extension_body_trailing)
 }
 END_TEST
 
-START_TEST(test_msg_client_hello_too_many_extensions)
+START_TEST(test_msg_client_hello_many_unknown_extensions)
 {
-	uint8_t raw[4 * (KEXT_MAX + 1) + 8];
+	static uint8_t raw[4 * 600];
 	struct ch_spec s = spec_std();
 	struct kmsg_ch ch;
 	struct kw w;
 	size_t i;
 
+	/* §4.1.2: 500 unknown extensions around the ones we know: ignored. */
 	kw_init(&w, raw, sizeof(raw));
-	mt_ext(&w, KTLS_EXT_SUPPORTED_VERSIONS, "\x02\x03\x04", 3);
-	for (i = 1; i < KEXT_MAX; i++)
+	for (i = 0; i < 500; i++) {
+		if (i == 250)
+			mt_ext(&w, KTLS_EXT_SUPPORTED_VERSIONS, "\x02\x03\x04", 3);
 		mt_ext(&w, (uint16_t)(0xa000 + i), NULL, 0);
+	}
+	mt_ext_u16(&w, KTLS_EXT_RECORD_SIZE_LIMIT, 1024);
+	ck_assert(kw_ok(&w));
 	s.raw = raw;
 	s.raw_len = w.len;
 	ck_assert_int_eq(parse_spec_into(&s, &ch), 0);
-	ck_assert_uint_eq(ch.ext.n, KEXT_MAX);
+	ck_assert_uint_eq(ch.ext.n, 2);
+	ck_assert_uint_eq(ch.ext.n_unknown, 500);
 	ck_assert(ch.tls13);
+	ck_assert_uint_eq(ch.rsl, 1024);
 
-	mt_ext(&w, 0xa000 + KEXT_MAX, NULL, 0);
+	/* One of them twice, 300 apart: illegal_parameter (§4.2). */
+	mt_ext(&w, 0xa000 + 199, NULL, 0);
 	ck_assert(kw_ok(&w));
 	s.raw_len = w.len;
-	ck_assert_int_eq(parse_spec(&s),
-			 KTLS_E_ALERT_decode_error);
+	ck_assert_int_eq(parse_spec(&s), KTLS_E_ALERT_illegal_parameter);
+}
+END_TEST
+
+START_TEST(test_msg_client_hello_legacy_version)
+{
+	static const struct {
+		uint16_t v;
+		int ret;
+	} tab[] = {
+		/* Appendix D.5: SSL 3.0 or older is refused, 1.3 offered or not. */
+		{ 0x0300, KTLS_E_ALERT_protocol_version },
+		{ 0x0200, KTLS_E_ALERT_protocol_version },
+		{ 0x0002, KTLS_E_ALERT_protocol_version },
+		{ 0x0000, KTLS_E_ALERT_protocol_version },
+		/* §4.1.2: anything newer is ignored; supported_versions decides. */
+		{ 0x0301, 0 },
+		{ 0x0302, 0 },
+		{ KTLS_VERSION_TLS12, 0 },
+		{ 0x0304, 0 },
+		{ 0xfefd, 0 },
+	};
+	static uint8_t buf[MT_CAP];
+	struct ch_spec s = spec_std();
+	struct kmsg_ch ch;
+	size_t i, len;
+
+	for (i = 0; i < ARRAY_SIZE(tab); i++) {
+		len = build_ch(buf, &s);
+		buf[KMSG_HEADER] = (uint8_t)(tab[i].v >> 8);
+		buf[KMSG_HEADER + 1] = (uint8_t)tab[i].v;
+		ck_assert_msg(mt_parse(parse_ch, buf, len) == tab[i].ret,
+			      "legacy_version %04x", tab[i].v);
+		if (!tab[i].ret) {
+			ck_assert_int_eq(kmsg_ch_parse(buf, len, &ch), 0);
+			ck_assert_uint_eq(ch.legacy_version, tab[i].v);
+			ck_assert(ch.tls13);
+		}
+	}
+	/* Refused even without a single extension (the pre-1.3 shape). */
+	s.no_ext = true;
+	len = build_ch(buf, &s);
+	buf[KMSG_HEADER] = 3;
+	buf[KMSG_HEADER + 1] = 0;
+	ck_assert_int_eq(mt_parse(parse_ch, buf, len), KTLS_E_ALERT_protocol_version);
 }
 END_TEST
 
@@ -1118,12 +1225,14 @@ static Suite *msg_client_hello_suite(void)
 	tcase_add_test(tc, test_msg_client_hello_record_size_limit_bounds);
 	tcase_add_test(tc, test_msg_client_hello_key_share_rules);
 	tcase_add_test(tc, test_msg_client_hello_many_key_shares);
+	tcase_add_test(tc, test_msg_client_hello_key_share_duplicate_anywhere);
 	tcase_add_test(tc, test_msg_client_hello_supported_versions_bounds);
 	tcase_add_test(tc, test_msg_client_hello_list_extension_bounds);
 	tcase_add_test(tc, test_msg_client_hello_small_vectors_bounds);
 	tcase_add_test(tc, test_msg_client_hello_extension_body_truncated);
 	tcase_add_test(tc, test_msg_client_hello_extension_body_trailing);
-	tcase_add_test(tc, test_msg_client_hello_too_many_extensions);
+	tcase_add_test(tc, test_msg_client_hello_many_unknown_extensions);
+	tcase_add_test(tc, test_msg_client_hello_legacy_version);
 	tcase_add_test(tc, test_msg_client_hello_extensions_block_framing);
 	tcase_add_test(tc, test_msg_client_hello_build_round_trip);
 	tcase_add_test(tc, test_msg_client_hello_build_after_hrr);

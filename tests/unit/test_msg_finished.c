@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * Unit tests for msg_finished.c: verify_data is exactly Hash.length bytes
- * (RFC 8446 §4.4.4), so every other length is decode_error; and the
- * builder parsed back.
+ * (RFC 8446 §4.4.4), so every other length is decode_error; the alert
+ * for a header over our bound (decode_error when the syntax cannot be
+ * that long, as for a 40 KiB Finished); and the builder parsed back.
  */
 #include <check.h>
 #include <stdlib.h>
@@ -89,6 +90,42 @@ START_TEST(test_msg_finished_wrong_length)
 }
 END_TEST
 
+START_TEST(test_msg_finished_header_bound)
+{
+	static const struct {
+		uint8_t type;
+		size_t len;
+		int ret;
+	} tab[] = {
+		/* Up to our bound the parsers decide (a 40-byte Finished too). */
+		{ KTLS_HS_FINISHED, 40, 0 },
+		{ KTLS_HS_FINISHED, KTLS_MAX_HANDSHAKE_MSG, 0 },
+		{ KTLS_HS_CLIENT_HELLO, KTLS_MAX_HANDSHAKE_MSG, 0 },
+		/* §6: longer than the syntax allows. */
+		{ KTLS_HS_FINISHED, KTLS_MAX_HANDSHAKE_MSG + 1, KTLS_E_ALERT_decode_error },
+		{ KTLS_HS_FINISHED, 40 * 1024, KTLS_E_ALERT_decode_error },
+		{ KTLS_HS_FINISHED, 0xffffff, KTLS_E_ALERT_decode_error },
+		{ KTLS_HS_KEY_UPDATE, 40 * 1024, KTLS_E_ALERT_decode_error },
+		{ KTLS_HS_END_OF_EARLY_DATA, 40 * 1024, KTLS_E_ALERT_decode_error },
+		/* Legal, but more than we buffer. */
+		{ KTLS_HS_CLIENT_HELLO, KTLS_MAX_HANDSHAKE_MSG + 1, KTLS_E_ALERT_illegal_parameter },
+		{ KTLS_HS_CERTIFICATE, 40 * 1024, KTLS_E_ALERT_illegal_parameter },
+		{ 0xee, 0xffffff, KTLS_E_ALERT_illegal_parameter },
+	};
+	static uint8_t buf[MT_CAP];
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(tab); i++)
+		ck_assert_msg(kmsg_check_header(tab[i].type, tab[i].len) == tab[i].ret,
+			      "type %u, %zu bytes", tab[i].type, tab[i].len);
+	/* The 40-byte Finished is then refused by its parser. */
+	ck_assert_int_eq(mt_parse(parse_fin32, buf, build_fin(buf, 40)),
+			 KTLS_E_ALERT_decode_error);
+	ck_assert_int_eq(mt_parse(parse_fin48, buf, build_fin(buf, 40)),
+			 KTLS_E_ALERT_decode_error);
+}
+END_TEST
+
 START_TEST(test_msg_finished_build_round_trip)
 {
 	struct ktls_config cfg;
@@ -122,6 +159,7 @@ static Suite *msg_finished_suite(void)
 	tcase_add_test(tc, test_msg_finished_truncated);
 	tcase_add_test(tc, test_msg_finished_trailing_bytes);
 	tcase_add_test(tc, test_msg_finished_wrong_length);
+	tcase_add_test(tc, test_msg_finished_header_bound);
 	tcase_add_test(tc, test_msg_finished_build_round_trip);
 	suite_add_tcase(s, tc);
 	return s;

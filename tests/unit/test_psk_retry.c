@@ -11,6 +11,7 @@
  * truncated CH2, RFC 8446 §4.2.11.2).
  */
 #include <check.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,6 +80,7 @@ struct rig {
 
 static struct rig rig;
 static unsigned int rig_client_flags;	/* for the next rig_init() */
+static const char *case_name = "";	/* in failure messages */
 
 static int rig_lookup(void *arg, const uint8_t *id, size_t len, struct ktls_psk *out)
 {
@@ -319,11 +321,12 @@ static void expect_alert(struct rig *r, int who, int err, const char *detail)
 	struct ktls_traffic_keys k;
 	int alert = ktls_error_alert(err);
 
-	ck_assert_msg(!rig_run(r), "handshake completed, want '%s'", detail ? detail : "");
+	ck_assert_msg(!rig_run(r), "%s: handshake completed, want '%s'", case_name,
+		      detail ? detail : "");
 	ktls_get_result(me, &rm);
 	ktls_get_result(peer, &rp);
-	ck_assert_msg(rm.error == err, "%s: error %d (%s), want %d", who ? "server" : "client",
-		      rm.error, ktls_error_detail(me), err);
+	ck_assert_msg(rm.error == err, "%s: %s error %d (%s), want %d", case_name,
+		      who ? "server" : "client", rm.error, ktls_error_detail(me), err);
 	ck_assert_int_eq(rm.alert_sent, alert);
 	ck_assert_int_eq(rp.alert_received, alert);
 	ck_assert_int_eq(rp.error, KTLS_E_PEER_ALERT(alert));
@@ -332,8 +335,8 @@ static void expect_alert(struct rig *r, int who, int err, const char *detail)
 	ck_assert_int_ne(ktls_get_traffic_keys(me, KTLS_TX, &k), 0);
 	ck_assert_int_ne(ktls_get_traffic_keys(peer, KTLS_TX, &k), 0);
 	if (detail)
-		ck_assert_msg(strstr(ktls_error_detail(me), detail), "detail '%s', want '%s'",
-			      ktls_error_detail(me), detail);
+		ck_assert_msg(strstr(ktls_error_detail(me), detail), "%s: detail '%s', want '%s'",
+			      case_name, ktls_error_detail(me), detail);
 }
 
 /* ---- editing hellos ---- */
@@ -780,6 +783,27 @@ START_TEST(test_psk_retry_psk_added)
 }
 END_TEST
 
+/* An async answer that is no answer fails the handshake with an alert. */
+START_TEST(test_psk_retry_lookup_bogus_result)
+{
+	static const int bogus[] = { 1, KTLS_E_PENDING, KTLS_E_WANT_INPUT };
+	struct ktls_psk o = offer_of(ID_A, key_a, 32, KTLS_HASH_SHA256);
+	struct ktls_result rs;
+
+	rig_init(&rig, true, &o, 1);
+	ck_assert_int_eq(ktls_start(rig.cli), 0);
+	ck_assert(flow(&rig, 0));
+	ck_assert(rig.pending);
+	ck_assert_int_eq(ktls_psk_lookup_done(rig.srv, bogus[_i], NULL), KTLS_E_INTERNAL);
+	ktls_get_result(rig.srv, &rs);
+	ck_assert(ktls_status(rig.srv) & KTLS_FAILED);
+	ck_assert_int_eq(rs.alert_sent, KTLS_ALERT_internal_error);
+	ck_assert_int_eq(ktls_error_errno(rs.error), EIO);
+	rig.pending = false;
+	rig_free(&rig);
+}
+END_TEST
+
 /* Empty and short keys are refused where they enter. */
 START_TEST(test_psk_retry_short_keys_refused_locally)
 {
@@ -919,22 +943,39 @@ static size_t edit_padding(struct rig *r, int dir, int flight, const uint8_t *ms
 	return n;
 }
 
+/* One change each between the hellos, and what the server says. */
+static const struct {
+	const char *name;
+	hook_fn hook;
+	edit_fn edit;
+	unsigned int client_flags;
+	const char *detail;
+} server_cases[] = {
+	{ "cipher_suites", hook_suites, NULL, 0, "differs from the first" },
+	{ "signature_algorithms", hook_sigalgs, NULL, 0, "differs from the first" },
+	{ "alpn", hook_alpn, NULL, 0, "differs from the first" },
+	{ "record_size_limit", hook_rsl, NULL, 0, "differs from the first" },
+	{ "server_name", hook_server_name, NULL, 0, "differs from the first" },
+	{ "random", hook_random, NULL, 0, "differs from the first" },
+	{ "supported_versions", NULL, edit_versions, 0, "differs from the first" },
+	{ "supported_groups", NULL, edit_groups, 0, "differs from the first" },
+	{ "session_id", NULL, edit_session_id, KTLS_F_COMPAT_CCS, "session id" },
+	{ "psk_key_exchange_modes", hook_psk_modes, NULL, 0, "PSK modes" },
+	{ "early_data", NULL, edit_early_data, 0, "early_data" },
+	{ "cookie", hook_cookie, NULL, 0, "cookie we did not send" },
+};
+
 START_TEST(test_psk_retry_reset_server_holds_hello)
 {
-	server_refuses(_i, hook_suites, NULL, "differs from the first");
-	server_refuses(_i, hook_sigalgs, NULL, "differs from the first");
-	server_refuses(_i, hook_alpn, NULL, "differs from the first");
-	server_refuses(_i, hook_rsl, NULL, "differs from the first");
-	server_refuses(_i, hook_server_name, NULL, "differs from the first");
-	server_refuses(_i, hook_random, NULL, "differs from the first");
-	server_refuses(_i, NULL, edit_versions, "differs from the first");
-	server_refuses(_i, NULL, edit_groups, "differs from the first");
-	rig_client_flags = KTLS_F_COMPAT_CCS;
-	server_refuses(_i, NULL, edit_session_id, "session id");
-	rig_client_flags = 0;
-	server_refuses(_i, hook_psk_modes, NULL, "PSK modes");
-	server_refuses(_i, NULL, edit_early_data, "early_data");
-	server_refuses(_i, hook_cookie, NULL, "cookie we did not send");
+	size_t i;
+
+	for (i = 0; i < N(server_cases); i++) {
+		case_name = server_cases[i].name;
+		rig_client_flags = server_cases[i].client_flags;
+		server_refuses(_i, server_cases[i].hook, server_cases[i].edit,
+			       server_cases[i].detail);
+		rig_client_flags = 0;
+	}
 }
 END_TEST
 
@@ -1249,6 +1290,7 @@ static Suite *psk_retry_suite(void)
 	tcase_add_loop_test(tc, test_psk_retry_identity_dropped, 0, 2);
 	tcase_add_loop_test(tc, test_psk_retry_binder_count_changed, 0, 2);
 	tcase_add_loop_test(tc, test_psk_retry_psk_added, 0, 2);
+	tcase_add_loop_test(tc, test_psk_retry_lookup_bogus_result, 0, 3);
 	tcase_add_test(tc, test_psk_retry_short_keys_refused_locally);
 	suite_add_tcase(s, tc);
 

@@ -29,6 +29,9 @@
 #define NOW ((int64_t)1750000000)
 #define DAY ((int64_t)86400)
 
+/* The level libktls verifies at unless told otherwise. */
+#define LEVEL KTLS_SECURITY_LEVEL_DEFAULT
+
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 struct cert {
@@ -58,6 +61,20 @@ static struct {
 	struct cert iponly;	/* IP:10.0.0.1 only */
 	struct cert dnsip;	/* DNS:127.0.0.2 (a DNS SAN that looks like an IP) */
 	struct cert cnonly;	/* CN=cn.test, no SAN */
+	/* The certificate policy: each leaf allows both roles unless noted. */
+	struct cert rsa1024;	/* RSA-1024 leaf (80 bits) */
+	struct cert sha1;	/* P-256 leaf the root signed with SHA-1 */
+	struct cert sha1_inter;	/* P-256 intermediate signed with SHA-1 */
+	struct cert under_sha1;	/* P-256 leaf under sha1_inter, SHA-256 */
+	struct cert weak_inter;	/* RSA-1024 intermediate */
+	struct cert under_weak;	/* P-256 leaf under weak_inter */
+	struct cert kuenc;	/* RSA-2048, keyUsage keyEncipherment only */
+	struct cert kuagree;	/* P-256, keyUsage keyAgreement only */
+	struct cert noext;	/* neither keyUsage nor extendedKeyUsage */
+	struct cert kuds;	/* keyUsage digitalSignature, no EKU */
+	struct cert both;	/* EKU serverAuth and clientAuth */
+	struct cert anyeku;	/* EKU anyExtendedKeyUsage only */
+	struct cert dupext;	/* two subjectAltName extensions */
 	uint8_t *badsig;	/* server with a corrupted signature */
 	size_t badsig_len;
 	char ca_pem[PATH_MAX];
@@ -71,6 +88,8 @@ static EVP_PKEY *gen_key(const char *type)
 {
 	if (strcmp(type, "RSA") == 0)
 		return EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);
+	if (strcmp(type, "RSA1024") == 0)
+		return EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)1024);
 	if (strcmp(type, "ED25519") == 0)
 		return EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
 	return EVP_PKEY_Q_keygen(NULL, NULL, "EC", type);
@@ -106,11 +125,14 @@ static void set_der(struct cert *c)
 
 /*
  * Build a certificate. @issuer NULL means self-signed. @san and @eku may be
- * NULL. A CA gets basicConstraints CA:TRUE and keyCertSign/cRLSign.
+ * NULL. A CA gets basicConstraints CA:TRUE and, unless @ku says otherwise,
+ * keyCertSign/cRLSign; a leaf gets digitalSignature (@ku "" for no
+ * keyUsage at all). The issuer signs with @md, or SHA-256 when NULL.
  */
-static void make_cert(struct cert *c, const char *keytype, const char *cn,
-		      const struct cert *issuer, long serial, int64_t nb,
-		      int64_t na, bool ca, const char *san, const char *eku)
+static void make_cert_ku(struct cert *c, const char *keytype, const char *cn,
+			 const struct cert *issuer, long serial, int64_t nb,
+			 int64_t na, bool ca, const char *san, const char *eku,
+			 const char *ku, const EVP_MD *md)
 {
 	X509_NAME *name;
 	EVP_PKEY *signer;
@@ -133,22 +155,29 @@ static void make_cert(struct cert *c, const char *keytype, const char *cn,
 		"hash");
 	add_ext(c->x, issuer ? issuer->x : NULL, NID_authority_key_identifier,
 		"keyid:always");
-	if (ca) {
-		add_ext(c->x, NULL, NID_basic_constraints, "critical,CA:TRUE");
-		add_ext(c->x, NULL, NID_key_usage,
-			"critical,keyCertSign,cRLSign");
-	} else {
-		add_ext(c->x, NULL, NID_basic_constraints, "critical,CA:FALSE");
-		add_ext(c->x, NULL, NID_key_usage, "critical,digitalSignature");
-	}
+	if (!ku)
+		ku = ca ? "critical,keyCertSign,cRLSign" :
+			  "critical,digitalSignature";
+	add_ext(c->x, NULL, NID_basic_constraints,
+		ca ? "critical,CA:TRUE" : "critical,CA:FALSE");
+	if (ku[0])
+		add_ext(c->x, NULL, NID_key_usage, ku);
 	if (eku)
 		add_ext(c->x, NULL, NID_ext_key_usage, eku);
 	if (san)
 		add_ext(c->x, NULL, NID_subject_alt_name, san);
 	signer = issuer ? issuer->key : c->key;
-	if (!X509_sign(c->x, signer, md_for(signer)))
+	if (!X509_sign(c->x, signer, md ? md : md_for(signer)))
 		abort();
 	set_der(c);
+}
+
+static void make_cert(struct cert *c, const char *keytype, const char *cn,
+		      const struct cert *issuer, long serial, int64_t nb,
+		      int64_t na, bool ca, const char *san, const char *eku)
+{
+	make_cert_ku(c, keytype, cn, issuer, serial, nb, na, ca, san, eku,
+		     NULL, NULL);
 }
 
 static void leaf(struct cert *c, const char *keytype, const char *cn,
@@ -278,6 +307,46 @@ static void fixture_build(void)
 	     "serverAuth");
 	leaf(&fx.cnonly, "P-256", "cn.test", &fx.ca, 23, NULL, "serverAuth");
 
+	make_cert_ku(&fx.rsa1024, "RSA1024", "rsa1024.test", &fx.ca, 30,
+		     NOW - 30 * DAY, NOW + 365 * DAY, false, "DNS:rsa1024.test",
+		     "serverAuth,clientAuth", NULL, NULL);
+	make_cert_ku(&fx.sha1, "P-256", "sha1.test", &fx.ca, 31,
+		     NOW - 30 * DAY, NOW + 365 * DAY, false, "DNS:sha1.test",
+		     "serverAuth,clientAuth", NULL, EVP_sha1());
+	make_cert_ku(&fx.sha1_inter, "P-256", "SHA-1 intermediate", &fx.ca,
+		     32, NOW - 365 * DAY, NOW + 3650 * DAY, true, NULL, NULL,
+		     NULL, EVP_sha1());
+	leaf(&fx.under_sha1, "P-256", "undersha1.test", &fx.sha1_inter, 33,
+	     "DNS:undersha1.test", "serverAuth,clientAuth");
+	make_cert(&fx.weak_inter, "RSA1024", "RSA-1024 intermediate", &fx.ca,
+		  34, NOW - 365 * DAY, NOW + 3650 * DAY, true, NULL, NULL);
+	leaf(&fx.under_weak, "P-256", "underweak.test", &fx.weak_inter, 35,
+	     "DNS:underweak.test", "serverAuth,clientAuth");
+	make_cert_ku(&fx.kuenc, "RSA", "kuenc.test", &fx.ca, 36,
+		     NOW - 30 * DAY, NOW + 365 * DAY, false, "DNS:kuenc.test",
+		     "serverAuth,clientAuth", "critical,keyEncipherment", NULL);
+	make_cert_ku(&fx.kuagree, "P-256", "kuagree.test", &fx.ca, 37,
+		     NOW - 30 * DAY, NOW + 365 * DAY, false, "DNS:kuagree.test",
+		     "serverAuth,clientAuth", "critical,keyAgreement", NULL);
+	make_cert_ku(&fx.noext, "P-256", "noext.test", &fx.ca, 38,
+		     NOW - 30 * DAY, NOW + 365 * DAY, false, "DNS:noext.test",
+		     NULL, "", NULL);
+	make_cert_ku(&fx.kuds, "P-256", "kuds.test", &fx.ca, 39,
+		     NOW - 30 * DAY, NOW + 365 * DAY, false, "DNS:kuds.test",
+		     NULL, NULL, NULL);
+	leaf(&fx.both, "P-256", "both.test", &fx.ca, 40, "DNS:both.test",
+	     "serverAuth,clientAuth");
+	leaf(&fx.anyeku, "P-256", "anyeku.test", &fx.ca, 41,
+	     "DNS:anyeku.test", "anyExtendedKeyUsage");
+	/* RFC 5280 §4.2: an extension appears at most once. */
+	leaf(&fx.dupext, "P-256", "dupext.test", &fx.ca, 42,
+	     "DNS:dupext.test", "serverAuth,clientAuth");
+	add_ext(fx.dupext.x, fx.ca.x, NID_subject_alt_name, "DNS:other.test");
+	if (!X509_sign(fx.dupext.x, fx.ca.key, EVP_sha256()))
+		abort();
+	OPENSSL_free(fx.dupext.der);
+	set_der(&fx.dupext);
+
 	/* Flip a bit inside the signature value (the DER's last byte). */
 	fx.badsig = malloc(fx.server.len);
 	if (!fx.badsig)
@@ -328,6 +397,19 @@ static void fixture_free(void)
 	free_cert(&fx.iponly);
 	free_cert(&fx.dnsip);
 	free_cert(&fx.cnonly);
+	free_cert(&fx.rsa1024);
+	free_cert(&fx.sha1);
+	free_cert(&fx.sha1_inter);
+	free_cert(&fx.under_sha1);
+	free_cert(&fx.weak_inter);
+	free_cert(&fx.under_weak);
+	free_cert(&fx.kuenc);
+	free_cert(&fx.kuagree);
+	free_cert(&fx.noext);
+	free_cert(&fx.kuds);
+	free_cert(&fx.both);
+	free_cert(&fx.anyeku);
+	free_cert(&fx.dupext);
 	free(fx.badsig);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", fx.dir);
 	if (system(cmd))
@@ -335,12 +417,14 @@ static void fixture_free(void)
 }
 
 /*
- * Verify a chain of up to 4 certificates; checks the invariants every call
- * must keep (a reason exactly on failure, a leaf whenever it parsed).
+ * Verify a chain of up to 2 certificates at @level; checks the invariants
+ * every call must keep (a reason exactly on failure, a leaf whenever it
+ * parsed). *@why, when given, gets the reason.
  */
-static int verify_at(const struct ktls_trust *t, const char *name,
-		     bool server, int64_t now, const struct cert *c0,
-		     const struct cert *c1)
+static int verify_level(const struct ktls_trust *t, const char *name,
+			bool server, unsigned int level, int64_t now,
+			const struct cert *c0, const struct cert *c1,
+			const char **why)
 {
 	const uint8_t *der[2];
 	size_t len[2], n = 0;
@@ -355,8 +439,10 @@ static int verify_at(const struct ktls_trust *t, const char *name,
 		der[n] = c1->der;
 		len[n++] = c1->len;
 	}
-	ret = kx_verify_chain(t, der, len, n, name, server, now, &x, &pub,
-			      &reason);
+	ret = kx_verify_chain(t, der, len, n, name, server, level,
+			      now, &x, &pub, &reason);
+	if (why)
+		*why = reason;
 	if (ret) {
 		ck_assert_ptr_nonnull(reason);
 		ck_assert_int_gt(strlen(reason), 0);
@@ -369,6 +455,13 @@ static int verify_at(const struct ktls_trust *t, const char *name,
 	}
 	X509_free(x);
 	return ret;
+}
+
+static int verify_at(const struct ktls_trust *t, const char *name,
+		     bool server, int64_t now, const struct cert *c0,
+		     const struct cert *c1)
+{
+	return verify_level(t, name, server, LEVEL, now, c0, c1, NULL);
 }
 
 static int verify(const char *name, const struct cert *c0,
@@ -410,7 +503,7 @@ START_TEST(test_x509_key_types)
 	ck_assert_int_eq(verify("rsa.test", &fx.rsa, &fx.inter), 0);
 
 	ck_assert_int_eq(kx_verify_chain(fx.trust, der, len, 2, "rsa.test",
-					 true, NOW, &x, &pub, &why), 0);
+					 true, LEVEL, NOW, &x, &pub, &why), 0);
 	ck_assert(EVP_PKEY_is_a(pub, "RSA"));
 	ck_assert_int_eq(EVP_PKEY_get_bits(pub), 2048);
 	X509_free(x);
@@ -579,7 +672,7 @@ START_TEST(test_x509_garbage_der)
 	der[0] = junk;
 	len[0] = sizeof(junk);
 	ck_assert_int_eq(kx_verify_chain(fx.trust, der, len, 1, NULL, true,
-					 NOW, &x, &pub, &why),
+					 LEVEL, NOW, &x, &pub, &why),
 			 KTLS_E_ALERT_bad_certificate);
 	ck_assert_ptr_null(x);
 	ck_assert_ptr_null(pub);
@@ -589,7 +682,7 @@ START_TEST(test_x509_garbage_der)
 	der[0] = fx.server.der;
 	len[0] = fx.server.len - 1;
 	ck_assert_int_eq(kx_verify_chain(fx.trust, der, len, 1, NULL, true,
-					 NOW, &x, &pub, &why),
+					 LEVEL, NOW, &x, &pub, &why),
 			 KTLS_E_ALERT_bad_certificate);
 	ck_assert_ptr_null(x);
 
@@ -601,7 +694,7 @@ START_TEST(test_x509_garbage_der)
 	der[0] = trailing;
 	len[0] = fx.server.len + 1;
 	ck_assert_int_eq(kx_verify_chain(fx.trust, der, len, 1, NULL, true,
-					 NOW, &x, &pub, &why),
+					 LEVEL, NOW, &x, &pub, &why),
 			 KTLS_E_ALERT_bad_certificate);
 	free(trailing);
 
@@ -609,10 +702,10 @@ START_TEST(test_x509_garbage_der)
 	der[0] = fx.server.der;
 	len[0] = 0;
 	ck_assert_int_eq(kx_verify_chain(fx.trust, der, len, 1, NULL, true,
-					 NOW, &x, &pub, &why),
+					 LEVEL, NOW, &x, &pub, &why),
 			 KTLS_E_ALERT_bad_certificate);
 	ck_assert_int_eq(kx_verify_chain(fx.trust, der, len, 0, NULL, true,
-					 NOW, &x, &pub, &why),
+					 LEVEL, NOW, &x, &pub, &why),
 			 KTLS_E_ALERT_bad_certificate);
 	ck_assert_int_gt(strlen(why), 0);
 
@@ -622,7 +715,7 @@ START_TEST(test_x509_garbage_der)
 	der[1] = junk;
 	len[1] = sizeof(junk);
 	ck_assert_int_eq(kx_verify_chain(fx.trust, der, len, 2, NULL, true,
-					 NOW, &x, &pub, &why),
+					 LEVEL, NOW, &x, &pub, &why),
 			 KTLS_E_ALERT_bad_certificate);
 	ck_assert_ptr_nonnull(x);
 	X509_free(x);
@@ -632,7 +725,7 @@ START_TEST(test_x509_garbage_der)
 	der[0] = fx.badsig;
 	len[0] = fx.badsig_len;
 	ck_assert_int_eq(kx_verify_chain(fx.trust, der, len, 1, "server.test",
-					 true, NOW, &x, &pub, &why),
+					 true, LEVEL, NOW, &x, &pub, &why),
 			 KTLS_E_ALERT_bad_certificate);
 	ck_assert_ptr_nonnull(x);
 	ck_assert_int_gt(strlen(why), 0);
@@ -658,13 +751,13 @@ START_TEST(test_x509_chain_too_long)
 	}
 	/* KTLS_MAX_CHAIN certificates (with spare copies) are fine... */
 	ck_assert_int_eq(kx_verify_chain(fx.trust, der, len, KTLS_MAX_CHAIN,
-					 "server.test", true, NOW, &x, &pub,
-					 &why), 0);
+					 "server.test", true, LEVEL,
+					 NOW, &x, &pub, &why), 0);
 	X509_free(x);
 	/* ... one more is not. */
 	ck_assert_int_eq(kx_verify_chain(fx.trust, der, len,
 					 KTLS_MAX_CHAIN + 1, "server.test",
-					 true, NOW, &x, &pub, &why),
+					 true, LEVEL, NOW, &x, &pub, &why),
 			 KTLS_E_ALERT_certificate_unknown);
 	ck_assert_ptr_null(x);
 	ck_assert_int_gt(strlen(why), 0);
@@ -1005,9 +1098,9 @@ START_TEST(test_x509_cache_repeated)
 
 	/* The leaf handed out outlives the trust object and its cache. */
 	ck_assert_int_eq(kx_verify_chain(t, der, len, 1, "server.test", true,
-					 NOW, &x1, &pub, &why), 0);
+					 LEVEL, NOW, &x1, &pub, &why), 0);
 	ck_assert_int_eq(kx_verify_chain(t, der, len, 1, "server.test", true,
-					 NOW, &x2, &pub, &why), 0);
+					 LEVEL, NOW, &x2, &pub, &why), 0);
 	ck_assert_ptr_eq(x1, x2);
 	X509_free(x2);
 	ktls_trust_free(t);
@@ -1140,8 +1233,8 @@ static void *worker_run(void *arg)
 				len[1] = e[i].c1->len;
 			}
 			ret = kx_verify_chain(w->t, der, len, e[i].c1 ? 2 : 1,
-					      e[i].name, e[i].server, NOW, &x,
-					      &pub, &why);
+					      e[i].name, e[i].server, LEVEL,
+					      NOW, &x, &pub, &why);
 			if (ret != e[i].ret)
 				w->failures++;
 			X509_free(x);
@@ -1308,6 +1401,220 @@ START_TEST(test_x509_verdict_cache_crl)
 }
 END_TEST
 
+/*
+ * The certificate policy. One row: a chain (leaf, optional intermediate),
+ * the role the peer plays, the level, the answer and a word of the reason.
+ */
+struct policy_case {
+	const struct cert *c0, *c1;
+	bool server;		/* the peer is a server */
+	unsigned int level;
+	int ret;
+	const char *why;	/* in the reason; NULL when it verifies */
+};
+
+#define UNSUP KTLS_E_ALERT_unsupported_certificate
+#define WEAK_KEY "key is weaker than the security level"
+#define WEAK_CA "CA certificate key is weaker"
+#define WEAK_MD "digest weaker than the security level"
+
+static void check_policy(const struct policy_case *tab, size_t n)
+{
+	const char *why;
+	size_t i;
+	int got;
+
+	for (i = 0; i < n; i++) {
+		got = verify_level(fx.trust, NULL, tab[i].server, tab[i].level,
+				   NOW, tab[i].c0, tab[i].c1, &why);
+		ck_assert_msg(got == tab[i].ret,
+			      "row %zu (%s, %s, level %u): got %d (%s), want %d",
+			      i, tab[i].c0->x ? "cert" : "?",
+			      tab[i].server ? "server" : "client",
+			      tab[i].level, got, why ? why : "-", tab[i].ret);
+		if (tab[i].why)
+			ck_assert_msg(why && strstr(why, tab[i].why),
+				      "row %zu: reason \"%s\" lacks \"%s\"", i,
+				      why ? why : "(none)", tab[i].why);
+	}
+}
+
+/* Keys and signatures below the level, in either role (RFC 8446 §4.4.2.2). */
+START_TEST(test_x509_policy_level)
+{
+	const struct policy_case tab[] = {
+		/* RSA-1024 leaf: 80 bits */
+		{ &fx.rsa1024, NULL, true, 2, UNSUP, WEAK_KEY },
+		{ &fx.rsa1024, NULL, false, 2, UNSUP, WEAK_KEY },
+		{ &fx.rsa1024, NULL, true, 1, 0, NULL },
+		{ &fx.rsa1024, NULL, false, 0, 0, NULL },
+		/* a leaf signed with SHA-1 (63 bits in libcrypto 3) */
+		{ &fx.sha1, NULL, true, 2, UNSUP, WEAK_MD },
+		{ &fx.sha1, NULL, false, 2, UNSUP, WEAK_MD },
+		{ &fx.sha1, NULL, true, 1, UNSUP, WEAK_MD },
+		{ &fx.sha1, NULL, true, 0, 0, NULL },
+		/* an intermediate signed with SHA-1 */
+		{ &fx.under_sha1, &fx.sha1_inter, true, 2, UNSUP, WEAK_MD },
+		{ &fx.under_sha1, &fx.sha1_inter, false, 2, UNSUP, WEAK_MD },
+		{ &fx.under_sha1, &fx.sha1_inter, false, 0, 0, NULL },
+		/* an RSA-1024 intermediate */
+		{ &fx.under_weak, &fx.weak_inter, true, 2, UNSUP, WEAK_CA },
+		{ &fx.under_weak, &fx.weak_inter, false, 2, UNSUP, WEAK_CA },
+		{ &fx.under_weak, &fx.weak_inter, true, 1, 0, NULL },
+		/* level 3 (128 bits): RSA-2048 is out, P-256 and Ed25519 in */
+		{ &fx.rsa, &fx.inter, true, 2, 0, NULL },
+		{ &fx.rsa, &fx.inter, true, 3, UNSUP, WEAK_KEY },
+		{ &fx.server, NULL, true, 3, 0, NULL },
+		{ &fx.ed, NULL, true, 3, 0, NULL },
+		/* level 4 (192 bits): a P-384 leaf under a P-256 root */
+		{ &fx.server, NULL, true, 4, UNSUP, WEAK_KEY },
+		{ &fx.p384, NULL, true, 4, UNSUP, WEAK_MD },	/* SHA-256 */
+		/* above the maximum is the maximum, never "no level" */
+		{ &fx.p384, NULL, true, 5, UNSUP, WEAK_KEY },
+		{ &fx.p384, NULL, true, 99, UNSUP, WEAK_KEY },
+		{ &fx.server, NULL, true, 0x100, UNSUP, WEAK_KEY },
+	};
+
+	check_policy(tab, ARRAY_SIZE(tab));
+}
+END_TEST
+
+/* keyUsage and extendedKeyUsage of the leaf, at every level. */
+START_TEST(test_x509_policy_usage)
+{
+	static const char ku[] = "keyUsage does not allow digitalSignature";
+	static const char sa[] = "does not allow serverAuth";
+	static const char ca[] = "does not allow clientAuth";
+	const struct policy_case tab[] = {
+		/* keyUsage without digitalSignature: TLS 1.3 only signs */
+		{ &fx.kuenc, NULL, true, 2, UNSUP, ku },
+		{ &fx.kuenc, NULL, false, 2, UNSUP, ku },
+		{ &fx.kuenc, NULL, true, 0, UNSUP, ku },
+		{ &fx.kuagree, NULL, true, 2, UNSUP, ku },
+		{ &fx.kuagree, NULL, false, 2, UNSUP, ku },
+		/* the wrong extendedKeyUsage for the role */
+		{ &fx.client, NULL, true, 2, UNSUP, sa },
+		{ &fx.client, NULL, true, 0, UNSUP, sa },
+		{ &fx.client, NULL, false, 2, 0, NULL },
+		{ &fx.server, NULL, false, 2, UNSUP, ca },
+		{ &fx.server, NULL, false, 0, UNSUP, ca },
+		{ &fx.server, NULL, true, 2, 0, NULL },
+		{ &fx.anyeku, NULL, true, 2, UNSUP, sa },
+		{ &fx.anyeku, NULL, false, 2, UNSUP, ca },
+		/* what must pass: no extensions, digitalSignature, both EKUs */
+		{ &fx.noext, NULL, true, 2, 0, NULL },
+		{ &fx.noext, NULL, false, 2, 0, NULL },
+		{ &fx.kuds, NULL, true, 2, 0, NULL },
+		{ &fx.kuds, NULL, false, 2, 0, NULL },
+		{ &fx.both, NULL, true, 2, 0, NULL },
+		{ &fx.both, NULL, false, 2, 0, NULL },
+		/* extensions libcrypto cannot make sense of: corrupt, not weak */
+		{ &fx.dupext, NULL, true, 2, KTLS_E_ALERT_bad_certificate,
+		  "does not decode or repeats" },
+		{ &fx.dupext, NULL, false, 0, KTLS_E_ALERT_bad_certificate,
+		  "does not decode or repeats" },
+	};
+
+	check_policy(tab, ARRAY_SIZE(tab));
+	/* The policy comes before the chain: no CA was asked. */
+	ck_assert_int_eq(verify_at(fx.trust, NULL, true, NOW, &fx.kuenc, NULL),
+			 UNSUP);
+}
+END_TEST
+
+/*
+ * A remembered verdict answers only for the level it was reached at: a
+ * chain good at level 0 or 1 is verified again, and refused, at level 2.
+ */
+START_TEST(test_x509_policy_verdict_cache)
+{
+	const char *why;
+	struct ktls_trust *t;
+
+	ck_assert_int_eq(ktls_trust_load(fx.ca_pem, NULL, NULL, &t), 0);
+	/* The good chain twice: the second is a hit, both roles. */
+	ck_assert_int_eq(verify_level(t, NULL, true, 2, NOW, &fx.both, NULL,
+				      NULL), 0);
+	ck_assert_int_eq(verify_level(t, NULL, true, 2, NOW, &fx.both, NULL,
+				      NULL), 0);
+	verdicts(t, 1, 1);
+	ck_assert_int_eq(verify_level(t, NULL, false, 2, NOW, &fx.both, NULL,
+				      NULL), 0);
+	ck_assert_int_eq(verify_level(t, NULL, false, 2, NOW, &fx.both, NULL,
+				      NULL), 0);
+	verdicts(t, 2, 2);
+
+	/* SHA-1 intermediate: remembered at level 0 ... */
+	ck_assert_int_eq(verify_level(t, NULL, true, 0, NOW, &fx.under_sha1,
+				      &fx.sha1_inter, NULL), 0);
+	ck_assert_int_eq(verify_level(t, NULL, true, 0, NOW, &fx.under_sha1,
+				      &fx.sha1_inter, NULL), 0);
+	verdicts(t, 3, 3);
+	/* ... and refused at level 2, every time (failures are not kept). */
+	ck_assert_int_eq(verify_level(t, NULL, true, 2, NOW, &fx.under_sha1,
+				      &fx.sha1_inter, &why), UNSUP);
+	ck_assert_ptr_nonnull(strstr(why, WEAK_MD));
+	ck_assert_int_eq(verify_level(t, NULL, true, 2, NOW, &fx.under_sha1,
+				      &fx.sha1_inter, NULL), UNSUP);
+	verdicts(t, 3, 5);
+
+	/* RSA-1024 leaf: remembered at level 1, refused at 2, as a client. */
+	ck_assert_int_eq(verify_level(t, NULL, false, 1, NOW, &fx.rsa1024,
+				      NULL, NULL), 0);
+	ck_assert_int_eq(verify_level(t, NULL, false, 1, NOW, &fx.rsa1024,
+				      NULL, NULL), 0);
+	verdicts(t, 4, 6);
+	ck_assert_int_eq(verify_level(t, NULL, false, 2, NOW, &fx.rsa1024,
+				      NULL, &why), UNSUP);
+	ck_assert_ptr_nonnull(strstr(why, WEAK_KEY));
+	verdicts(t, 4, 7);
+	/* Levels above the maximum share the maximum's verdicts. */
+	ck_assert_int_eq(verify_level(t, NULL, true, 5, NOW, &fx.ed, NULL,
+				      NULL), UNSUP);
+	ck_assert_int_eq(verify_level(t, NULL, true, 1, NOW, &fx.ed, NULL,
+				      NULL), 0);
+	ck_assert_int_eq(verify_level(t, NULL, true, 1, NOW, &fx.ed, NULL,
+				      NULL), 0);
+	verdicts(t, 5, 9);
+
+	/* A usage failure is looked up but never remembered, at any level. */
+	ck_assert_int_eq(verify_level(t, NULL, true, 0, NOW, &fx.kuenc, NULL,
+				      NULL), UNSUP);
+	ck_assert_int_eq(verify_level(t, NULL, true, 0, NOW, &fx.kuenc, NULL,
+				      NULL), UNSUP);
+	ck_assert_int_eq(verify_level(t, NULL, true, 2, NOW, &fx.client, NULL,
+				      NULL), UNSUP);
+	verdicts(t, 5, 12);
+	ktls_trust_free(t);
+}
+END_TEST
+
+/* The level is part of the engine's configuration, checked at init. */
+START_TEST(test_x509_policy_config)
+{
+	struct ktls_config cfg;
+	struct ktls_conn *c = NULL;
+
+	ktls_config_init(&cfg);
+	ck_assert_uint_eq(cfg.security_level, 2);
+	ck_assert_uint_eq(cfg.security_level, KTLS_SECURITY_LEVEL_DEFAULT);
+	cfg.security_level = KTLS_SECURITY_LEVEL_MAX;
+	ck_assert_int_eq(ktls_conn_new(&cfg, &ktls_default_ops,
+				       KTLS_ROLE_CLIENT, &c), 0);
+	ktls_conn_free(c);
+	c = NULL;
+	cfg.security_level = 0;
+	ck_assert_int_eq(ktls_conn_new(&cfg, &ktls_default_ops,
+				       KTLS_ROLE_SERVER, &c), 0);
+	ktls_conn_free(c);
+	c = NULL;
+	cfg.security_level = KTLS_SECURITY_LEVEL_MAX + 1;
+	ck_assert_int_eq(ktls_conn_new(&cfg, &ktls_default_ops,
+				       KTLS_ROLE_CLIENT, &c), KTLS_E_INVALID);
+	ck_assert_ptr_null(c);
+}
+END_TEST
+
 static Suite *x509_suite(void)
 {
 	Suite *s = suite_create("x509");
@@ -1339,6 +1646,10 @@ static Suite *x509_suite(void)
 	tcase_add_test(tc, test_x509_cache_threads);
 	tcase_add_test(tc, test_x509_verdict_cache);
 	tcase_add_test(tc, test_x509_verdict_cache_crl);
+	tcase_add_test(tc, test_x509_policy_level);
+	tcase_add_test(tc, test_x509_policy_usage);
+	tcase_add_test(tc, test_x509_policy_verdict_cache);
+	tcase_add_test(tc, test_x509_policy_config);
 	suite_add_tcase(s, tc);
 	return s;
 }

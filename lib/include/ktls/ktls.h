@@ -55,6 +55,16 @@ enum ktls_role {
 #define KTLS_MAX_ALPN 255		/* bytes of one protocol name */
 #define KTLS_MAX_SERVER_NAME 255
 
+/*
+ * Certificate security levels (struct ktls_config.security_level), with
+ * OpenSSL's meaning (SSL_CTX_set_security_level(3)): the least security,
+ * in bits, of every key in a peer's chain and of every signature below the
+ * trust anchor. 0 none, 1 80 bits, 2 112 bits (RSA and DH keys of 2048
+ * bits, ECC of 224, no SHA-1 or MD5 signatures), 3 128, 4 192, 5 256.
+ */
+#define KTLS_SECURITY_LEVEL_DEFAULT 2
+#define KTLS_SECURITY_LEVEL_MAX 5
+
 /* Status bits returned by ktls_status(). */
 #define KTLS_WANT_INPUT 0x01	/* ktls_input_space() has room to fill */
 #define KTLS_HAS_OUTPUT 0x02	/* ktls_output() has bytes to send */
@@ -148,9 +158,21 @@ struct ktls_config {
 	void *psk_lookup_arg;
 	uint16_t record_size_limit;	/* offer RFC 8449 limit; 0 = don't */
 	unsigned int flags;
+	/*
+	 * Peer chains: the least security level (0 to KTLS_SECURITY_LEVEL_MAX,
+	 * default KTLS_SECURITY_LEVEL_DEFAULT) of their keys and signatures.
+	 * At every level the leaf's keyUsage, when present, must allow
+	 * digitalSignature and its extendedKeyUsage, when present, serverAuth
+	 * (a server's) or clientAuth (a client's). Not applied with
+	 * KTLS_F_NO_VERIFY or without @trust, where nothing is verified.
+	 */
+	unsigned int security_level;
 };
 
-/** ktls_config_init() - defaults: all four suites, x25519 first, ... */
+/**
+ * ktls_config_init() - defaults: all four suites, x25519 first, ...,
+ * security level KTLS_SECURITY_LEVEL_DEFAULT
+ */
 void ktls_config_init(struct ktls_config *cfg);
 
 /**
