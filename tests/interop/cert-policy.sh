@@ -23,6 +23,8 @@
 # shellcheck source=tests/interop/lib.sh
 . "$(dirname "$0")/lib.sh"
 
+it_modes "$@"
+
 it_setup
 P=$IT_PKI
 PAL='ktlsd-policy|ycilop-dsltk'	# a palindrome, for s_server -rev
@@ -102,6 +104,10 @@ for r in "${refused_servers[@]}"; do
 		continue
 	fi
 	it_client "$out" --send "$PAL\\n"
+	# s_server prints the alert when it reads it, which may be after our
+	# client has exited: wait for it (or for the timeout) before stopping.
+	it_wait_for "$it_server_out" 'alert unsupported certificate' \
+		"$it_server_pid"
 	it_stop "$it_server_pid"
 	it_expect "server certificate $c is refused" "$out" \
 		"${refused_lines[@]}" "error=$why" &&

@@ -9,6 +9,8 @@
 # shellcheck source=tests/interop/lib.sh
 . "$(dirname "$0")/lib.sh"
 
+it_modes "$@"
+
 it_setup
 
 # hex -> bytes on stdout (bash's printf, no xxd needed)
