@@ -100,6 +100,8 @@ vm_test_env()
 	HALF_RTT_SERVER=${HALF_RTT_SERVER:-$PWD/half-rtt-server}
 	STORM=${STORM:-$PWD/storm}
 	STORM_PEER=${STORM_PEER:-$PWD/storm-peer}
+	FLOOD_PEER=${FLOOD_PEER:-$PWD/flood-peer}
+	PSK_HRR_CLIENT=${PSK_HRR_CLIENT:-$PWD/psk-hrr-client}
 	KTLS_KMOD_SRC=${KTLS_KMOD_SRC:-$top_src/kmod-glue/kmod}
 	KTLS_KMOD_BUILD=${KTLS_KMOD_BUILD:-$PWD/kmod}
 	KTLS_MKCERTS=${KTLS_MKCERTS:-$top_src/tests/interop/mkcerts.sh}
