@@ -144,6 +144,14 @@ static const struct kcfg_key kcfg_keys[] = {
 	  AT_CFG(timeout_server_ms), .min = 1, .max = KCFG_TIMEOUT_MAX_MS },
 	{ KG_BIT(KG_KTLSD), "timeout_psk_ms", KT_UINT, true,
 	  AT_CFG(timeout_psk_ms), .min = 1, .max = KCFG_TIMEOUT_MAX_MS },
+
+	/* --- budgets a flood cannot take (the monitor's) --- */
+	{ KG_BIT(KG_KTLSD), "max_server_inflight", KT_UINT, true,
+	  AT_CFG(max_server_inflight), .min = 1, .max = KCFG_MAX_INFLIGHT },
+	{ KG_BIT(KG_KTLSD), "max_server_queued", KT_UINT, true,
+	  AT_CFG(max_server_queued), .min = 0, .max = KCFG_MAX_INFLIGHT },
+	{ KG_BIT(KG_KTLSD), "stats_group", KT_USER, true, AT_CFG(stats_group) },
+	/* --- end of budgets --- */
 };
 
 /*
@@ -871,7 +879,24 @@ void kcfg_defaults(struct kcfg *cfg)
 	cfg->timeout_client_ms = 20000;
 	cfg->timeout_server_ms = 5000;
 	cfg->timeout_psk_ms = 10000;
+	/* --- budgets --- */
+	cfg->max_server_queued = 1024;
+	/* --- end of budgets --- */
 }
+
+/* --- budgets a flood cannot take --- */
+unsigned int kcfg_server_inflight(const struct kcfg *cfg)
+{
+	unsigned int n = cfg->max_server_inflight;
+
+	if (!n)
+		n = cfg->max_inflight - cfg->max_inflight / 4;
+	/* Keep at least one slot for this host's own handshakes. */
+	if (cfg->max_inflight > 1 && n >= cfg->max_inflight)
+		n = cfg->max_inflight - 1;
+	return n ? n : 1;
+}
+/* --- end of budgets --- */
 
 unsigned int kcfg_workers(const struct kcfg *cfg)
 {
@@ -959,6 +984,15 @@ int kcfg_load(const char *path, struct kcfg *cfg, char err[KCFG_ERR_MAX])
 		   !kcfg_has_ktlsd_group(buf, len);
 	if (kcfg_parse_buf(&p, buf, len))
 		goto out;
+	/* --- budgets: the client reserve must not be empty --- */
+	if (tmp->max_server_inflight && tmp->max_inflight > 1 &&
+	    tmp->max_server_inflight >= tmp->max_inflight) {
+		kcfg_error(&p, "max_server_inflight (%u) must be less than max_inflight (%u): "
+			   "the rest is kept for this host's own handshakes",
+			   tmp->max_server_inflight, tmp->max_inflight);
+		goto out;
+	}
+	/* --- end of budgets --- */
 
 	memcpy(tmp->source, p.file, strlen(p.file) + 1);
 	tmp->tlshd_compat = p.compat;

@@ -81,6 +81,18 @@ struct kcfg {
 	unsigned int timeout_server_ms;	/* default 5000 (NFSD) */
 	unsigned int timeout_psk_ms;	/* default 10000 (NVMe) */
 
+	/* --- budgets a flood cannot take (monitor; ktlsd.conf(5)) --- */
+	unsigned int max_server_inflight;	/* server-side handshakes in
+						 * flight; 0 = 3/4 of max_inflight.
+						 * The rest is kept for this host's
+						 * own (client) handshakes */
+	unsigned int max_server_queued;		/* server requests waiting; more
+						 * are refused at once (EBUSY);
+						 * default 1024 */
+	char stats_group[64];			/* group of the statistics socket;
+						 * "" = "ktlsd" if it exists, else root */
+	/* --- end of budgets --- */
+
 	/*
 	 * Things kcfg_load() accepted but the admin should hear about
 	 * (ignored keys in compatibility mode, missing files tlshd would
@@ -109,6 +121,18 @@ void kcfg_defaults(struct kcfg *cfg);
  * clamped to 1..KCFG_AUTO_WORKERS_MAX.
  */
 unsigned int kcfg_workers(const struct kcfg *cfg);
+
+/* --- budgets a flood cannot take --- */
+/**
+ * kcfg_server_inflight() - how many server-side handshakes may be in flight
+ * @cfg: a loaded configuration
+ *
+ * Return: max_server_inflight, or 3/4 of max_inflight when it is unset,
+ * always below max_inflight (when that is above 1) so that this host's
+ * own client handshakes keep a reserve no flood from the network can take.
+ */
+unsigned int kcfg_server_inflight(const struct kcfg *cfg);
+/* --- end of budgets --- */
 
 /**
  * kcfg_load() - read a configuration file

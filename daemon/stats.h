@@ -23,6 +23,7 @@ enum stat_kind {
 #define KTLSD_STATS(X)                                                                 \
 	X(requests_accepted, STAT_COUNTER, "requests", "handshake requests taken from the kernel") \
 	X(requests_rejected, STAT_COUNTER, "requests", "requests answered at once with an error (no material, bad request)") \
+	X(requests_busy, STAT_COUNTER, "requests", "server-side requests refused at once: max_server_queued were waiting") \
 	X(handshakes_ok, STAT_COUNTER, "handshakes", "handshakes completed with kernel TLS installed") \
 	X(handshakes_failed, STAT_COUNTER, "handshakes", "handshakes that ended with a non-zero DONE status") \
 	X(handshakes_timeout, STAT_COUNTER, "handshakes", "handshakes that ran out of time or whose peer went away") \
@@ -33,12 +34,15 @@ enum stat_kind {
 	X(done_failed, STAT_COUNTER, "messages", "DONE messages the kernel refused") \
 	X(netlink_overruns, STAT_COUNTER, "events", "netlink receive overruns (ENOBUFS) recovered by draining") \
 	X(signatures, STAT_COUNTER, "operations", "CertificateVerify signatures made by the privileged process") \
+	X(signatures_refused, STAT_COUNTER, "operations", "signature requests refused (a second one for a request, an unknown request, the signer's queue full)") \
 	X(psk_lookups, STAT_COUNTER, "operations", "PSK lookups by identity in a keyring") \
 	X(worker_restarts, STAT_COUNTER, "events", "unprivileged worker restarts") \
 	X(reloads, STAT_COUNTER, "events", "configuration reloads that took effect") \
 	X(reloads_failed, STAT_COUNTER, "events", "configuration reloads refused (old configuration kept)") \
 	X(inflight, STAT_GAUGE, "handshakes", "handshakes in flight now") \
 	X(queued, STAT_GAUGE, "requests", "accepted requests waiting for a handshake slot") \
+	X(inflight_server, STAT_GAUGE, "handshakes", "server-side handshakes in flight now") \
+	X(queued_server, STAT_GAUGE, "requests", "server-side requests waiting for a handshake slot") \
 	X(handshake_usec_total, STAT_COUNTER, "microseconds", "summed duration of completed handshakes")
 
 enum stat_id {

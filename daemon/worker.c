@@ -538,9 +538,16 @@ int worker_main(int ms, const struct kcfg *cfg, const char *user)
 		unsigned int head, n = 0;
 
 		io_uring_submit_and_wait(&w->ring, 1);
+		/*
+		 * At most WORKER_CQES_PER_ROUND at a time: the loop re-reads
+		 * the tail, so a busy ring would otherwise keep it here and
+		 * never submit what the handled CQEs queued. What is left
+		 * is still there for the next round, which does not wait.
+		 */
 		io_uring_for_each_cqe(&w->ring, head, cqe) {
 			on_cqe(w, cqe);
-			n++;
+			if (++n >= WORKER_CQES_PER_ROUND)
+				break;
 		}
 		io_uring_cq_advance(&w->ring, n);
 	}

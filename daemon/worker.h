@@ -24,6 +24,9 @@ int worker_main(int ms, const struct kcfg *cfg, const char *user);
  */
 unsigned int worker_share(unsigned int max_inflight, unsigned int n);
 
+/* CQEs one turn of the worker's loop handles before it submits again. */
+#define WORKER_CQES_PER_ROUND 256
+
 /* Slots a worker keeps beyond twice its share (see worker_slots()). */
 #define WORKER_SLOTS_SPARE 8
 

@@ -108,6 +108,17 @@ struct ktls_conn {
 	size_t lookup_msg_len;		/* the ClientHello, still in hs[] */
 	size_t lookup_next;		/* identity index being looked up */
 	int lookup_answer;		/* 0 none, 1 found (in psk), -1 unknown */
+	/*
+	 * server: what the first ClientHello offered, so the retry can be
+	 * held to it (RFC 8446 §4.1.2; docs/design.md, "What a
+	 * HelloRetryRequest resets"). Identities are kept as SHA-256.
+	 */
+	uint8_t ch1_digest[32];		/* the fields the retry must repeat */
+	bool ch1_psk;			/* it offered pre_shared_key */
+	bool ch1_psk_modes;		/* and psk_key_exchange_modes */
+	bool ch1_psk_dhe_ke, ch1_psk_ke;
+	size_t n_ch1_ids;
+	uint8_t ch1_ids[KTLS_MAX_PSKS][32];
 	char alpn[KTLS_MAX_ALPN + 1];
 	uint16_t peer_rsl;		/* peer's record_size_limit */
 	bool peer_cert;

@@ -135,8 +135,10 @@ int ktls_conn_set_psks(struct ktls_conn *c, const struct ktls_psk *psks,
 	for (i = 0; i < n; i++) {
 		const struct ktls_psk *p = &psks[i];
 
-		if (!p->identity_len || p->identity_len > KTLS_MAX_PSK_IDENTITY ||
-		    !p->key_len || p->key_len > KTLS_MAX_PSK_KEY ||
+		/* An empty or short key is refused here, not at the first binder. */
+		if (!p->identity || !p->key ||
+		    !p->identity_len || p->identity_len > KTLS_MAX_PSK_IDENTITY ||
+		    p->key_len < KTLS_MIN_PSK_KEY || p->key_len > KTLS_MAX_PSK_KEY ||
 		    !kc_hash_len(p->hash))
 			return KTLS_E_INVALID;
 	}

@@ -62,9 +62,14 @@ out:
  * @ks: the schedule; overwritten
  * @hash: the suite's (or PSK's) hash
  * @psk: the PSK, or NULL for HashLen zeros (no PSK)
- * @psk_len: its length
+ * @psk_len: its length, at least KTLS_MIN_PSK_KEY
  *
- * Return: 0, KTLS_E_INVALID for an unknown hash, or a kc_* error.
+ * An empty or short PSK is refused here too, the last layer before it
+ * would key a connection: HKDF takes an empty key as readily as HashLen
+ * zeros, which anyone can compute (docs/design.md, "PSK length").
+ *
+ * Return: 0, KTLS_E_INVALID for an unknown hash, KTLS_E_NOKEY for a PSK
+ * shorter than KTLS_MIN_PSK_KEY, or a kc_* error.
  */
 int ks_init(struct ks *ks, enum ktls_hash hash, const uint8_t *psk,
 	    size_t psk_len)
@@ -80,6 +85,9 @@ int ks_init(struct ks *ks, enum ktls_hash hash, const uint8_t *psk,
 	if (!psk) {
 		psk = zeros;
 		psk_len = ks->hlen;
+	} else if (psk_len < KTLS_MIN_PSK_KEY) {
+		ks_wipe(ks);
+		return KTLS_E_NOKEY;
 	}
 	/* A zero-length salt is the same HMAC key as HashLen zeros. */
 	ret = kc_hkdf_extract(hash, NULL, 0, psk, psk_len, ks->secret);

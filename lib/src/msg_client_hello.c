@@ -335,14 +335,8 @@ int kmsg_ch_build(struct ktls_conn *c, const uint8_t *const *pubs,
 	l = kw_open8(&w);
 	kw_bytes(&w, c->session_id, c->session_id_len);
 	kw_close(&w, l);
-	if (c->hrr) {
-		/* §4.1.4: the retried hello offers the suite the server chose. */
-		l = kw_open16(&w);
-		kw_u16(&w, c->suite);
-		kw_close(&w, l);
-	} else {
-		put_list16(&w, cfg->suites, cfg->n_suites);
-	}
+	/* §4.1.2: the retried hello repeats the suites; SH must pick HRR's. */
+	put_list16(&w, cfg->suites, cfg->n_suites);
 	kw_u8(&w, 1);
 	kw_u8(&w, 0);
 

@@ -19,13 +19,20 @@ struct server_choice {
 	int psk_id;				/* index in ch->ids, or -1 */
 };
 
-/* Keep the PSK a lookup returned; reject what we could not use. */
+/*
+ * Keep the PSK a lookup returned; reject what we could not use. An empty
+ * or short key is a broken lookup, never a key: HMAC takes an empty key
+ * as readily as a real one, and anyone can compute binders with it
+ * (docs/design.md, "PSK length").
+ */
 static int server_take_psk(struct ktls_conn *c, const struct kmsg_ch *ch,
 			   size_t i, const struct ktls_psk *p)
 {
-	if (p->key_len == 0 || p->key_len > KTLS_MAX_PSK_KEY ||
-	    !kc_hash_len(p->hash))
+	if (!p->key || p->key_len < KTLS_MIN_PSK_KEY ||
+	    p->key_len > KTLS_MAX_PSK_KEY || !kc_hash_len(p->hash))
 		return KTLS_E_NOKEY;
+	if (i >= ch->n_ids || ch->ids[i].len > KTLS_MAX_PSK_IDENTITY)
+		return KTLS_E_INTERNAL;
 	memcpy(c->psk.identity, ch->ids[i].id, ch->ids[i].len);
 	c->psk.identity_len = ch->ids[i].len;
 	memcpy(c->psk.key, p->key, p->key_len);
@@ -36,10 +43,22 @@ static int server_take_psk(struct ktls_conn *c, const struct kmsg_ch *ch,
 }
 
 /*
+ * After a HelloRetryRequest the suite is fixed, so a PSK bound to another
+ * hash cannot be selected (§4.2.11): it counts as unknown.
+ */
+static bool server_psk_fits(const struct ktls_conn *c)
+{
+	return c->state != KSM_S_WAIT_CH2 ||
+	       c->psk.hash == kc_suite_hash(c->suite);
+}
+
+/*
  * Look the offered identities up in order; the first one known wins. A
  * lookup may answer later (KTLS_E_PENDING): the ClientHello is then
  * processed again from the start once ktls_psk_lookup_done() has the
- * answer for identity c->lookup_next.
+ * answer for identity c->lookup_next. The lookup state belongs to one
+ * ClientHello: server_send_retry() clears it, so the retried hello is
+ * looked up afresh.
  */
 static int server_lookup_psk(struct ktls_conn *c, const struct kmsg_ch *ch,
 			     int *found)
@@ -56,7 +75,8 @@ static int server_lookup_psk(struct ktls_conn *c, const struct kmsg_ch *ch,
 		if (i < c->lookup_next)
 			continue;	/* answered earlier: unknown */
 		if (i == c->lookup_next && c->lookup_answer) {
-			if (c->lookup_answer < 0) {
+			if (c->lookup_answer < 0 || !server_psk_fits(c)) {
+				kc_wipe(&c->psk, sizeof(c->psk));
 				c->lookup_next++;
 				c->lookup_answer = 0;
 				continue;
@@ -77,8 +97,167 @@ static int server_lookup_psk(struct ktls_conn *c, const struct kmsg_ch *ch,
 			ret = server_take_psk(c, ch, i, &p);
 		if (ret)
 			return ret;
+		if (!server_psk_fits(c)) {
+			kc_wipe(&c->psk, sizeof(c->psk));
+			continue;
+		}
 		*found = (int)i;
 		return 0;
+	}
+	return 0;
+}
+
+/* Extensions a retried ClientHello may change (RFC 8446 §4.1.2). */
+static bool retry_may_change(uint16_t type)
+{
+	switch (type) {
+	case KTLS_EXT_KEY_SHARE:	/* one share, for the group asked for */
+	case KTLS_EXT_COOKIE:		/* ours, echoed */
+	case KTLS_EXT_EARLY_DATA:	/* removed; checked on its own */
+	case KTLS_EXT_PADDING:		/* any length */
+	case KTLS_EXT_PRE_SHARED_KEY:	/* checked on its own */
+	case KTLS_EXT_PSK_KEY_EXCHANGE_MODES:	/* checked on its own */
+		return true;
+	default:
+		return false;
+	}
+}
+
+/*
+ * SHA-256 over what a retried ClientHello must repeat byte for byte:
+ * legacy_version, random, legacy_session_id, cipher_suites, compression
+ * and every extension (type and body, in order) but those above. @msg has
+ * passed kmsg_ch_parse(), so a framing error here is our own.
+ */
+static int server_hello_digest(const uint8_t *msg, size_t len, uint8_t *out)
+{
+	struct kc_hash h = { 0 };
+	struct kr r, sub;
+	const uint8_t *start;
+	int ret;
+
+	if (len < KMSG_HEADER)
+		return KTLS_E_INTERNAL;
+	kr_init(&r, msg + KMSG_HEADER, len - KMSG_HEADER);
+	start = r.p;
+	kr_skip(&r, 2 + 32);
+	kr_open8(&r, &sub, 0, 32);
+	kr_skip(&sub, kr_left(&sub));
+	kr_close(&r, &sub);
+	kr_open16(&r, &sub, 2, 0xfffe);
+	kr_skip(&sub, kr_left(&sub));
+	kr_close(&r, &sub);
+	kr_open8(&r, &sub, 1, 255);
+	kr_skip(&sub, kr_left(&sub));
+	kr_close(&r, &sub);
+	if (!kr_ok(&r))
+		return KTLS_E_INTERNAL;
+	ret = kc_hash_init(&h, KTLS_HASH_SHA256);
+	if (!ret)
+		ret = kc_hash_update(&h, start, (size_t)(r.p - start));
+	kr_open16(&r, &sub, 0, 0xffff);
+	while (!ret && kr_ok(&sub) && kr_left(&sub)) {
+		const uint8_t *e = sub.p;
+		uint16_t type = kr_u16(&sub);
+		struct kr body;
+
+		kr_open16(&sub, &body, 0, 0xffff);
+		if (!kr_ok(&sub))
+			break;
+		if (!retry_may_change(type))
+			ret = kc_hash_update(&h, e, (size_t)(body.end - e));
+	}
+	kr_close(&r, &sub);
+	if (!ret && !kr_done(&r))
+		ret = KTLS_E_INTERNAL;
+	if (!ret)
+		ret = kc_hash_peek(&h, out);
+	kc_hash_free(&h);
+	return ret;
+}
+
+/* Note what the first ClientHello offered, for server_check_retry(). */
+static int server_note_first(struct ktls_conn *c, const uint8_t *msg,
+			     size_t len, const struct kmsg_ch *ch)
+{
+	size_t i;
+	int ret;
+
+	ret = server_hello_digest(msg, len, c->ch1_digest);
+	c->ch1_psk = ch->has_psk;
+	c->ch1_psk_modes = ch->has_psk_modes;
+	c->ch1_psk_dhe_ke = ch->psk_dhe_ke;
+	c->ch1_psk_ke = ch->psk_ke;
+	c->n_ch1_ids = 0;
+	for (i = 0; !ret && ch->has_psk && i < ch->n_ids; i++) {
+		ret = kc_digest(KTLS_HASH_SHA256, ch->ids[i].id, ch->ids[i].len,
+				c->ch1_ids[i]);
+		c->n_ch1_ids = i + 1;
+	}
+	return ret;
+}
+
+/*
+ * §4.1.2: the retried ClientHello is the first one again, except that it
+ * shares the group we asked for, echoes our cookie, drops early_data and
+ * may change padding; its pre_shared_key carries new binders and may drop
+ * identities (those not fitting the suite), but never adds, changes or
+ * reorders one. The PSK modes stay as they were while a PSK is offered.
+ * The group is checked in server_choose(), the binder afresh over the new
+ * transcript (§4.2.11.2).
+ */
+static int server_check_retry(struct ktls_conn *c, const uint8_t *msg,
+			      size_t len, const struct kmsg_ch *ch,
+			      const char **why)
+{
+	uint8_t d[32];
+	size_t i, j = 0;
+	int ret;
+
+	*why = NULL;
+	if (c->cookie_len &&
+	    (!ch->has_cookie || ch->cookie_len != c->cookie_len ||
+	     !kc_equal(ch->cookie, c->cookie, c->cookie_len)))
+		*why = "retried ClientHello without our cookie";
+	else if (!c->cookie_len && ch->has_cookie)
+		*why = "retried ClientHello with a cookie we did not send";
+	else if (ch->session_id_len != c->session_id_len ||
+		 memcmp(ch->session_id, c->session_id, c->session_id_len))
+		*why = "retried ClientHello changed the session id";
+	else if (ch->has_early_data)
+		*why = "early_data in a retried ClientHello";
+	if (*why)
+		return KTLS_E_ALERT_illegal_parameter;
+	ret = server_hello_digest(msg, len, d);
+	if (ret)
+		return ret;
+	if (memcmp(d, c->ch1_digest, sizeof(d))) {
+		*why = "retried ClientHello differs from the first";
+		return KTLS_E_ALERT_illegal_parameter;
+	}
+	if (ch->has_psk && !c->ch1_psk) {
+		*why = "retried ClientHello adds a PSK";
+		return KTLS_E_ALERT_illegal_parameter;
+	}
+	if (ch->has_psk_modes &&
+	    (!c->ch1_psk_modes || ch->psk_dhe_ke != c->ch1_psk_dhe_ke ||
+	     ch->psk_ke != c->ch1_psk_ke)) {
+		*why = "retried ClientHello changed the PSK modes";
+		return KTLS_E_ALERT_illegal_parameter;
+	}
+	if (!ch->has_psk)
+		return 0;
+	for (i = 0; i < ch->n_ids; i++) {
+		ret = kc_digest(KTLS_HASH_SHA256, ch->ids[i].id, ch->ids[i].len, d);
+		if (ret)
+			return ret;
+		while (j < c->n_ch1_ids && memcmp(d, c->ch1_ids[j], sizeof(d)))
+			j++;
+		if (j == c->n_ch1_ids) {
+			*why = "retried ClientHello adds or changes a PSK identity";
+			return KTLS_E_ALERT_illegal_parameter;
+		}
+		j++;
 	}
 	return 0;
 }
@@ -262,6 +441,8 @@ static int server_choose(struct ktls_conn *c, const struct kmsg_ch *ch,
 	c->hash = kc_suite_hash(c->suite);
 
 	if (x->dhe) {
+		uint16_t asked = c->group;	/* in a retry: our HRR's group */
+
 		ret = server_pick_group(c, ch, x);
 		if (ret) {
 			*why = "no group in common";
@@ -269,7 +450,8 @@ static int server_choose(struct ktls_conn *c, const struct kmsg_ch *ch,
 		}
 		/* §4.1.2: the retried hello shares exactly the group asked for. */
 		if (c->state == KSM_S_WAIT_CH2 &&
-		    (x->retry || ch->n_shares != 1 || ch->shares[0].group != c->group)) {
+		    (x->retry || ch->n_shares != 1 || ch->shares[0].group != asked ||
+		     c->group != asked)) {
 			*why = "retried ClientHello does not share the requested group";
 			return KTLS_E_ALERT_illegal_parameter;
 		}
@@ -308,9 +490,21 @@ static int server_send_retry(struct ktls_conn *c, const struct kmsg_ch *ch)
 		if (ret)
 			return ret;
 	}
+	/*
+	 * What the first ClientHello found belongs to it: the retried hello
+	 * is looked up and its binder checked afresh (§4.1.4, §4.2.11), so
+	 * no answer, key or position of a lookup outlives this point.
+	 */
 	c->hrr = true;
 	c->psk_used = false;
+	c->psk_index = -1;
 	kc_wipe(&c->psk, sizeof(c->psk));
+	c->lookup_next = 0;
+	c->lookup_answer = 0;
+	c->lookup_msg_len = 0;
+	c->lookup_resume = KSM_START;
+	c->alpn[0] = 0;
+	c->peer_rsl = 0;
 	ret = kconn_th_restart_hrr(c);
 	if (!ret)
 		ret = kmsg_sh_build(c, NULL, NULL, 0, &len);
@@ -442,16 +636,9 @@ int ksm_s_client_hello(struct ktls_conn *c, const uint8_t *msg, size_t len)
 		return kconn_fail(c, KTLS_E_ALERT_protocol_version,
 				  "client does not offer TLS 1.3");
 	if (!first) {
-		/* §4.1.2: the retry echoes our cookie, byte for byte. */
-		if (c->cookie_len &&
-		    (!ch.has_cookie || ch.cookie_len != c->cookie_len ||
-		     !kc_equal(ch.cookie, c->cookie, c->cookie_len)))
-			return kconn_fail(c, KTLS_E_ALERT_illegal_parameter,
-					  "retried ClientHello without our cookie");
-		if (ch.session_id_len != c->session_id_len ||
-		    memcmp(ch.session_id, c->session_id, c->session_id_len))
-			return kconn_fail(c, KTLS_E_ALERT_illegal_parameter,
-					  "retried ClientHello changed the session id");
+		ret = server_check_retry(c, msg, len, &ch, &why);
+		if (ret)
+			return kconn_fail(c, ret, why);
 	} else {
 		if (ch.has_cookie)
 			return kconn_fail(c, KTLS_E_ALERT_illegal_parameter,
@@ -459,6 +646,9 @@ int ksm_s_client_hello(struct ktls_conn *c, const uint8_t *msg, size_t len)
 		memcpy(c->session_id, ch.session_id, ch.session_id_len);
 		c->session_id_len = ch.session_id_len;
 		memcpy(c->client_random, ch.random, 32);
+		ret = server_note_first(c, msg, len, &ch);
+		if (ret)
+			return ret;
 	}
 	memset(&x, 0, sizeof(x));
 	ret = server_choose(c, &ch, &x, &why);
@@ -475,15 +665,24 @@ int ksm_s_client_hello(struct ktls_conn *c, const uint8_t *msg, size_t len)
 		if (ret)
 			return ret;
 	}
-	if (x.retry)
-		return kconn_th_add(c, msg, len) ?: server_send_retry(c, &ch);
+	/*
+	 * A PSK found in the first hello has its binder checked before we
+	 * ask for a retry too (§4.2.11): a client without the key is refused
+	 * here, and the retried hello is checked again on its own.
+	 */
 	if (x.psk_id >= 0) {
 		ret = server_check_binder(c, &ch, msg, x.psk_id);
 		if (ret)
 			return kconn_fail(c, ret, "PSK binder does not verify");
-		c->psk_used = true;
-		c->psk_index = x.psk_id;
+		if (x.retry) {
+			kc_wipe(&c->psk, sizeof(c->psk));
+		} else {
+			c->psk_used = true;
+			c->psk_index = x.psk_id;
+		}
 	}
+	if (x.retry)
+		return kconn_th_add(c, msg, len) ?: server_send_retry(c, &ch);
 	c->peer_rsl = ch.rsl;
 	ret = kconn_th_add(c, msg, len);
 	if (ret)
@@ -572,6 +771,9 @@ int ksm_server_psk_answer(struct ktls_conn *c, int result,
 	struct kmsg_ch ch;
 	int ret;
 
+	/* Fail closed, with an alert, on an answer that is no answer. */
+	if (result > 0 || result == KTLS_E_PENDING || result == KTLS_E_WANT_INPUT)
+		result = KTLS_E_INTERNAL;
 	if (result == KTLS_E_ALERT_unknown_psk_identity) {
 		c->lookup_answer = -1;
 	} else if (result) {

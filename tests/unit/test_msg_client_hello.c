@@ -1022,7 +1022,7 @@ START_TEST(test_msg_client_hello_build_after_hrr)
 	struct kmsg_ch ch;
 
 	build_setup(&b, 0, 1);
-	/* §4.1.4: the second hello, after an HRR that chose AES-256/SHA-384. */
+	/* The second hello, after an HRR that chose AES-256/SHA-384. */
 	b.c->hrr = true;
 	b.c->suite = KTLS_AES_256_GCM_SHA384;
 	b.c->hash = KTLS_HASH_SHA384;
@@ -1031,8 +1031,10 @@ START_TEST(test_msg_client_hello_build_after_hrr)
 	b.c->cookie_len = 7;
 	build_run(&b);
 	ck_assert_int_eq(kmsg_ch_parse(b.c->msg, b.len, &ch), 0);
-	ck_assert_uint_eq(ch.suites.n, 1);
-	ck_assert_uint_eq(klist16_at(&ch.suites, 0), KTLS_AES_256_GCM_SHA384);
+	/* §4.1.2: the suites of the first hello, unchanged. */
+	ck_assert_uint_eq(ch.suites.n, b.c->cfg->n_suites);
+	ck_assert_uint_eq(klist16_at(&ch.suites, 0), b.c->cfg->suites[0]);
+	ck_assert(klist16_has(&ch.suites, KTLS_AES_256_GCM_SHA384));
 	ck_assert_uint_eq(ch.n_shares, 1);
 	ck_assert_uint_eq(ch.shares[0].group, KTLS_GROUP_SECP256R1);
 	ck_assert(ch.has_cookie);

@@ -50,6 +50,7 @@ enum ktls_role {
 #define KTLS_MAX_PSK_IDENTITY 255	/* bytes of one PSK identity */
 #define KTLS_MAX_PSKS 8			/* identities a client offers */
 #define KTLS_MAX_PSK_KEY 64		/* bytes of one PSK */
+#define KTLS_MIN_PSK_KEY 16		/* shortest PSK taken (RFC 9257 §6) */
 #define KTLS_MAX_LIST 16		/* entries in suite/group/scheme lists */
 #define KTLS_MAX_ALPN 255		/* bytes of one protocol name */
 #define KTLS_MAX_SERVER_NAME 255
@@ -91,6 +92,8 @@ extern const struct ktls_ops ktls_default_ops;
  * struct ktls_psk - one external pre-shared key (RFC 8446 §4.2.11)
  * @identity: the identity as sent on the wire
  * @key: the key; the engine copies what it uses and wipes its copy
+ * @key_len: KTLS_MIN_PSK_KEY to KTLS_MAX_PSK_KEY bytes; a shorter key is
+ *	refused everywhere (set_psks, a lookup's answer, the key schedule)
  * @hash: the hash the PSK is bound to; restricts the cipher suites
  * @tag: caller's handle (e.g. a keyring serial), reported in the result
  */

@@ -1,0 +1,183 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * A stub of kmod-glue's netlink and keyring calls for tests that link the
+ * real monitor (daemon/monitor.c and its parts): the "kernel" is a list of
+ * requests the test queues; ACCEPT takes the next one, DONE is recorded
+ * against the request whose fd it names, so a test can check that every
+ * request got exactly one DONE and with which status.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "keyring.h"
+#include "netlink.h"
+#include "stub_kernel.h"
+
+struct stub_kernel stub;
+
+void stub_reset(void)
+{
+	free(stub.reqs);
+	memset(&stub, 0, sizeof(stub));
+}
+
+int stub_queue(uint32_t message_type, uint32_t auth_mode, uint32_t timeout_ms)
+{
+	struct stub_req *q;
+
+	if (stub.n == stub.cap) {
+		stub.cap = stub.cap ? 2 * stub.cap : 64;
+		stub.reqs = realloc(stub.reqs, stub.cap * sizeof(*stub.reqs));
+		if (!stub.reqs)
+			abort();
+	}
+	q = &stub.reqs[stub.n];
+	memset(q, 0, sizeof(*q));
+	q->message_type = message_type;
+	q->auth_mode = auth_mode;
+	q->timeout_ms = timeout_ms;
+	q->fd = -1;
+	return (int)stub.n++;
+}
+
+unsigned int stub_pending(void)
+{
+	return stub.n - stub.next;
+}
+
+/* ---- netlink ---- */
+
+int ktls_nl_open(struct ktls_nl **nlp, unsigned int flags)
+{
+	*nlp = NULL;
+	return -ENOENT;
+}
+
+void ktls_nl_close(struct ktls_nl *nl)
+{
+}
+
+int ktls_nl_fd(const struct ktls_nl *nl)
+{
+	return -1;
+}
+
+int ktls_nl_probe(struct ktls_nl *nl, struct ktls_nl_caps *caps)
+{
+	return -EOPNOTSUPP;
+}
+
+void ktls_nl_set_caps(struct ktls_nl *nl, const struct ktls_nl_caps *caps)
+{
+}
+
+int ktls_nl_recv_ready(struct ktls_nl *nl, unsigned int *nready)
+{
+	*nready = stub_pending();
+	return 0;
+}
+
+int ktls_nl_accept(struct ktls_nl *nl, struct ktls_request *req)
+{
+	struct stub_req *q;
+
+	if (stub.next >= stub.n)
+		return -EAGAIN;
+	q = &stub.reqs[stub.next++];
+	memset(req, 0, sizeof(*req));
+	q->fd = eventfd(0, EFD_CLOEXEC);
+	if (q->fd < 0)
+		abort();
+	q->accepted = true;
+	stub.accepts++;
+	req->sockfd = q->fd;
+	req->message_type = q->message_type;
+	req->timeout_ms = q->timeout_ms;
+	req->auth_mode = q->auth_mode;
+	snprintf(req->peername, sizeof(req->peername), "peer%u", stub.next - 1);
+	req->present = KTLS_REQ_HAS_SOCKFD | KTLS_REQ_HAS_MESSAGE_TYPE | KTLS_REQ_HAS_AUTH_MODE |
+		       KTLS_REQ_HAS_PEERNAME | (q->timeout_ms ? KTLS_REQ_HAS_TIMEOUT : 0);
+	return 0;
+}
+
+int ktls_nl_done(struct ktls_nl *nl, const struct ktls_done *done)
+{
+	unsigned int i;
+
+	stub.dones++;
+	/* The fd is still open (closed after DONE): it names one request. */
+	for (i = 0; i < stub.next; i++) {
+		struct stub_req *q = &stub.reqs[i];
+
+		if (q->accepted && q->fd == done->sockfd && !q->n_done) {
+			q->n_done++;
+			q->status = done->status;
+			q->fd = -1;
+			return 0;
+		}
+	}
+	stub.stray_dones++;
+	return 0;
+}
+
+/* ---- keyrings: none ---- */
+
+int ktls_keyring_read_cert(int32_t serial, struct ktls_key_blob *out)
+{
+	memset(out, 0, sizeof(*out));
+	return -ENOKEY;
+}
+
+int ktls_keyring_read_privkey(int32_t serial, struct ktls_key_blob *out)
+{
+	memset(out, 0, sizeof(*out));
+	return -ENOKEY;
+}
+
+void ktls_key_blob_free(struct ktls_key_blob *blob)
+{
+	free(blob->data);
+	blob->data = NULL;
+	blob->len = 0;
+}
+
+int ktls_keyring_read_psk(int32_t serial, struct ktls_keyring_psk *psk)
+{
+	return -ENOKEY;
+}
+
+int ktls_keyring_search_psk(int32_t keyring, const char *identity, unsigned int flags,
+			    struct ktls_keyring_psk *psk)
+{
+	return -ENOKEY;
+}
+
+void ktls_keyring_psk_wipe(struct ktls_keyring_psk *psk)
+{
+	explicit_bzero(psk, sizeof(*psk));
+}
+
+int ktls_keyring_link_defaults(unsigned int *linked)
+{
+	*linked = 0;
+	return 0;
+}
+
+int ktls_keyring_link_named(const char *name, int32_t *serial)
+{
+	return -ENOENT;
+}
+
+int ktls_keyring_take_request(int32_t named, int32_t *held)
+{
+	*held = 0;
+	return 0;
+}
+
+void ktls_keyring_release(int32_t keyring)
+{
+}
