@@ -18,14 +18,19 @@
 # nfs-utils or a downloadable kernel, unless KTLS_TEST_STRICT=1.
 # Environment:
 #   KTLSD, FLOOD_PEER        the programs (make check sets them)
-#   KTLSD_FLOOD_RATE=N       connections/s to the second nvmet port (200)
+#   KTLSD_FLOOD_RATE=N       connections/s to the second nvmet port (50; 200
+#                            under TCG outruns the agent's ACCEPTs, and 6.12's
+#                            nvmet-tcp breaks on the kernel's EAGAIN then)
+#   KTLSD_FLOOD_SLACK=S      seconds allowed on top of twice the normal times
+#                            (0.5: TCG noise, see guest-flood.sh)
 #   KTLSD_FLOOD_SECONDS=N    how long each flood runs (20)
 #   KTLSD_FLOOD_KEYS=LIST    server keys to run with (p256 rsa)
 #   KTLSD_FLOOD_RSS_MAX_KB=N the bound on each process's peak RSS (65536)
 #   KTLSD_FLOOD_CONF=TEXT    more [ktlsd] keys (e.g. budgets), \n-separated
 #   KTLSD_FLOOD_LOGLEVEL=N   ktlsd's [debug] loglevel (default 0)
 #   KTLSD_FLOOD_SHOW_LOG=1   print ktlsd's log even when everything passed
-#   KTLSD_VM_TIMEOUT         VM time limit (default 420 s)
+#   KTLSD_VM_MEM            guest memory in MiB (default 2048 here)
+#   KTLSD_VM_TIMEOUT         VM time limit (default 300 s)
 
 set -euo pipefail
 vm_src=${srcdir:-$(dirname "$0")}
@@ -50,14 +55,18 @@ vm_mkcerts "$work/pki"
 chmod -R go+rX "$work"
 t1=$(date +%s)
 
+# Room for thousands of sockets, and a kernel handshake-request cap of 5
+# (one per 400 MiB) rather than 3.
+export KTLSD_VM_MEM=${KTLSD_VM_MEM:-2048}
 rc=0
-LD_LIBRARY_PATH=$nfslibs "$vm_src/run-vm.sh" -t "${KTLSD_VM_TIMEOUT:-420}" \
+LD_LIBRARY_PATH=$nfslibs "$vm_src/run-vm.sh" -t "${KTLSD_VM_TIMEOUT:-300}" \
 	-l "$PWD/test-vm-flood.console.log" \
 	-b "$KTLSD:/usr/sbin/ktlsd" "${nfs_bins[@]}" -b "$keyctl:/usr/bin/keyctl" \
 	-b "$chrt:/usr/bin/chrt" -b "$FLOOD_PEER:/usr/local/bin/flood-peer" \
 	-a "$work/pki:/opt/ktlsd-test/pki" \
 	-a "$vm_src/guest-nvme-lib.sh:/ktlsd/guest-nvme-lib.sh" \
-	-e "KTLSD_FLOOD_RATE=${KTLSD_FLOOD_RATE:-200}" \
+	-e "KTLSD_FLOOD_RATE=${KTLSD_FLOOD_RATE:-50}" \
+	-e "KTLSD_FLOOD_SLACK=${KTLSD_FLOOD_SLACK:-0.5}" \
 	-e "KTLSD_FLOOD_SECONDS=${KTLSD_FLOOD_SECONDS:-20}" \
 	-e "KTLSD_FLOOD_KEYS=${KTLSD_FLOOD_KEYS:-p256 rsa}" \
 	-e "KTLSD_FLOOD_RSS_MAX_KB=${KTLSD_FLOOD_RSS_MAX_KB:-65536}" \
