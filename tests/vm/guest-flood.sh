@@ -217,18 +217,23 @@ round()
 	mark_log
 	"$FLOOD_PEER" stats "$W/ktlsd.stats" >"$R/stats0" 2>&1
 	say "[$k] flood: $RATE/s half hellos to :$FLOOD_PORT, 5/s one byte a second there, 20/s whole hellos to nfsd, 2 stalled nfsd connections; $SECS s"
+	# Started a moment apart: four first connections at the same instant
+	# are a burst, not a paced flood.
 	"$FLOOD_PEER" flood --connect "127.0.0.1:$FLOOD_PORT" --count $((RATE * SECS)) --rate "$RATE" \
 		--mode half --hold 15 --duration "$SECS" --psk-identity "$PSK_ID" \
 		>"$R/flood-nvme-half.out" 2>&1 </dev/null &
 	fa=$!
+	sleep 0.3
 	"$FLOOD_PEER" flood --connect "127.0.0.1:$FLOOD_PORT" --count $((5 * SECS)) --rate 5 \
 		--mode slow --hold 15 --duration "$SECS" --psk-identity "$PSK_ID" \
 		>"$R/flood-nvme-slow.out" 2>&1 </dev/null &
 	fb=$!
+	sleep 0.3
 	"$FLOOD_PEER" flood --connect 127.0.0.1:2049 --count $((20 * SECS)) --rate 20 \
 		--mode whole --rpc-tls --hold 5 --duration "$SECS" \
 		>"$R/flood-nfs-whole.out" 2>&1 </dev/null &
 	fc=$!
+	sleep 0.3
 	"$FLOOD_PEER" flood --connect 127.0.0.1:2049 --count 2 --rate 2 --mode half --rpc-tls \
 		--hold $((SECS + 10)) --duration "$SECS" >"$R/flood-nfs-stalled.out" 2>&1 </dev/null &
 	fd=$!
