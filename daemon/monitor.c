@@ -659,9 +659,28 @@ struct monitor *monitor_new(const struct monitor_opts *opts, struct kcfg *cfg)
 
 void monitor_free(struct monitor *m)
 {
+	unsigned int i;
+
 	if (!m)
 		return;
 	signer_stop(m->sg);
+	/* What is still held is dropped without DONE (the caller answered what it had to). */
+	for (i = 0; i < m->t.n; i++) {
+		struct mreq *r = &m->t.reqs[i];
+
+		if (!r->used)
+			continue;
+		ktls_keyring_release(r->held_keyring);
+		mcred_put(r->cred);
+		if (r->msg) {
+			explicit_bzero(r->msg, r->msg_len);
+			free(r->msg);
+		}
+		if (r->fd >= 0)
+			close(r->fd);
+	}
+	for (i = 0; i < MAX_WORKERS; i++)
+		workers_forget(&m->wp, (int)i);
 	control_close(&m->ctl);
 	reqtab_fini(&m->t);
 	free(m);

@@ -357,7 +357,6 @@ static void *signer_main(void *arg)
 		if (!j->a.out.status)
 			j->a.out.sig_len = (uint16_t)len;
 		j->a.made = true;
-		explicit_bzero(&j->in, sizeof(j->in));
 		mcred_put(j->cred);
 		j->cred = NULL;
 		j->next = NULL;

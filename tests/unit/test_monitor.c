@@ -552,11 +552,14 @@ START_TEST(test_monitor_stats_socket_0660_bounded)
 	ck_assert_int_eq(stat(path, &st), 0);
 	ck_assert(S_ISSOCK(st.st_mode));
 	ck_assert_uint_eq(st.st_mode & 07777, 0660);
-	/* "ktlsd" when it exists, else root's (a non-root test keeps its own gid). */
-	if (gr)
-		ck_assert_uint_eq(st.st_gid, gr->gr_gid);
-	else if (geteuid() == 0)
-		ck_assert_uint_eq(st.st_gid, 0);
+	/*
+	 * "ktlsd" when it exists, else root's; a test that is not root cannot
+	 * give it a group it is not in, and the socket keeps its own.
+	 */
+	if (geteuid() == 0)
+		ck_assert_uint_eq(st.st_gid, gr ? gr->gr_gid : 0);
+	else
+		ck_assert(st.st_gid == getegid() || (gr && st.st_gid == gr->gr_gid));
 
 	for (i = 0; i < MON_CONTROL_PER_ROUND + 4; i++)
 		c[i] = stats_connect(path);
@@ -597,10 +600,95 @@ START_TEST(test_monitor_stats_socket_unknown_group)
 	monitor_open_control(f.m);
 	ck_assert_int_eq(stat(path, &st), 0);
 	ck_assert_uint_eq(st.st_mode & 07777, 0660);
-	if (geteuid() == 0)
-		ck_assert_uint_eq(st.st_gid, 0);
+	ck_assert_uint_eq(st.st_gid, geteuid() == 0 ? 0 : getegid());
 	fx_end(&f);
 	rmdir(dir);
+}
+END_TEST
+
+/*
+ * A signing flood: the server class's signer queue holds SIGNER_QUEUE_MAX;
+ * the next server KP_SIGN is refused at once, a client one is still taken,
+ * and once the signer goes on, the client's signature is made first.
+ */
+START_TEST(test_monitor_signer_queue_bounded_client_first)
+{
+	const unsigned int n = SIGNER_QUEUE_MAX + 1;
+	uint64_t ids[SIGNER_QUEUE_MAX + 1], cid = 0;
+	struct ktls_credential *c;
+	struct kp_signed sig;
+	struct kp_sign s;
+	struct wmsg w;
+	unsigned int i, got = 0, refused = 0, signed_ok = 0;
+	bool have_client = false, first_is_client = false, first = true;
+	struct fx f;
+
+	fx_start(&f, 256, 512);
+	snprintf(f.cfg.server.certificate, sizeof(f.cfg.server.certificate), "%s", srv_cert.cert);
+	snprintf(f.cfg.server.private_key, sizeof(f.cfg.server.private_key), "%s", srv_cert.key);
+	snprintf(f.cfg.client.certificate, sizeof(f.cfg.client.certificate), "%s", srv_cert.cert);
+	snprintf(f.cfg.client.private_key, sizeof(f.cfg.client.private_key), "%s", srv_cert.key);
+	fx_go(&f);
+	for (i = 0; i < n; i++)
+		stub_queue(SERVER, KTLS_HANDSHAKE_AUTH_X509, 60000);
+	stub_queue(CLIENT, KTLS_HANDSHAKE_AUTH_X509, 60000);
+	monitor_accept(f.m);
+	/* What did not fit in the socket at once comes as the loop turns. */
+	for (i = 0; i < 100 && (got < n || !have_client); i++) {
+		(void)monitor_round(f.m, 0);
+		while (worker_read(&f, &w, 0))
+			if (w.hdr.type == KP_REQUEST) {
+				if (w.u.req.role == KTLS_ROLE_CLIENT) {
+					cid = w.hdr.id;
+					have_client = true;
+				} else if (got < n) {
+					ids[got++] = w.hdr.id;
+				}
+			}
+	}
+	ck_assert_uint_eq(got, n);
+	ck_assert(have_client);
+
+	memset(&s, 0, sizeof(s));
+	ck_assert_int_eq(ktls_credential_load_pem(srv_cert.cert, srv_cert.key, &c), 0);
+	ck_assert_int_eq(ktls_credential_fingerprint(c, s.leaf_sha256), 0);
+	ktls_credential_free(c);
+	s.scheme = KTLS_SIG_ECDSA_SECP256R1_SHA256;
+	s.tbs_len = 64;
+	signer_hold(monitor_signer(f.m), true);
+	for (i = 0; i < n; i++) {
+		ck_assert_int_eq(kp_send(f.wsock, KP_SIGN, ids[i], &s, sizeof(s), -1, 0), 0);
+		if (i % 32 == 31)
+			(void)monitor_round(f.m, 0);
+	}
+	ck_assert_int_eq(kp_send(f.wsock, KP_SIGN, cid, &s, sizeof(s), -1, 0), 0);
+	for (i = 0; i < 10; i++)
+		(void)monitor_round(f.m, 0);
+	/* Only the one past the bound is answered yet: refused. */
+	while (worker_read(&f, &w, 0))
+		if (w.hdr.type == KP_SIGNED) {
+			ck_assert_uint_eq(w.hdr.id, ids[n - 1]);
+			ck_assert_int_eq(w.u.sig.status, KTLS_E_INTERNAL);
+			refused++;
+		}
+	ck_assert_uint_eq(refused, 1);
+	ck_assert_uint_eq(monitor_stats(f.m)->v[STAT_signatures_refused], 1);
+	signer_hold(monitor_signer(f.m), false);
+	for (i = 0; i < 2000 && signed_ok < n; i++) {
+		(void)monitor_round(f.m, 10);
+		while (worker_read(&f, &w, 0))
+			if (w.hdr.type == KP_SIGNED) {
+				ck_assert_int_eq(w.u.sig.status, 0);
+				if (first)
+					first_is_client = w.hdr.id == cid;
+				first = false;
+				signed_ok++;
+			}
+	}
+	ck_assert_uint_eq(signed_ok, n);	/* 64 server, 1 client */
+	ck_assert(first_is_client);
+	(void)sig;
+	fx_end(&f);
 }
 END_TEST
 
@@ -664,6 +752,7 @@ static Suite *monitor_suite(void)
 	tcase_add_test(tc, test_monitor_signer_does_not_hold_the_loop);
 	tcase_add_test(tc, test_monitor_second_sign_refused);
 	tcase_add_test(tc, test_monitor_sign_wrong_request_or_cert_refused);
+	tcase_add_test(tc, test_monitor_signer_queue_bounded_client_first);
 	tcase_add_test(tc, test_monitor_delay_done_is_a_timer);
 	tcase_add_test(tc, test_monitor_stats_socket_0660_bounded);
 	tcase_add_test(tc, test_monitor_stats_socket_unknown_group);
