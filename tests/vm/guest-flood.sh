@@ -244,6 +244,10 @@ round()
 	nvme_disconnect
 	m1=$(mount_time "$k-m1")
 	c1=$(connect_time "$k-c1")
+	# This host's own handshakes during the flood, with how long each took
+	# in ktlsd (the rest of a slow mount or connect was waiting elsewhere).
+	new_handshakes | grep 'role=client' >"$R/local.hs"
+	sed -e 's/^/#   local: /' -e 's/ktlsd\[[0-9]*\]: //' "$R/local.hs"
 	for p in $fa $fb $fc $fd; do
 		wait "$p"
 	done

@@ -162,19 +162,25 @@ refused hrr-unknown-empty "empty key, a share only for an unknown group (HelloRe
 	--psk-empty --first-share unknown
 accepted hrr-unknown-right "right key, a share only for an unknown group (HelloRetryRequest)" \
 	--psk-hex "$PSK_HEX" --first-share unknown
+# A first hello with a good binder (as replayed from an honest host), then
+# a second one signed with a key the attacker made up.
+refused replay-empty "the first hello's binder right (a replayed honest hello), the second's from an empty key" \
+	--psk-hex "$PSK_HEX" --second-psk-empty --first-share none
+refused replay-wrong "the first hello's binder right (a replayed honest hello), the second's from a wrong key" \
+	--psk-hex "$PSK_HEX" --second-psk-hex "$WRONG" --first-share none
 refused direct-empty "empty key, x25519 share (no retry)" --psk-empty --first-share x25519
 accepted direct-right "right key, x25519 share (no retry)" --psk-hex "$PSK_HEX" --first-share x25519
 # The right key went through a retry; a server may refuse a wrong binder
 # already in the first hello, before any retry (RFC 8446 §4.2.11 lets it
 # check the first hello's binder), or in the second.
 rm -f "$W/no-hrr"
-for n in hrr-right hrr-unknown-right; do
+for n in hrr-right hrr-unknown-right replay-empty replay-wrong; do
 	grep -q '^hello1=hrr group=0x001d' "$W/$n.out" || echo "$n" >>"$W/no-hrr"
 done
 if [ ! -e "$W/no-hrr" ]; then
-	ok "the right key went through a HelloRetryRequest for x25519 (both ways of forcing one)"
+	ok "the right key went through a HelloRetryRequest for x25519 (both ways of forcing one), and so did both replayed first hellos"
 else
-	bad "the right key went through a HelloRetryRequest for x25519 (both ways of forcing one)" \
+	bad "the right key went through a HelloRetryRequest for x25519 (both ways of forcing one), and so did both replayed first hellos" \
 		"no retry for: $(tr '\n' ' ' <"$W/no-hrr")"
 fi
 for n in hrr-empty hrr-short hrr-wrong hrr-unknown-empty; do

@@ -12,7 +12,12 @@
  *
  *   psk-hrr-client --connect HOST:PORT --psk-identity ID
  *	(--psk-hex HEX | --psk-empty) [--first-share none|x25519|unknown]
- *	[--timeout SEC]
+ *	[--second-psk-hex HEX | --second-psk-empty] [--timeout SEC]
+ *
+ * --second-psk-* signs the second hello with another key than the first:
+ * a first hello with a good binder is what an attacker has who replays an
+ * honest host's first hello, and the second hello's binder must then be
+ * checked afresh (RFC 8446 §4.1.4).
  *
  * Prints key=value lines on stdout: hello1= and hello2= (hrr, server_hello,
  * alert, closed), then result=refused alert=N, result=accepted
@@ -44,7 +49,8 @@ void tool_usage(FILE *f)
 {
 	fprintf(f,
 		"usage: %s --connect HOST:PORT --psk-identity ID (--psk-hex HEX | --psk-empty)\n"
-		"\t[--first-share none|x25519|unknown] [--timeout SEC]\n", tool_name);
+		"\t[--first-share none|x25519|unknown] [--second-psk-hex HEX | --second-psk-empty]\n"
+		"\t[--timeout SEC]\n", tool_name);
 }
 
 enum { SHARE_NONE, SHARE_X25519, SHARE_UNKNOWN };
@@ -177,16 +183,18 @@ int main(int argc, char **argv)
 		{ "psk-hex", required_argument, NULL, 'x' },
 		{ "psk-empty", no_argument, NULL, 'e' },
 		{ "first-share", required_argument, NULL, 's' },
+		{ "second-psk-hex", required_argument, NULL, 'X' },
+		{ "second-psk-empty", no_argument, NULL, 'E' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *addr = NULL, *id = NULL, *why;
-	uint8_t key[256], ch1[2048], ch2[2048], msg[16384], pub1[32], pub2[32];
+	uint8_t key[256], key2[256], ch1[2048], ch2[2048], msg[16384], pub1[32], pub2[32];
 	uint8_t prefix[4 + RH_HASH_LEN + sizeof(msg)];
-	size_t key_len = 0, l1, l2, b1, b2, mlen = 0, plen;
+	size_t key_len = 0, key2_len = 0, l1, l2, b1, b2, mlen = 0, plen;
 	int share = SHARE_NONE, alert = -1, opt;
-	bool have_key = false;
+	bool have_key = false, have_key2 = false;
 	long timeout = 10;
 	struct rh_server_hello sh;
 	struct rh_hello h;
@@ -202,6 +210,11 @@ int main(int argc, char **argv)
 			have_key = true;
 			break;
 		case 'e': key_len = 0; have_key = true; break;
+		case 'X':
+			key2_len = tool_parse_hex("--second-psk-hex", optarg, key2, sizeof(key2));
+			have_key2 = true;
+			break;
+		case 'E': key2_len = 0; have_key2 = true; break;
 		case 's': share = tool_keyword("--first-share", optarg, share_words); break;
 		case 't': timeout = tool_parse_num("--timeout", optarg, 1, 3600); break;
 		}
@@ -264,7 +277,10 @@ int main(int argc, char **argv)
 	l2 = rh_build(&h, ch2, sizeof(ch2), &b2);
 	if (!l2)
 		tool_die("second hello too large");
-	rh_sign_binder(ch2, l2, b2, prefix, plen, key, key_len);
+	if (have_key2)
+		rh_sign_binder(ch2, l2, b2, prefix, plen, key2, key2_len);
+	else
+		rh_sign_binder(ch2, l2, b2, prefix, plen, key, key_len);
 	send_hello(ch2, l2);
 	a = read_answer(msg, sizeof(msg), &mlen, &alert);
 	if (report(2, a, msg, mlen, alert, &sh)) {
