@@ -41,6 +41,7 @@ nvme_modules()
 nvme_psk()
 {
 	dd if=/dev/urandom of="$W/psk.bin" bs=32 count=1 2>/dev/null
+	# shellcheck disable=SC2034 # used by the payloads
 	PSK_HEX=$(od -An -v -tx1 "$W/psk.bin" | tr -d ' \n')
 	PSK=$("$KEYCTL" padd psk "$PSK_ID" %:.nvme <"$W/psk.bin" 2>>"$W/setup.out")
 	case $PSK in '' | *[!0-9]*) return 1 ;; esac
