@@ -5,8 +5,8 @@
 # bench-storm.sh: the skip-or-fail policy (automake's exit 77 unless
 # KTLS_TEST_STRICT=1), the cache directory, locking, where the helper scripts
 # live; and for the tests, the programs' default paths, their work directory,
-# the test module's build and the test PKI. (What the payloads share inside
-# the guest is guest-lib.sh.)
+# the test module's build, the test PKI and nfs-utils from Debian's archive.
+# (What the payloads share inside the guest is guest-lib.sh.)
 
 # Directory holding these scripts (works from a VPATH build too: every script
 # locates vm-lib.sh next to itself, never via the current directory).
