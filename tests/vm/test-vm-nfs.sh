@@ -56,101 +56,9 @@ vm_need_cmd openssl qemu-system-x86_64 dpkg-deb ldd
 t0=$(date +%s)
 vm_work_dir ktlsd-vm-nfs "${KTLSD_NFS_KEEP:-0}"
 
-# ---- nfs-utils from the archive, unpacked into the cache ------------------
+# ---- nfs-utils from the archive, unpacked into the cache (vm-lib.sh) ---
 
-# Packages are downloaded (never installed: nfs-kernel-server's scripts would
-# start services on the host) and unpacked into $cache/nfs-utils/VERSION.
-# Libraries the programs need that the host lacks come along: the lib*
-# dependencies that are not installed, followed two levels deep.
-nfs_pkgs='nfs-kernel-server nfs-common'
-
-# Package names (no versions, first alternative) a .deb depends on.
-deb_deps()
-{
-	dpkg-deb -f "$1" Depends 2>/dev/null | tr ',' '\n' |
-		sed -e 's/|.*//' -e 's/(.*)//' -e 's/:any//' -e 's/[[:space:]]//g' |
-		grep -v '^$' || true
-}
-
-installed()
-{
-	dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'
-}
-
-fetch_nfs_utils()
-{
-	local dest=$1 tmp=$1.tmp.$$ p want deb
-	command -v apt-get >/dev/null || return 1
-	rm -rf "$tmp"
-	mkdir -p "$tmp/debs" "$tmp/root"
-	want=$nfs_pkgs
-	for _ in 1 2 3; do
-		[ -n "$want" ] || break
-		vm_log "downloading $want"
-		# shellcheck disable=SC2086 # a list of package names
-		(cd "$tmp/debs" && apt-get -q -o APT::Sandbox::User=root download $want >&2) ||
-			{ rm -rf "$tmp"; return 1; }
-		want=
-		for deb in "$tmp"/debs/*.deb; do
-			for p in $(deb_deps "$deb"); do
-				case $p in lib*) ;; *) continue ;; esac
-				installed "$p" && continue
-				ls "$tmp/debs/${p}_"*.deb >/dev/null 2>&1 && continue
-				case " $want " in *" $p "*) ;; *) want="$want $p" ;; esac
-			done
-		done
-		want=${want# }
-	done
-	for deb in "$tmp"/debs/*.deb; do
-		dpkg-deb -x "$deb" "$tmp/root" || { rm -rf "$tmp"; return 1; }
-	done
-	rm -rf "$dest"
-	mv "$tmp/root" "$dest"
-	rm -rf "$tmp"
-	touch "$dest/.complete"
-}
-
-cache=$(vm_cache_dir)
-mkdir -p "$cache/nfs-utils"
-vm_lock "$cache/.nfs-utils.lock"
-# Left by an interrupted download (we hold the lock: nobody is writing).
-rm -rf "$cache"/nfs-utils/*.tmp.*
-nfsroot=''
-ver=''
-if [ "${KTLSD_VM_OFFLINE:-0}" != 1 ] && command -v apt-cache >/dev/null; then
-	ver=$(apt-cache show --no-all-versions nfs-kernel-server 2>/dev/null |
-		sed -n 's/^Version: //p' | head -n 1 | tr ':~' '__')
-fi
-if [ -n "$ver" ]; then
-	nfsroot=$cache/nfs-utils/$ver
-	[ -e "$nfsroot/.complete" ] || fetch_nfs_utils "$nfsroot" || {
-		vm_log "warning: could not download nfs-utils $ver"
-		nfsroot=''
-	}
-fi
-if [ -z "$nfsroot" ]; then
-	# Offline: the newest one already unpacked.
-	for d in "$cache"/nfs-utils/*/.complete; do
-		[ -e "$d" ] && nfsroot=$(dirname "$d")
-	done
-fi
-vm_unlock
-[ -n "$nfsroot" ] || vm_skip "nfs-utils not available (apt-get download nfs-kernel-server nfs-common failed, none cached)"
-
-# Where the unpacked libraries are, for ldd on the host (mkinitramfs.sh
-# copies what it resolves) and, in the guest, the standard directory too.
-nfslibs="$nfsroot/lib/x86_64-linux-gnu:$nfsroot/usr/lib/x86_64-linux-gnu"
-bins=()
-for b in usr/sbin/rpc.nfsd usr/sbin/rpc.mountd usr/sbin/exportfs sbin/mount.nfs; do
-	[ -x "$nfsroot/$b" ] || vm_skip "$nfsroot/$b missing from the nfs-utils packages"
-	missing=$(LD_LIBRARY_PATH=$nfslibs ldd "$nfsroot/$b" 2>&1 | grep 'not found' || true)
-	[ -z "$missing" ] || vm_skip "$b: libraries missing: $missing"
-	bins+=(-b "$nfsroot/$b:/$b")
-done
-for l in "$nfsroot"/lib/x86_64-linux-gnu/*.so.* "$nfsroot"/usr/lib/x86_64-linux-gnu/*.so.*; do
-	[ -e "$l" ] || continue
-	bins+=(-a "$l:/usr/lib/x86_64-linux-gnu/${l##*/}")
-done
+vm_nfs_utils
 
 # util-linux's chrt runs ktlsd's monitor SCHED_FIFO in the guest (see
 # guest-nfs.sh); without it ktlsd runs as an ordinary process.
@@ -202,7 +110,7 @@ rc=0
 preempt=${KTLSD_NFS_PREEMPT:-}
 LD_LIBRARY_PATH=$nfslibs "$vm_src/run-vm.sh" -t "${KTLSD_VM_TIMEOUT:-300}" -l "$log" \
 	${preempt:+-k "preempt=$preempt"} \
-	-b "$KTLSD:/usr/sbin/ktlsd" "${bins[@]}" \
+	-b "$KTLSD:/usr/sbin/ktlsd" "${nfs_bins[@]}" \
 	-a "$pki:/opt/ktlsd-test/pki" \
 	-e "KTLSD_NFS_DIR=/opt/ktlsd-test" \
 	-e "KTLSD_NFS_LOGLEVEL=${KTLSD_NFS_LOGLEVEL:-0}" \

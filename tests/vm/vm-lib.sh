@@ -5,8 +5,8 @@
 # bench-storm.sh: the skip-or-fail policy (automake's exit 77 unless
 # KTLS_TEST_STRICT=1), the cache directory, locking, where the helper scripts
 # live; and for the tests, the programs' default paths, their work directory,
-# the test module's build and the test PKI. (What the payloads share inside
-# the guest is guest-lib.sh.)
+# the test module's build, the test PKI and nfs-utils from Debian's archive.
+# (What the payloads share inside the guest is guest-lib.sh.)
 
 # Directory holding these scripts (works from a VPATH build too: every script
 # locates vm-lib.sh next to itself, never via the current directory).
@@ -100,6 +100,8 @@ vm_test_env()
 	HALF_RTT_SERVER=${HALF_RTT_SERVER:-$PWD/half-rtt-server}
 	STORM=${STORM:-$PWD/storm}
 	STORM_PEER=${STORM_PEER:-$PWD/storm-peer}
+	FLOOD_PEER=${FLOOD_PEER:-$PWD/flood-peer}
+	PSK_HRR_CLIENT=${PSK_HRR_CLIENT:-$PWD/psk-hrr-client}
 	KTLS_KMOD_SRC=${KTLS_KMOD_SRC:-$top_src/kmod-glue/kmod}
 	KTLS_KMOD_BUILD=${KTLS_KMOD_BUILD:-$PWD/kmod}
 	KTLS_MKCERTS=${KTLS_MKCERTS:-$top_src/tests/interop/mkcerts.sh}
@@ -167,4 +169,108 @@ vm_raw_psk()
 	printf "$(printf '%s' "$hex" | sed 's/../\\x&/g')" >"$1"
 	[ "$(wc -c <"$1")" = 32 ] || vm_die "could not write the raw PSK"
 	printf '%s\n' "$hex"
+}
+
+# ---- nfs-utils from the archive (test-vm-nfs.sh, test-vm-flood.sh) --------
+#
+# Packages are downloaded (never installed: nfs-kernel-server's scripts would
+# start services on the host) and unpacked into $cache/nfs-utils/VERSION.
+# Libraries the programs need that the host lacks come along: the lib*
+# dependencies that are not installed, followed two levels deep.
+vm_nfs_pkgs='nfs-kernel-server nfs-common'
+
+# Package names (no versions, first alternative) a .deb depends on.
+vm_deb_deps()
+{
+	dpkg-deb -f "$1" Depends 2>/dev/null | tr ',' '\n' |
+		sed -e 's/|.*//' -e 's/(.*)//' -e 's/:any//' -e 's/[[:space:]]//g' |
+		grep -v '^$' || true
+}
+
+vm_deb_installed()
+{
+	dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'
+}
+
+vm_fetch_nfs_utils()
+{
+	local dest=$1 tmp=$1.tmp.$$ p want deb
+	command -v apt-get >/dev/null || return 1
+	rm -rf "$tmp"
+	mkdir -p "$tmp/debs" "$tmp/root"
+	want=$vm_nfs_pkgs
+	for _ in 1 2 3; do
+		[ -n "$want" ] || break
+		vm_log "downloading $want"
+		# shellcheck disable=SC2086 # a list of package names
+		(cd "$tmp/debs" && apt-get -q -o APT::Sandbox::User=root download $want >&2) ||
+			{ rm -rf "$tmp"; return 1; }
+		want=
+		for deb in "$tmp"/debs/*.deb; do
+			for p in $(vm_deb_deps "$deb"); do
+				case $p in lib*) ;; *) continue ;; esac
+				vm_deb_installed "$p" && continue
+				ls "$tmp/debs/${p}_"*.deb >/dev/null 2>&1 && continue
+				case " $want " in *" $p "*) ;; *) want="$want $p" ;; esac
+			done
+		done
+		want=${want# }
+	done
+	for deb in "$tmp"/debs/*.deb; do
+		dpkg-deb -x "$deb" "$tmp/root" || { rm -rf "$tmp"; return 1; }
+	done
+	rm -rf "$dest"
+	mv "$tmp/root" "$dest"
+	rm -rf "$tmp"
+	touch "$dest/.complete"
+}
+
+# vm_nfs_utils: rpc.nfsd, rpc.mountd, exportfs and mount.nfs from the cache
+# (downloaded first when the archive has a version not yet there, the newest
+# cached one offline), or skip. Sets nfslibs (the unpacked library path, for
+# ldd on the host: LD_LIBRARY_PATH=$nfslibs run-vm.sh ...) and the array
+# nfs_bins (run-vm.sh -b/-a arguments for the programs and those libraries).
+vm_nfs_utils()
+{
+	local cache nfsroot='' ver='' d b l missing
+	vm_need_cmd dpkg-deb ldd
+	cache=$(vm_cache_dir)
+	mkdir -p "$cache/nfs-utils"
+	vm_lock "$cache/.nfs-utils.lock"
+	# Left by an interrupted download (we hold the lock: nobody is writing).
+	rm -rf "$cache"/nfs-utils/*.tmp.*
+	if [ "${KTLSD_VM_OFFLINE:-0}" != 1 ] && command -v apt-cache >/dev/null; then
+		ver=$(apt-cache show --no-all-versions nfs-kernel-server 2>/dev/null |
+			sed -n 's/^Version: //p' | head -n 1 | tr ':~' '__')
+	fi
+	if [ -n "$ver" ]; then
+		nfsroot=$cache/nfs-utils/$ver
+		[ -e "$nfsroot/.complete" ] || vm_fetch_nfs_utils "$nfsroot" || {
+			vm_log "warning: could not download nfs-utils $ver"
+			nfsroot=''
+		}
+	fi
+	if [ -z "$nfsroot" ]; then
+		# Offline: the newest one already unpacked.
+		for d in "$cache"/nfs-utils/*/.complete; do
+			[ -e "$d" ] && nfsroot=$(dirname "$d")
+		done
+	fi
+	vm_unlock
+	[ -n "$nfsroot" ] || vm_skip "nfs-utils not available (apt-get download nfs-kernel-server nfs-common failed, none cached)"
+
+	# Where the unpacked libraries are, for ldd on the host (mkinitramfs.sh
+	# copies what it resolves) and, in the guest, the standard directory too.
+	nfslibs="$nfsroot/lib/x86_64-linux-gnu:$nfsroot/usr/lib/x86_64-linux-gnu"
+	nfs_bins=()
+	for b in usr/sbin/rpc.nfsd usr/sbin/rpc.mountd usr/sbin/exportfs sbin/mount.nfs; do
+		[ -x "$nfsroot/$b" ] || vm_skip "$nfsroot/$b missing from the nfs-utils packages"
+		missing=$(LD_LIBRARY_PATH=$nfslibs ldd "$nfsroot/$b" 2>&1 | grep 'not found' || true)
+		[ -z "$missing" ] || vm_skip "$b: libraries missing: $missing"
+		nfs_bins+=(-b "$nfsroot/$b:/$b")
+	done
+	for l in "$nfsroot"/lib/x86_64-linux-gnu/*.so.* "$nfsroot"/usr/lib/x86_64-linux-gnu/*.so.*; do
+		[ -e "$l" ] || continue
+		nfs_bins+=(-a "$l:/usr/lib/x86_64-linux-gnu/${l##*/}")
+	done
 }
