@@ -297,10 +297,15 @@ bool control_allowed(const struct ctl_cmd *cmd, uid_t uid, bool may_read)
 static bool out_printf(struct ctl_client *cl, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-/* Append one whole piece, or nothing when it does not fit. */
+/*
+ * Append one whole piece, or nothing when it does not fit. A piece is at
+ * most 2 KiB (a row with a peer name escaped, a line of status): a
+ * longer one (a configuration path of kilobytes) is cut rather than
+ * never sent.
+ */
 static bool out_printf(struct ctl_client *cl, const char *fmt, ...)
 {
-	char piece[512];
+	char piece[2048];
 	va_list ap;
 	int n;
 

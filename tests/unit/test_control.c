@@ -464,6 +464,28 @@ START_TEST(test_control_big_output_in_steps)
 }
 END_TEST
 
+/* The longest peer name, all control bytes: escaped whole, the row intact. */
+START_TEST(test_control_hostile_peer_name)
+{
+	char peer[KTLS_PEERNAME_MAX];
+	const char *p;
+	unsigned int n = 0;
+
+	fx_setup(16);
+	memset(peer, 0x01, sizeof(peer) - 1);
+	peer[sizeof(peer) - 1] = 0;
+	fx_request(KTLS_ROLE_SERVER, KTLS_HANDSHAKE_AUTH_X509, peer, 0, false);
+	ask("ktlsd-control 1 json handshakes\n");
+	for (p = reply; (p = strstr(p, "\\u0001")); p++)
+		n++;
+	ck_assert_uint_eq(n, KTLS_PEERNAME_MAX - 1);
+	ck_assert_ptr_nonnull(strstr(reply, "\\u0001\",\"state\":\"handshaking\",\"age_ms\":1500,\"worker_pid\":4321}],\"truncated\":false}\n"));
+	ask("ktlsd-control 1 text handshakes\n");
+	ck_assert_ptr_null(strchr(reply, 0x01));
+	fx_teardown();
+}
+END_TEST
+
 /* A line that never ends, and bytes after the limit: the error, then close. */
 START_TEST(test_control_overlong_line)
 {
@@ -768,6 +790,7 @@ static Suite *control_suite(void)
 	tcase_add_test(tc, test_control_reload_error);
 	tcase_add_test(tc, test_control_big_output_in_steps);
 	tcase_add_test(tc, test_control_overlong_line);
+	tcase_add_test(tc, test_control_hostile_peer_name);
 	tcase_add_test(tc, test_control_per_uid_cap);
 	tcase_add_test(tc, test_control_deadline);
 	tcase_add_test(tc, test_control_reconfigure_moves_socket);

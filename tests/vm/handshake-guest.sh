@@ -580,6 +580,7 @@ t_want "$W/ctl-stats-prom" "ktlsd_handshakes_ok_total $ok_n"
 t_want "$W/ctl-stats-prom" "ktlsd_handshake_duration_seconds_count $all_n"
 t_want "$W/ctl-stats-prom" "# TYPE ktlsd_handshake_duration_seconds histogram"
 # Every line: HELP or TYPE, or NAME{LABELS} VALUE (promtool is not in the guest).
+# shellcheck disable=SC2016 # an awk program
 t_true "a line that is not in the text exposition format" awk '
 	/^exit=/ { next }
 	/^# (HELP|TYPE) [a-zA-Z_:][a-zA-Z0-9_:]* / { next }
@@ -617,6 +618,12 @@ t_wants "$W/ctl-stats2" "reloads=1" "reloads_failed=1"
 ctl loglevel log-level info
 t_wants "$W/ctl-loglevel" "exit=0" "ok: log level info"
 t_end
+
+# For the record (the issue's closing note): what an admin sees.
+for f in status stats handshakes; do
+	echo "# --- ktlsctl $f"
+	grep -v '^exit=' "$W/ctl-$f" | sed 's/^/# | /'
+done
 
 t_begin "ktlsctl probe and check-config work without asking the daemon"
 ctl probe probe
