@@ -13,6 +13,7 @@
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -28,6 +29,7 @@
 #include "handshake-uapi.h"
 #include "log.h"
 #include "requests.h"
+#include "vectors_json.h"
 #include "workers.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -44,6 +46,10 @@ static struct control fx_c;
 static char fx_dir[48], fx_path[96];
 static int reloads;
 static const char *reload_err;	/* NULL: the reload works */
+
+/* The real SO_PEERCRED and group lookup, kept before any test swaps them. */
+static int (*real_peercred)(int fd, struct ucred *uc);
+static bool (*real_in_group)(uid_t uid, gid_t gid, gid_t group);
 
 /* Who the seam says the peer is. */
 static uid_t peer_uid;
@@ -486,6 +492,162 @@ START_TEST(test_control_hostile_peer_name)
 }
 END_TEST
 
+/* The JSON replies parse (vectors_json.c), with the documented fields. */
+static struct vj *ask_json(const char *line)
+{
+	char err[128];
+	struct vj *v;
+
+	ask(line);
+	v = vj_parse(reply, strlen(reply), err, sizeof(err));
+	ck_assert_msg(v, "\"%s\": %s in \"%.200s\"", line, err, reply);
+	ck_assert_int_eq(v->type, VJ_OBJECT);
+	return v;
+}
+
+START_TEST(test_control_json_parses)
+{
+	static const char *const status_keys[] = {
+		"version", "pid", "uptime_s", "config", "mode", "log_level", "generation",
+		"workers", "limits", "requests", "kernel",
+	};
+	char peer[KTLS_PEERNAME_MAX];
+	const struct vj *h, *b, *row;
+	double d, count = 0, last = 0;
+	struct stat_done sd = { .auth = STAT_AUTH_ANON, .total_ms = 30, .queued_ms = 2 };
+	struct vj *v;
+	size_t i;
+
+	fx_setup(16);
+	memset(peer, 0x01, sizeof(peer) - 1);
+	peer[sizeof(peer) - 1] = 0;
+	peer[7] = '"';
+	fx_request(KTLS_ROLE_CLIENT, KTLS_HANDSHAKE_AUTH_X509, peer, 0, false);
+	for (i = 0; i < 5; i++)
+		stats_note_done(&fx_stats, &sd);
+	fx_stats.v[STAT_handshakes_ok] = 5;
+
+	v = ask_json("ktlsd-control 1 json status\n");
+	for (i = 0; i < ARRAY_SIZE(status_keys); i++)
+		ck_assert_msg(vj_get(v, status_keys[i]), "status: no %s", status_keys[i]);
+	ck_assert(vj_get_num(v, "pid", &d) && d == getpid());
+	ck_assert_str_eq(vj_get_str(v, "mode"), "ktlsd");
+	ck_assert_uint_eq(vj_get(v, "workers")->n, 1);
+	ck_assert(vj_get_num(vj_get(v, "workers")->items[0], "pid", &d) && d == 4321);
+	ck_assert(vj_get_num(vj_get(v, "limits"), "table_size", &d) && d == 16);
+	ck_assert(vj_array_has_str(vj_get(v, "kernel"), "ciphers", "TLS_AES_256_GCM_SHA384"));
+	vj_free(v);
+
+	v = ask_json("ktlsd-control 1 json stats\n");
+	ck_assert(vj_get_num(v, "handshakes_ok", &d) && d == 5);
+	ck_assert(vj_get_num(vj_get(vj_get(v, "handshakes_by_mode"), "client"), "anon", &d) &&
+		  d == 5);
+	h = vj_get(v, "handshake_duration_ms");
+	ck_assert_ptr_nonnull(h);
+	ck_assert_str_eq(vj_get_str(h, "unit"), "ms");
+	b = vj_get(h, "buckets");
+	ck_assert_uint_eq(b->n, STAT_HIST_NB + 1);
+	for (i = 0; i < b->n; i++) {
+		ck_assert(vj_get_num(b->items[i], "count", &d));
+		ck_assert(d >= last);	/* cumulative */
+		last = d;
+	}
+	ck_assert_str_eq(vj_get_str(b->items[b->n - 1], "le"), "+Inf");
+	ck_assert(vj_get_num(h, "count", &count) && count == last && count == 5);
+	ck_assert(vj_get_num(h, "sum", &d) && d == 150);
+	ck_assert(vj_get_num(b->items[4], "count", &d) && d == 0);	/* le 25 */
+	ck_assert(vj_get_num(b->items[5], "count", &d) && d == 5);	/* le 50 */
+	vj_free(v);
+
+	v = ask_json("ktlsd-control 1 json handshakes\n");
+	ck_assert_uint_eq(vj_get(v, "handshakes")->n, 1);
+	row = vj_get(v, "handshakes")->items[0];
+	/* The escaped peer name decodes to exactly the bytes the kernel gave. */
+	ck_assert_uint_eq(strlen(vj_get_str(row, "peer")), strlen(peer));
+	ck_assert_str_eq(vj_get_str(row, "peer"), peer);
+	ck_assert_str_eq(vj_get_str(row, "state"), "handshaking");
+	ck_assert_str_eq(vj_get_str(row, "auth"), "x509");
+	ck_assert(vj_get_num(row, "age_ms", &d) && d == 1500);
+	ck_assert_int_eq(vj_get(v, "truncated")->type, VJ_FALSE);
+	vj_free(v);
+
+	v = ask_json("ktlsd-control 1 json help\n");
+	ck_assert_uint_eq(vj_get(v, "commands")->n, ctl_n_cmds);
+	vj_free(v);
+	v = ask_json("ktlsd-control 1 json reload\n");
+	ck_assert_str_eq(vj_get_str(v, "result"), "ok");
+	vj_free(v);
+	fx_teardown();
+}
+END_TEST
+
+/*
+ * The real SO_PEERCRED and group lookup, no seam: a socket left 0666 by
+ * mistake still answers a uid outside the group with "permission denied",
+ * and root with the status. Not run as root, the test is that uid.
+ */
+START_TEST(test_control_real_peercred)
+{
+	int st, fd, out[2];
+	size_t got = 0;
+	ssize_t n;
+	pid_t pid;
+
+	fx_setup(16);
+	control_peercred = real_peercred;
+	control_in_group = real_in_group;
+	if (geteuid() != 0) {
+		/* Not root: we are the uid outside the group ourselves. */
+		ask("ktlsd-control 1 text status\n");
+		ck_assert_str_eq(reply, "error: permission denied\n");
+		fx_teardown();
+		return;
+	}
+	ck_assert_int_eq(chmod(fx_path, 0666), 0);
+	ck_assert_int_eq(chmod(fx_dir, 0711), 0);
+	ck_assert_int_eq(pipe(out), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		struct sockaddr_un sun = { .sun_family = AF_UNIX };
+		char buf[256];
+		ssize_t k;
+
+		close(out[0]);
+		if (setgroups(0, NULL) || setgid(65534) || setuid(65534))
+			_exit(3);
+		snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", fx_path);
+		fd = socket(AF_UNIX, SOCK_STREAM, 0);
+		if (fd < 0 || connect(fd, (struct sockaddr *)&sun, sizeof(sun)))
+			_exit(4);
+		if (write(fd, "ktlsd-control 1 text status\n", 28) != 28)
+			_exit(5);
+		while ((k = read(fd, buf, sizeof(buf))) > 0)
+			if (write(out[1], buf, (size_t)k) != k)
+				_exit(6);
+		_exit(0);
+	}
+	close(out[1]);
+	fcntl(out[0], F_SETFL, O_NONBLOCK);
+	for (st = 0; st < 500; st++) {
+		serve(5);
+		while ((n = read(out[0], reply + got, sizeof(reply) - 1 - got)) > 0)
+			got += (size_t)n;
+		if (n == 0)
+			break;
+	}
+	reply[got] = 0;
+	close(out[0]);
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "child status %d", st);
+	ck_assert_str_eq(reply, "error: permission denied\n");
+	/* Root, by the kernel's word. */
+	ask("ktlsd-control 1 text status\n");
+	ck_assert_ptr_nonnull(strstr(reply, "version: "));
+	fx_teardown();
+}
+END_TEST
+
 /* A line that never ends, and bytes after the limit: the error, then close. */
 START_TEST(test_control_overlong_line)
 {
@@ -791,6 +953,8 @@ static Suite *control_suite(void)
 	tcase_add_test(tc, test_control_big_output_in_steps);
 	tcase_add_test(tc, test_control_overlong_line);
 	tcase_add_test(tc, test_control_hostile_peer_name);
+	tcase_add_test(tc, test_control_json_parses);
+	tcase_add_test(tc, test_control_real_peercred);
 	tcase_add_test(tc, test_control_per_uid_cap);
 	tcase_add_test(tc, test_control_deadline);
 	tcase_add_test(tc, test_control_reconfigure_moves_socket);
@@ -807,6 +971,8 @@ int main(void)
 	int failed;
 
 	log_init("test_control", 0, 1);
+	real_peercred = control_peercred;
+	real_in_group = control_in_group;
 	sr = srunner_create(control_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
