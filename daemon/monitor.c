@@ -2,7 +2,7 @@
 /*
  * The monitor (see monitor.h): the poll loop and the wiring. A poll()
  * loop over the READY socket, the signalfd, each worker's socket and the
- * statistics socket; it reads events and calls the parts (STYLE §7b):
+ * control socket; it reads events and calls the parts (STYLE §7b):
  *
  *   control.c   the control socket (ktlsctl)
  *   workers.c   worker generations, dispatch, the outgoing queue

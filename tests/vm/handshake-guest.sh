@@ -619,6 +619,21 @@ ctl loglevel log-level info
 t_wants "$W/ctl-loglevel" "exit=0" "ok: log level info"
 t_end
 
+t_begin "ktlsctl reload: a changed control_socket moves the socket, the old path goes"
+echo "control_socket = /run/ktlsd/control2" >>"$W/ktlsd.conf"
+ctl move reload
+ctl moved -s /run/ktlsd/control2 status
+t_wants "$W/ctl-move" "exit=0" "ok: .*"
+t_wants "$W/ctl-moved" "exit=0" "generation: 3"
+t_true "/run/ktlsd/control is still there" test ! -e /run/ktlsd/control
+cp "$W/ktlsd.conf.good" "$W/ktlsd.conf"
+ctl moveback -s /run/ktlsd/control2 reload
+ctl back status
+t_wants "$W/ctl-moveback" "exit=0"
+t_wants "$W/ctl-back" "exit=0" "generation: 4"
+t_true "/run/ktlsd/control2 is still there" test ! -e /run/ktlsd/control2
+t_end
+
 # For the record (the closing note): what an admin sees.
 for f in status stats handshakes; do
 	echo "# --- ktlsctl $f"
