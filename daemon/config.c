@@ -155,6 +155,12 @@ static const struct kcfg_key kcfg_keys[] = {
 	  AT_CFG(max_server_queued), .min = 0, .max = KCFG_MAX_INFLIGHT },
 	{ KG_BIT(KG_KTLSD), "stats_group", KT_USER, true, AT_CFG(stats_group) },
 	/* --- end of budgets --- */
+
+	/* --- control socket (ktlsctl; docs/control-protocol.md) --- */
+	/* stats_socket and stats_group are these keys' former names. */
+	{ KG_BIT(KG_KTLSD), "control_socket", KT_SOCKET, true, AT_CFG(stats_socket) },
+	{ KG_BIT(KG_KTLSD), "control_group", KT_USER, true, AT_CFG(stats_group) },
+	/* --- end of control socket --- */
 };
 
 /*
@@ -886,6 +892,9 @@ void kcfg_defaults(struct kcfg *cfg)
 	/* --- budgets --- */
 	cfg->max_server_queued = 1024;
 	/* --- end of budgets --- */
+	/* --- control socket --- */
+	memcpy(cfg->stats_socket, KCFG_CONTROL_SOCKET, sizeof(KCFG_CONTROL_SOCKET));
+	/* --- end of control socket --- */
 }
 
 /* --- budgets a flood cannot take --- */

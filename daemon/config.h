@@ -40,6 +40,11 @@ struct kcfg_role {
 	bool require_client_cert;	/* server: mtls only */
 };
 
+/* --- control socket --- */
+/* control_socket's default ("" turns it off); stats_socket is its old name. */
+#define KCFG_CONTROL_SOCKET "/run/ktlsd/control"
+/* --- end of control socket --- */
+
 struct kcfg {
 	char source[KCFG_PATH_MAX];	/* the file this came from; "" = none */
 	bool tlshd_compat;		/* read in tlshd compatibility mode */
@@ -69,7 +74,8 @@ struct kcfg {
 					 * monitor (--worker-slots); 0 means
 					 * max_inflight */
 	char user[64];			/* worker user (default "nobody") */
-	char stats_socket[KCFG_PATH_MAX];	/* "" = none */
+	char stats_socket[KCFG_PATH_MAX];	/* control_socket (old name
+						 * stats_socket); "" = none */
 	/* TLS policy; empty lists mean libktls defaults. IANA names. */
 	uint16_t suites[KCFG_LIST_MAX];
 	size_t n_suites;

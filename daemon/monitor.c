@@ -2,9 +2,9 @@
 /*
  * The monitor (see monitor.h): the poll loop and the wiring. A poll()
  * loop over the READY socket, the signalfd, each worker's socket and the
- * statistics socket; it reads events and calls the parts (STYLE §7b):
+ * control socket; it reads events and calls the parts (STYLE §7b):
  *
- *   control.c   the statistics socket
+ *   control.c   the control socket (ktlsctl)
  *   workers.c   worker generations, dispatch, the outgoing queue
  *   requests.c  the request table: ids, FIFO, exactly one DONE each
  *   secrets.c   keys, signing, PSK answers
@@ -70,6 +70,7 @@ struct monitor {
 	bool accept_more;		/* stopped short: the kernel may hold more */
 	bool stopping;
 	uint64_t stop_deadline_ms;
+	uint64_t started_ms;
 	uint64_t (*clock)(void);
 };
 
@@ -128,6 +129,28 @@ static void release_worker(struct monitor *m, struct mreq *r, bool cancel)
 	r->worker = -1;
 }
 
+/* The labelled statistics of a finished request (stats_note_done()). */
+static void note_done(struct monitor *m, const struct mreq *r, int status,
+		      const struct kp_result *res)
+{
+	uint32_t a = r->kreq.auth_mode;
+	struct stat_done d = {
+		.server = r->cls == RQ_SERVER,
+		.auth = a >= KTLS_HANDSHAKE_AUTH_UNAUTH && a <= KTLS_HANDSHAKE_AUTH_X509 ?
+			(int)(a - KTLS_HANDSHAKE_AUTH_UNAUTH) : -1,
+		.status = status,
+		.alert_sent = res ? res->alert_sent : -1,
+		.alert_received = res ? res->alert_received : -1,
+		.total_ms = now_ms(m) - r->accepted_ms,
+	};
+
+	/* Queued until a worker began: all of it unless a worker answered. */
+	d.queued_ms = d.total_ms;
+	if (res && res->usec / 1000 <= d.total_ms)
+		d.queued_ms = d.total_ms - res->usec / 1000;
+	stats_note_done(&m->stats, &d);
+}
+
 /* The request's life ends here: DONE, close, forget (reqtab's hook). */
 static void req_done_hook(void *ctx, struct mreq *r, int status,
 			  const struct kp_result *res, const char *why)
@@ -158,6 +181,7 @@ static void req_done_hook(void *ctx, struct mreq *r, int status,
 		stats_inc(&m->stats, STAT_handshakes_timeout);
 	else
 		stats_inc(&m->stats, STAT_handshakes_failed);
+	note_done(m, r, status, res);
 	if (res) {
 		if (res->alert_sent >= 0)
 			stats_inc(&m->stats, STAT_alerts_sent);
@@ -231,6 +255,7 @@ static void update_gauges(struct monitor *m)
 	m->stats.v[STAT_inflight_server] = workers_inflight_server(&m->wp);
 	m->stats.v[STAT_queued] = m->t.n_queued_all;
 	m->stats.v[STAT_queued_server] = m->t.n_queued[RQ_SERVER];
+	stats_note_peak(&m->stats);
 }
 
 /* Hand queued requests to the workers; answer those that cannot reach one. */
@@ -503,60 +528,82 @@ static void reap(struct monitor *m)
 	}
 }
 
-static void reload(struct monitor *m)
+/*
+ * SIGHUP, or `ktlsctl reload`: all of the new configuration or none of
+ * it. Return: 0, or -1 with the reason in @why (file and line for a
+ * configuration error).
+ */
+static int reload(struct monitor *m, char *why, size_t len)
 {
 	struct kcfg *fresh;
 	struct mcred *probe[2];
 	char err[KCFG_ERR_MAX];
 	int old[KCFG_MAX_WORKERS], slots[KCFG_MAX_WORKERS];
 	unsigned int n, n_old = m->wp.n_gen;
+	int ret = -1;
 
-	if (m->stopping)
-		return;	/* new workers would only be told to stop */
+	if (m->stopping) {
+		snprintf(why, len, "ktlsd is stopping");
+		return -1;	/* new workers would only be told to stop */
+	}
 	fresh = calloc(1, sizeof(*fresh));
 	notify_reloading();
 	if (!fresh || kcfg_load(m->opts->config_path, fresh, err)) {
-		log_warnx("reload refused, keeping the old configuration: %s",
-			  fresh ? err : "out of memory");
-		stats_inc(&m->stats, STAT_reloads_failed);
-		goto out;
+		snprintf(why, len, "%s", fresh ? err : "out of memory");
+		goto refused;
 	}
 	if (kcfg_apply_cipher_mask(fresh, m->k.cipher_mask)) {
-		log_warnx("reload refused: no configured cipher suite can be installed");
-		stats_inc(&m->stats, STAT_reloads_failed);
-		goto out;
+		snprintf(why, len, "no configured cipher suite can be installed");
+		goto refused;
 	}
 	if (secrets_load_creds(fresh, probe)) {
-		log_warnx("reload refused, keeping the old configuration: bad certificate or key");
-		stats_inc(&m->stats, STAT_reloads_failed);
-		goto out;
+		snprintf(why, len, "bad certificate or key");
+		goto refused;
 	}
 	secrets_free_creds(probe);
 	n = kcfg_workers(fresh);
 	if (!workers_free_slots(&m->wp, slots, n)) {
-		log_warnx("reload refused: too many workers still draining for %u new ones", n);
-		stats_inc(&m->stats, STAT_reloads_failed);
-		goto out;
+		snprintf(why, len, "too many workers still draining for %u new ones", n);
+		goto refused;
 	}
 	memcpy(old, m->wp.gen, n_old * sizeof(*old));
 	if (!workers_start_generation(&m->wp, fresh, slots, n)) {
-		log_warnx("reload refused: no worker of the new configuration started");
-		stats_inc(&m->stats, STAT_reloads_failed);
-		goto out;
+		snprintf(why, len, "no worker of the new configuration started");
+		goto refused;
 	}
 	*m->cfg = *fresh;
 	kernel_link_keyrings(m->cfg);
 	log_set_level(m->cfg->loglevel > 0 ? LOG_LVL_DEBUG : LOG_LVL_INFO);
 	kcfg_log_warnings(m->cfg);
+	/* A changed control_socket or control_group: the old one goes now. */
+	control_reconfigure(&m->ctl, m->cfg);
+	m->ctl.env.generation++;
 	/* New requests go to the new generation; the old one finishes its own. */
 	workers_drain(&m->wp, old, n_old);
 	stats_inc(&m->stats, STAT_reloads);
 	log_info("configuration reloaded from %s, %u workers",
 		 m->cfg->source[0] ? m->cfg->source : "defaults", n);
 	dispatch(m);
+	ret = 0;
+	goto out;
+refused:
+	log_warnx("reload refused, keeping the old configuration: %s", why);
+	stats_inc(&m->stats, STAT_reloads_failed);
 out:
 	free(fresh);
 	notify_ready();
+	return ret;
+}
+
+/* The control socket's hooks (control_env). */
+static uint64_t ctl_clock(void *ctx)
+{
+	return now_ms(ctx);
+}
+
+static int ctl_reload(void *ctx, char *err, size_t len)
+{
+	return reload(ctx, err, len);
 }
 
 /* Whatever is due now: queued past its deadline, a silent worker, a delayed DONE. */
@@ -606,11 +653,14 @@ static int next_timeout(struct monitor *m)
 {
 	uint64_t now = now_ms(m), next = m->last_drain_ms + DRAIN_INTERVAL_MS;
 	uint64_t due = reqtab_next_deadline(&m->t, BACKSTOP_MS);
+	uint64_t ctl_due = control_next_deadline(&m->ctl);
 
 	if (m->accept_more && !reqtab_full(&m->t))
 		return 0;
 	if (due < next)
 		next = due;
+	if (ctl_due < next)
+		next = ctl_due;
 	return next <= now ? 0 : (next - now > INT_MAX ? INT_MAX : (int)(next - now));
 }
 
@@ -638,7 +688,11 @@ struct monitor *monitor_new(const struct monitor_opts *opts, struct kcfg *cfg)
 	m->cfg = cfg;
 	m->clock = clock_monotonic_ms;
 	m->sigfd = -1;
-	m->ctl.fd = -1;
+	m->started_ms = now_ms(m);
+	control_init(&m->ctl, &(struct control_env){
+		.ctx = m, .stats = &m->stats, .t = &m->t, .wp = &m->wp, .cfg = cfg,
+		.generation = 1, .started_ms = m->started_ms, .now = ctl_clock,
+		.reload = ctl_reload });
 	if (reqtab_init(&m->t, table_size(opts, cfg), req_done_hook, m)) {
 		free(m);
 		return NULL;
@@ -719,9 +773,9 @@ void monitor_open_control(struct monitor *m)
 
 bool monitor_round(struct monitor *m, int max_wait_ms)
 {
-	struct pollfd pfd[4 + MAX_WORKERS];
-	int widx[4 + MAX_WORKERS];
-	int nl_idx = -1, sig_idx = -1, sg_idx, ctl_idx = -1;
+	struct pollfd pfd[4 + MAX_WORKERS + CONTROL_MAX_CLIENTS + 1];
+	int widx[4 + MAX_WORKERS + CONTROL_MAX_CLIENTS + 1];
+	int nl_idx = -1, sig_idx = -1, sg_idx, w_first, ctl_first;
 	struct signalfd_siginfo si;
 	unsigned int restarts;
 	int n = 0, ret, i, timeout;
@@ -740,11 +794,7 @@ bool monitor_round(struct monitor *m, int max_wait_ms)
 	sg_idx = n;
 	pfd[n].fd = signer_fd(m->sg);
 	pfd[n++].events = POLLIN;
-	if (m->ctl.fd >= 0) {
-		ctl_idx = n;
-		pfd[n].fd = m->ctl.fd;
-		pfd[n++].events = POLLIN;
-	}
+	w_first = n;
 	for (i = 0; i < MAX_WORKERS; i++) {
 		if (m->wp.w[i].sock < 0)
 			continue;
@@ -752,6 +802,8 @@ bool monitor_round(struct monitor *m, int max_wait_ms)
 		pfd[n].fd = m->wp.w[i].sock;
 		pfd[n++].events = POLLIN | (m->wp.w[i].out_head ? POLLOUT : 0);
 	}
+	ctl_first = n;
+	n += (int)control_pollfds(&m->ctl, pfd + n, CONTROL_MAX_CLIENTS + 1);
 	timeout = next_timeout(m);
 	if (max_wait_ms >= 0 && timeout > max_wait_ms)
 		timeout = max_wait_ms;
@@ -765,17 +817,18 @@ bool monitor_round(struct monitor *m, int max_wait_ms)
 		while (read(m->sigfd, &si, sizeof(si)) == sizeof(si)) {
 			if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT)
 				begin_stop(m);
-			else if (si.ssi_signo == SIGHUP || si.ssi_signo == SIGUSR1)
-				reload(m);
+			else if (si.ssi_signo == SIGHUP || si.ssi_signo == SIGUSR1) {
+				char why[KCFG_ERR_MAX];
+
+				(void)reload(m, why, sizeof(why));
+			}
 			else if (si.ssi_signo == SIGCHLD)
 				reap(m);
 		}
 	}
-	if (ctl_idx >= 0 && (pfd[ctl_idx].revents & POLLIN))
-		control_serve(&m->ctl, &m->stats, MON_CONTROL_PER_ROUND);
 	if (pfd[sg_idx].revents & POLLIN)
 		on_signed(m);
-	for (i = ctl_idx >= 0 ? ctl_idx + 1 : sg_idx + 1; i < n; i++) {
+	for (i = w_first; i < ctl_first; i++) {
 		/* Also skip a worker forgotten since poll (reaped, say). */
 		if (m->wp.w[widx[i]].sock < 0)
 			continue;
@@ -791,6 +844,7 @@ bool monitor_round(struct monitor *m, int max_wait_ms)
 		monitor_accept(m);
 	}
 	expire(m);
+	control_events(&m->ctl, pfd + ctl_first, (unsigned int)(n - ctl_first));
 	if (m->stopping && now_ms(m) >= m->stop_deadline_ms)
 		return false;
 	if ((m->accept_more && !reqtab_full(&m->t)) ||
@@ -842,6 +896,7 @@ int monitor_main(const struct monitor_opts *opts, struct kcfg *cfg)
 	if (kernel_open(&m->k, cfg))
 		return 1;
 	m->wp.cipher_mask = m->k.cipher_mask;
+	m->ctl.env.cipher_mask = m->k.cipher_mask;
 	control_open(&m->ctl, cfg);
 	nw = kcfg_workers(cfg);
 	for (g = 0; g < nw; g++)

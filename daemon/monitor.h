@@ -18,7 +18,6 @@
 /* Bounded work per turn of the loop: none of these can hold it. */
 #define MON_ACCEPTS_PER_ROUND 64	/* ACCEPTs */
 #define MON_WORKER_MSGS_PER_ROUND 64	/* messages read from one worker */
-#define MON_CONTROL_PER_ROUND 8		/* statistics connections answered */
 #define MON_SIGNED_PER_ROUND 64		/* signer answers sent on */
 
 struct monitor_opts {
@@ -71,7 +70,7 @@ void monitor_accept(struct monitor *m);
  */
 bool monitor_round(struct monitor *m, int max_wait_ms);
 
-/* Tests: open the statistics socket of the configuration. */
+/* Tests: open the control socket of the configuration. */
 void monitor_open_control(struct monitor *m);
 
 #endif /* KTLSD_MONITOR_H */

@@ -11,12 +11,14 @@
 #ifndef KTLSD_STATS_H
 #define KTLSD_STATS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 enum stat_kind {
 	STAT_COUNTER,	/* only goes up (until "clear counters") */
 	STAT_GAUGE,	/* current value */
+	STAT_HISTOGRAM,	/* labelled families only: fixed buckets, sum, count */
 };
 
 /* key, kind, unit, help: every statistic ktlsd keeps. */
@@ -43,7 +45,8 @@ enum stat_kind {
 	X(queued, STAT_GAUGE, "requests", "accepted requests waiting for a handshake slot") \
 	X(inflight_server, STAT_GAUGE, "handshakes", "server-side handshakes in flight now") \
 	X(queued_server, STAT_GAUGE, "requests", "server-side requests waiting for a handshake slot") \
-	X(handshake_usec_total, STAT_COUNTER, "microseconds", "summed duration of completed handshakes")
+	X(handshake_usec_total, STAT_COUNTER, "microseconds", "summed duration of completed handshakes") \
+	X(peak_inflight, STAT_GAUGE, "handshakes", "the most handshakes in flight at once since ktlsd started")
 
 enum stat_id {
 #define KTLSD_STAT_ENUM(key, kind, unit, help) STAT_##key,
@@ -61,9 +64,102 @@ struct stat_field {
 
 extern const struct stat_field stat_fields[STAT_COUNT];
 
+/*
+ * Labelled families: one more table of the same shape, for the counters
+ * that carry labels (role, auth mode, errno, alert) and the histograms.
+ * The man page documents them after the scalars, and the same test keeps
+ * both lists in step.
+ */
+#define KTLSD_STAT_FAMILIES(X)                                                         \
+	X(handshakes_by_mode, STAT_COUNTER, "handshakes", "handshakes ended, by role (client, server) and auth mode (anon, psk, x509)") \
+	X(failures_by_errno, STAT_COUNTER, "handshakes", "handshakes that ended with a non-zero DONE status, by that errno (other: one not listed)") \
+	X(alerts_sent_by_type, STAT_COUNTER, "alerts", "fatal alerts sent to peers, by alert") \
+	X(alerts_received_by_type, STAT_COUNTER, "alerts", "fatal alerts received from peers, by alert") \
+	X(handshake_duration_ms, STAT_HISTOGRAM, "milliseconds", "time from ACCEPT to DONE, every request") \
+	X(queue_wait_ms, STAT_HISTOGRAM, "milliseconds", "time from ACCEPT until a worker began the handshake (ACCEPT to DONE less the worker's handshake time)")
+
+enum stat_family_id {
+#define KTLSD_STAT_FAM_ENUM(key, kind, unit, help) STAT_FAM_##key,
+	KTLSD_STAT_FAMILIES(KTLSD_STAT_FAM_ENUM)
+#undef KTLSD_STAT_FAM_ENUM
+	STAT_FAMILY_COUNT
+};
+
+extern const struct stat_field stat_families[STAT_FAMILY_COUNT];
+
+/* Histogram bucket bounds, ms (then +Inf): fixed, so series compare. */
+#define STAT_HIST_BOUNDS { 1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000 }
+#define STAT_HIST_NB 14			/* bounds; one more bucket for +Inf */
+
+/* The auth modes handshakes_by_mode counts (the handshake uAPI's 1..3). */
+enum stat_auth { STAT_AUTH_ANON, STAT_AUTH_PSK, STAT_AUTH_X509, STAT_AUTHS };
+
+/* The errnos failures_by_errno names; any other counts as "other". */
+#define STAT_ERRNO_NAMES 24
+
+struct stat_hist {
+	uint64_t bucket[STAT_HIST_NB + 1];	/* not cumulative; [NB]: above the last */
+	uint64_t sum, count;
+};
+
 struct stats {
 	uint64_t v[STAT_COUNT];
+	uint64_t by_mode[2][STAT_AUTHS];		/* [server][auth] */
+	uint64_t by_errno[STAT_ERRNO_NAMES + 1];	/* [STAT_ERRNO_NAMES]: other */
+	uint64_t alerts_sent[256], alerts_received[256];
+	struct stat_hist duration, queue_wait;
 };
+
+/* What a finished request adds (stats_note_done()). */
+struct stat_done {
+	bool server;		/* RQ_SERVER's role */
+	int auth;		/* enum stat_auth, or -1: not counted by mode */
+	int status;		/* the DONE status: 0 or a positive errno */
+	int alert_sent, alert_received;		/* -1: none */
+	uint64_t total_ms;	/* ACCEPT to DONE */
+	uint64_t queued_ms;	/* ACCEPT until a worker began it */
+};
+
+/**
+ * stats_note_done() - count one finished request in the labelled families
+ * @s: the values
+ * @d: what happened
+ *
+ * The scalar counters (handshakes_ok, ...) stay the caller's; this adds
+ * the by-mode, by-errno, by-alert counts and both histograms.
+ */
+void stats_note_done(struct stats *s, const struct stat_done *d);
+
+/* Keep peak_inflight (the gauge "inflight" was just set). */
+static inline void stats_note_peak(struct stats *s)
+{
+	if (s->v[STAT_inflight] > s->v[STAT_peak_inflight])
+		s->v[STAT_peak_inflight] = s->v[STAT_inflight];
+}
+
+/* The name failures_by_errno uses for @status ("other" when unlisted). */
+const char *stat_errno_name(int status);
+
+enum stat_format { STAT_FMT_TEXT, STAT_FMT_JSON, STAT_FMT_PROMETHEUS };
+
+/**
+ * stats_render() - write the whole statistics, scalars and families, in
+ *	one of the three formats, resumable
+ * @s: the values (a snapshot: it must not change between calls)
+ * @fmt: text (key=value, family.label=value), json (one object, one
+ *	line) or prometheus (text exposition format 0.0.4)
+ * @pos: where to go on from; 0 to start. Updated.
+ * @buf: output
+ * @cap: bytes available at @buf (no NUL is written)
+ *
+ * Writes whole pieces (a line, or a JSON member) while they fit, so the
+ * output is the same whatever @cap the calls are made with.
+ *
+ * Return: the bytes written; 0 with *@pos unchanged means the output is
+ * complete (or @cap is below the longest piece, 512 bytes).
+ */
+size_t stats_render(const struct stats *s, enum stat_format fmt, size_t *pos,
+		    char *buf, size_t cap);
 
 static inline void stats_inc(struct stats *s, enum stat_id id)
 {
@@ -118,6 +214,8 @@ size_t stats_format_json(const struct stats *s, char *buf, size_t cap);
 /**
  * stats_clear_counters() - zero every STAT_COUNTER, keep every STAT_GAUGE
  * @s: the values
+ *
+ * The labelled families are counters too and are zeroed.
  *
  * This is the "clear counters" command; nothing else lowers a counter.
  */

@@ -177,7 +177,7 @@ static void assert_defaults(const struct kcfg *c)
 	ck_assert_uint_eq(c->max_inflight, 1024);
 	ck_assert_uint_eq(c->workers, 0);
 	ck_assert_str_eq(c->user, "nobody");
-	ck_assert_str_eq(c->stats_socket, "");
+	ck_assert_str_eq(c->stats_socket, KCFG_CONTROL_SOCKET);
 	ck_assert_uint_eq(c->n_suites, 0);
 	ck_assert_uint_eq(c->n_groups, 0);
 	ck_assert_uint_eq(c->n_sigschemes, 0);
@@ -756,6 +756,32 @@ START_TEST(test_config_comments)
 }
 END_TEST
 
+/* --- control socket --- */
+/* control_socket and control_group, and their former names, set the same thing. */
+START_TEST(test_config_control_keys)
+{
+	const char *path;
+
+	path = write_config("ctl1.conf", "[ktlsd]\ncontrol_socket = /run/x/ctl\n"
+					 "control_group = adm\n");
+	load_ok(path);
+	ck_assert_str_eq(cfg.stats_socket, "/run/x/ctl");
+	ck_assert_str_eq(cfg.stats_group, "adm");
+	path = write_config("ctl2.conf", "[ktlsd]\nstats_socket = /run/y/s\nstats_group = wheel\n");
+	load_ok(path);
+	ck_assert_str_eq(cfg.stats_socket, "/run/y/s");
+	ck_assert_str_eq(cfg.stats_group, "wheel");
+	path = write_config("ctl3.conf", "[ktlsd]\ncontrol_socket =\n");
+	load_ok(path);
+	ck_assert_str_eq(cfg.stats_socket, "");	/* off */
+	path = write_config("ctl4.conf", "[ktlsd]\ncontrol_socket = relative/ctl\n");
+	load_fails(path, 2, "not an absolute path");
+	path = write_config("ctl5.conf", "[ktlsd]\ncontrol_group = no group\n");
+	load_fails(path, 2, "");
+}
+END_TEST
+/* --- end of control socket --- */
+
 START_TEST(test_config_warnings_are_bounded)
 {
 	char content[4096];
@@ -946,6 +972,7 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, test_config_search_order);
 	tcase_add_test(tc, test_config_empty_file);
 	tcase_add_test(tc, test_config_comments);
+	tcase_add_test(tc, test_config_control_keys);
 	tcase_add_test(tc, test_config_warnings_are_bounded);
 	tcase_add_test(tc, test_config_example_file);
 	tcase_add_test(tc, test_config_security_level);

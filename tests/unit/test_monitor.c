@@ -12,7 +12,8 @@
  *    outstanding, a second KP_SIGN for a request is refused, the thread
  *    is not real-time;
  *  - [debug] delay_done is a timer, not a sleep;
- *  - the statistics socket is 0660, bounded per turn.
+ *  - the control socket is 0660, bounded per turn, and clients that never
+ *    read or send a byte at a time do not hold ACCEPT or DONE.
  */
 #include <check.h>
 #include <errno.h>
@@ -25,11 +26,13 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <ktls/ktls.h>
 
 #include "config.h"
+#include "control.h"
 #include "handshake-uapi.h"
 #include "log.h"
 #include "monitor.h"
@@ -532,16 +535,45 @@ static bool readable(int fd)
 	return poll(&p, 1, 0) == 1;
 }
 
-/* 0660, root's and the group's; at most MON_CONTROL_PER_ROUND answered per turn. */
+/* Connect and send @req (NULL: nothing). */
+static int ctl_connect(const char *path, const char *req)
+{
+	int fd = stats_connect(path);
+
+	if (req)
+		ck_assert_int_eq(write(fd, req, strlen(req)), (ssize_t)strlen(req));
+	return fd;
+}
+
+/* Everything the server wrote, once it closed (or @max rounds passed). */
+static size_t ctl_reply(struct fx *f, int fd, char *buf, size_t cap, unsigned int max)
+{
+	size_t len = 0;
+	ssize_t n;
+
+	while (max--) {
+		(void)monitor_round(f->m, 0);
+		while ((n = recv(fd, buf + len, cap - 1 - len, MSG_DONTWAIT)) > 0)
+			len += (size_t)n;
+		if (n == 0)
+			break;
+	}
+	buf[len] = 0;
+	return len;
+}
+
+/*
+ * 0660, root's and the group's; at most CONTROL_ACCEPTS_PER_ROUND taken
+ * per turn, each answered by the protocol.
+ */
 START_TEST(test_monitor_stats_socket_0660_bounded)
 {
-	char dir[] = "/tmp/ktlsd-mon-XXXXXX", path[64], buf[4096];
-	int c[MON_CONTROL_PER_ROUND + 4];
+	char dir[] = "/tmp/ktlsd-mon-XXXXXX", path[64], buf[16384];
+	int c[CONTROL_ACCEPTS_PER_ROUND + 4];
 	unsigned int i, ready = 0;
 	struct group *gr = getgrnam("ktlsd");
 	struct stat st;
 	struct fx f;
-	ssize_t n;
 
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/stats.sock", dir);
@@ -561,25 +593,101 @@ START_TEST(test_monitor_stats_socket_0660_bounded)
 	else
 		ck_assert(st.st_gid == getegid() || (gr && st.st_gid == gr->gr_gid));
 
-	for (i = 0; i < MON_CONTROL_PER_ROUND + 4; i++)
-		c[i] = stats_connect(path);
+	for (i = 0; i < CONTROL_ACCEPTS_PER_ROUND + 4; i++)
+		c[i] = ctl_connect(path, "ktlsd-control 1 text stats\n");
+	/* Accepted this turn, read the next, answered the one after. */
 	(void)monitor_round(f.m, 0);
-	for (i = 0; i < MON_CONTROL_PER_ROUND + 4; i++)
-		ready += readable(c[i]);
-	ck_assert_uint_eq(ready, MON_CONTROL_PER_ROUND);
 	(void)monitor_round(f.m, 0);
-	for (i = 0, ready = 0; i < MON_CONTROL_PER_ROUND + 4; i++)
+	(void)monitor_round(f.m, 0);
+	for (i = 0; i < CONTROL_ACCEPTS_PER_ROUND + 4; i++)
 		ready += readable(c[i]);
-	ck_assert_uint_eq(ready, MON_CONTROL_PER_ROUND + 4);
-	n = read(c[0], buf, sizeof(buf) - 1);
-	ck_assert_int_gt(n, 0);
-	buf[n] = 0;
+	ck_assert_uint_eq(ready, CONTROL_ACCEPTS_PER_ROUND);
+	(void)monitor_round(f.m, 0);
+	for (i = 0, ready = 0; i < CONTROL_ACCEPTS_PER_ROUND + 4; i++)
+		ready += readable(c[i]);
+	ck_assert_uint_eq(ready, CONTROL_ACCEPTS_PER_ROUND + 4);
+	ck_assert_uint_gt(ctl_reply(&f, c[0], buf, sizeof(buf), 50), 0);
 	ck_assert_ptr_nonnull(strstr(buf, "requests_accepted=0\n"));
 	ck_assert_ptr_nonnull(strstr(buf, "requests_busy=0\n"));
-	for (i = 0; i < MON_CONTROL_PER_ROUND + 4; i++)
+	ck_assert_ptr_nonnull(strstr(buf, "handshake_duration_ms.count=0\n"));
+	for (i = 0; i < CONTROL_ACCEPTS_PER_ROUND + 4; i++)
 		close(c[i]);
 	fx_end(&f);
 	ck_assert_int_ne(access(path, F_OK), 0);	/* unlinked at close */
+	rmdir(dir);
+}
+END_TEST
+
+/*
+ * The attacker's side: every client slot taken by one that sends nothing,
+ * one that sends its line a byte per turn, and one that asks for the
+ * statistics and never reads. ACCEPT and DONE go on at once, each turn
+ * returns at once, and each such client is closed at its deadline; then
+ * a well-behaved client is served again.
+ */
+START_TEST(test_monitor_control_slow_clients_do_not_hold)
+{
+	char dir[] = "/tmp/ktlsd-mon-XXXXXX", path[64], buf[16384];
+	const char *line = "ktlsd-control 1 prometheus stats\n";
+	int c[CONTROL_MAX_CLIENTS], ok;
+	unsigned int i, k, n = 0;
+	struct timespec t0, t1;
+	struct wmsg w;
+	struct fx f;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/control", dir);
+	fx_start(&f, 64, 128);
+	snprintf(f.cfg.stats_socket, sizeof(f.cfg.stats_socket), "%s", path);
+	fx_go(&f);
+	monitor_open_control(f.m);
+	for (i = 0; i < CONTROL_MAX_CLIENTS; i++) {
+		int rcv = 1;
+
+		c[i] = ctl_connect(path, i % 3 == 2 ? line : NULL);
+		/* The one that never reads: as little room for the reply as it can. */
+		(void)setsockopt(c[i], SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (k = 0; k < 30; k++) {
+		stub_queue(CLIENT, KTLS_HANDSHAKE_AUTH_UNAUTH, 60000);
+		monitor_accept(f.m);
+		for (i = 0; i < CONTROL_MAX_CLIENTS; i++)
+			if (i % 3 == 1 && k < strlen(line))
+				(void)!send(c[i], line + k, 1, MSG_NOSIGNAL);
+		(void)monitor_round(f.m, 0);
+		while (worker_read(&f, &w, 0))
+			if (w.hdr.type == KP_REQUEST) {
+				worker_result(&f, w.hdr.id, 0);
+				n++;
+			}
+		(void)monitor_round(f.m, 0);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	/* Every request was taken and answered while the clients sat there. */
+	ck_assert_uint_eq(n, 30);
+	assert_one_done_each(30, 0);
+	/* 60 turns with no one waiting in poll: well under the deadline. */
+	ck_assert_int_lt((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000,
+			 CONTROL_DEADLINE_MS / 2);
+	/* The deadline closes every one of them, wherever it was. */
+	fake_now += CONTROL_DEADLINE_MS;
+	(void)monitor_round(f.m, 0);
+	for (i = 0; i < CONTROL_MAX_CLIENTS; i++) {
+		while (recv(c[i], buf, sizeof(buf), MSG_DONTWAIT) > 0)
+			;
+		ok = recv(c[i], buf, sizeof(buf), MSG_DONTWAIT);
+		ck_assert_msg(ok == 0 || (ok < 0 && errno == ECONNRESET),
+			      "client %u not closed at its deadline", i);
+		close(c[i]);
+	}
+	/* The slots are free again: a client that behaves gets its answer. */
+	c[0] = ctl_connect(path, "ktlsd-control 1 json stats\n");
+	ck_assert_uint_gt(ctl_reply(&f, c[0], buf, sizeof(buf), 50), 0);
+	ck_assert_ptr_nonnull(strstr(buf, "\"handshakes_ok\":30,"));
+	ck_assert_ptr_nonnull(strstr(buf, "\"handshakes_by_mode\":{\"client\":{\"anon\":30,"));
+	close(c[0]);
+	fx_end(&f);
 	rmdir(dir);
 }
 END_TEST
@@ -791,6 +899,7 @@ static Suite *monitor_suite(void)
 	tcase_add_test(tc, test_monitor_signer_queue_bounded_client_first);
 	tcase_add_test(tc, test_monitor_delay_done_is_a_timer);
 	tcase_add_test(tc, test_monitor_stats_socket_0660_bounded);
+	tcase_add_test(tc, test_monitor_control_slow_clients_do_not_hold);
 	tcase_add_test(tc, test_monitor_stats_socket_unknown_group);
 	tcase_add_test(tc, test_monitor_config_budget_keys);
 	suite_add_tcase(s, tc);

@@ -12,6 +12,8 @@
  * KTLS_PRINT_MAN=1 prints that block and exits.
  */
 #include <check.h>
+#include <ctype.h>
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -236,13 +238,265 @@ START_TEST(test_stats_clear_counters)
 }
 END_TEST
 
+/* ---- stats_render(): every format, resumable, Prometheus rules ---- */
+
+static void sample_stats(struct stats *s)
+{
+	struct stat_done d = { .server = true, .auth = STAT_AUTH_X509, .status = ETIMEDOUT,
+			       .alert_sent = 42, .alert_received = -1, .total_ms = 7,
+			       .queued_ms = 3 };
+	size_t i;
+
+	memset(s, 0, sizeof(*s));
+	for (i = 0; i < STAT_COUNT; i++)
+		s->v[i] = i * 1000003;
+	stats_note_done(s, &d);
+	d.server = false;
+	d.auth = STAT_AUTH_PSK;
+	d.status = 0;
+	d.alert_sent = -1;
+	d.alert_received = 250;	/* no name: alert_250 */
+	d.total_ms = 40000;	/* above every bound: +Inf only */
+	d.queued_ms = 50000;	/* clamped to the total */
+	stats_note_done(s, &d);
+	d.status = 4000;	/* not a named errno */
+	d.total_ms = 1;
+	d.queued_ms = 0;
+	stats_note_done(s, &d);
+}
+
+/* The whole rendering with one buffer of @cap, call after call. */
+static size_t render_all(const struct stats *s, enum stat_format fmt, size_t cap,
+			 char *out, size_t outcap)
+{
+	char *buf = malloc(cap);
+	size_t pos = 0, len = 0, n, calls = 0;
+
+	ck_assert_ptr_nonnull(buf);
+	while ((n = stats_render(s, fmt, &pos, buf, cap)) > 0) {
+		ck_assert_uint_le(n, cap);
+		ck_assert_uint_lt(len + n, outcap);
+		memcpy(out + len, buf, n);
+		len += n;
+		ck_assert_uint_lt(++calls, 100000);
+	}
+	out[len] = 0;
+	free(buf);
+	return len;
+}
+
+static char big_a[65536], big_b[65536];
+
+/* Any buffer size gives the same bytes: steps resume where they stopped. */
+START_TEST(test_stats_render_resumable)
+{
+	static const size_t caps[] = { 512, 600, 1000, 4096, 65536 };
+	struct stats s;
+	size_t la, lb, c;
+
+	sample_stats(&s);
+	la = render_all(&s, (enum stat_format)_i, 65536, big_a, sizeof(big_a));
+	ck_assert_uint_gt(la, 0);
+	for (c = 0; c < ARRAY_SIZE(caps); c++) {
+		lb = render_all(&s, (enum stat_format)_i, caps[c], big_b, sizeof(big_b));
+		ck_assert_uint_eq(la, lb);
+		ck_assert_str_eq(big_a, big_b);
+	}
+	/* No room: nothing written, nothing skipped. */
+	{
+		char tiny[8];
+		size_t pos = 0;
+
+		ck_assert_uint_eq(stats_render(&s, (enum stat_format)_i, &pos, tiny, 0), 0);
+		ck_assert_uint_eq(pos, 0);
+	}
+}
+END_TEST
+
+START_TEST(test_stats_render_text_and_json)
+{
+	struct stats s;
+
+	sample_stats(&s);
+	render_all(&s, STAT_FMT_TEXT, 4096, big_a, sizeof(big_a));
+	ck_assert_ptr_nonnull(strstr(big_a, "requests_rejected=1000003\n"));
+	ck_assert_ptr_nonnull(strstr(big_a, "handshakes_by_mode.server.x509=1\n"));
+	ck_assert_ptr_nonnull(strstr(big_a, "handshakes_by_mode.client.psk=2\n"));
+	ck_assert_ptr_null(strstr(big_a, "handshakes_by_mode.client.anon"));	/* zero: left out */
+	ck_assert_ptr_nonnull(strstr(big_a, "failures_by_errno.ETIMEDOUT=1\n"));
+	ck_assert_ptr_nonnull(strstr(big_a, "failures_by_errno.other=1\n"));
+	ck_assert_ptr_nonnull(strstr(big_a, "alerts_sent_by_type.bad_certificate=1\n"));
+	ck_assert_ptr_nonnull(strstr(big_a, "alerts_received_by_type.alert_250=2\n"));
+	ck_assert_ptr_nonnull(strstr(big_a, "handshake_duration_ms.le_1=1\n"));
+	ck_assert_ptr_nonnull(strstr(big_a, "handshake_duration_ms.le_10=2\n"));
+	ck_assert_ptr_nonnull(strstr(big_a, "handshake_duration_ms.le_30000=2\n"));
+	ck_assert_ptr_nonnull(strstr(big_a, "handshake_duration_ms.le_inf=3\n"));
+	ck_assert_ptr_nonnull(strstr(big_a, "handshake_duration_ms.sum=40008\n"));
+	ck_assert_ptr_nonnull(strstr(big_a, "queue_wait_ms.sum=40003\n"));
+	ck_assert_ptr_nonnull(strstr(big_a, "queue_wait_ms.count=3\n"));
+	render_all(&s, STAT_FMT_JSON, 4096, big_a, sizeof(big_a));
+	ck_assert_int_eq(big_a[0], '{');
+	ck_assert_str_eq(big_a + strlen(big_a) - 2, "}\n");
+	ck_assert_ptr_nonnull(strstr(big_a, ",\"handshakes_by_mode\":{\"client\":{\"anon\":0,\"psk\":2,\"x509\":0},"
+					    "\"server\":{\"anon\":0,\"psk\":0,\"x509\":1}}"));
+	ck_assert_ptr_nonnull(strstr(big_a, "\"failures_by_errno\":{\"ETIMEDOUT\":1,\"other\":1}"));
+	ck_assert_ptr_nonnull(strstr(big_a, "{\"le\":\"+Inf\",\"count\":3}],\"sum\":40008,\"count\":3}"));
+	/* Clearing zeroes the families too, keeps gauges. */
+	stats_clear_counters(&s);
+	ck_assert_uint_eq(s.by_mode[1][STAT_AUTH_X509], 0);
+	ck_assert_uint_eq(s.duration.count, 0);
+	ck_assert_uint_eq(s.alerts_received[250], 0);
+	ck_assert_uint_eq(s.v[STAT_peak_inflight], STAT_peak_inflight * 1000003);
+}
+END_TEST
+
+/*
+ * The text exposition format, checked line by line as promtool would:
+ * HELP then TYPE once per metric family before its samples; names match
+ * [a-zA-Z_:][a-zA-Z0-9_:]*; counters end in _total; label values quoted;
+ * a histogram has cumulative _bucket lines with le ascending to "+Inf",
+ * whose count equals _count, and a _sum.
+ */
+static bool prom_name_ok(const char *p, size_t n)
+{
+	size_t i;
+
+	if (!n || !(isalpha((unsigned char)p[0]) || p[0] == '_' || p[0] == ':'))
+		return false;
+	for (i = 1; i < n; i++)
+		if (!(isalnum((unsigned char)p[i]) || p[i] == '_' || p[i] == ':'))
+			return false;
+	return true;
+}
+
+START_TEST(test_stats_render_prometheus_format)
+{
+	char family[128] = "", type[16] = "", *line, *save;
+	unsigned long long last_bucket = 0, count = 0;
+	double last_le = -1;
+	bool have_help = false, have_type = false, saw_inf = false;
+	unsigned int families = 0, samples = 0;
+	struct stats s;
+
+	sample_stats(&s);
+	render_all(&s, STAT_FMT_PROMETHEUS, 4096, big_a, sizeof(big_a));
+	for (line = strtok_r(big_a, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char name[128], *sp;
+		size_t nl;
+
+		if (!strncmp(line, "# HELP ", 7)) {
+			sp = strchr(line + 7, ' ');
+			ck_assert_ptr_nonnull(sp);
+			nl = (size_t)(sp - (line + 7));
+			ck_assert(prom_name_ok(line + 7, nl));
+			ck_assert(nl < sizeof(family));
+			memcpy(family, line + 7, nl);
+			family[nl] = 0;
+			have_help = true;
+			have_type = false;
+			families++;
+			continue;
+		}
+		if (!strncmp(line, "# TYPE ", 7)) {
+			ck_assert(have_help);
+			ck_assert_int_eq(strncmp(line + 7, family, strlen(family)), 0);
+			snprintf(type, sizeof(type), "%s", line + 7 + strlen(family) + 1);
+			ck_assert(!strcmp(type, "counter") || !strcmp(type, "gauge") ||
+				  !strcmp(type, "histogram"));
+			if (!strcmp(type, "counter"))
+				ck_assert_str_eq(family + strlen(family) - 6, "_total");
+			have_type = true;
+			last_le = -1;
+			saw_inf = false;
+			continue;
+		}
+		ck_assert_msg(line[0] != '#', "stray comment: %s", line);
+		ck_assert_msg(have_type, "sample before its TYPE: %s", line);
+		/* name{labels} value */
+		nl = strcspn(line, "{ ");
+		ck_assert(prom_name_ok(line, nl));
+		memcpy(name, line, nl);
+		name[nl] = 0;
+		sp = line + nl;
+		if (*sp == '{') {
+			char *end = strchr(sp, '}');
+
+			ck_assert_ptr_nonnull(end);
+			/* label="value"[,label="value"]* */
+			for (char *q = sp + 1; q < end;) {
+				size_t ln = strcspn(q, "=");
+
+				ck_assert(prom_name_ok(q, ln));
+				ck_assert_int_eq(q[ln + 1], '"');
+				q = strchr(q + ln + 2, '"');
+				ck_assert_ptr_nonnull(q);
+				q++;
+				if (*q == ',')
+					q++;
+			}
+			sp = end + 1;
+		}
+		ck_assert_int_eq(*sp, ' ');
+		{
+			char *e;
+			double v = strtod(sp + 1, &e);
+
+			ck_assert_msg(*e == 0 && e != sp + 1, "bad value in %s", line);
+			ck_assert(v >= 0);
+			if (!strcmp(type, "histogram")) {
+				if (!strcmp(name, family) || strncmp(name, family, strlen(family)))
+					ck_abort_msg("histogram sample %s outside %s", name, family);
+				if (!strcmp(name + strlen(family), "_bucket")) {
+					const char *le = strstr(line, "le=\"") + 4;
+					double lv = !strncmp(le, "+Inf", 4) ? 1e300 : strtod(le, NULL);
+
+					ck_assert(lv > last_le);
+					ck_assert((unsigned long long)v >= last_bucket || last_le < 0);
+					last_le = lv;
+					last_bucket = (unsigned long long)v;
+					saw_inf = lv == 1e300;
+				} else if (!strcmp(name + strlen(family), "_count")) {
+					ck_assert(saw_inf);
+					count = (unsigned long long)v;
+					ck_assert_uint_eq(count, last_bucket);
+				} else {
+					ck_assert_str_eq(name + strlen(family), "_sum");
+				}
+			} else {
+				ck_assert_str_eq(name, family);
+			}
+		}
+		samples++;
+	}
+	ck_assert_uint_eq(families, STAT_COUNT + STAT_FAMILY_COUNT);
+	ck_assert_uint_gt(samples, families);
+	ck_assert_uint_eq(count, 3);	/* the last histogram: queue_wait */
+	render_all(&s, STAT_FMT_PROMETHEUS, 4096, big_a, sizeof(big_a));
+	ck_assert_ptr_nonnull(strstr(big_a, "\nktlsd_requests_accepted_total 0\n"));
+	ck_assert_ptr_nonnull(strstr(big_a, "\nktlsd_handshake_usec_total "));
+	ck_assert_ptr_nonnull(strstr(big_a, "# TYPE ktlsd_inflight gauge\n"));
+	ck_assert_ptr_nonnull(strstr(big_a, "ktlsd_handshakes_by_mode_total{role=\"server\",auth=\"x509\"} 1\n"));
+	ck_assert_ptr_nonnull(strstr(big_a, "ktlsd_failures_by_errno_total{errno=\"ETIMEDOUT\"} 1\n"));
+	ck_assert_ptr_nonnull(strstr(big_a, "ktlsd_handshake_duration_seconds_bucket{le=\"0.010\"} 2\n"));
+	ck_assert_ptr_nonnull(strstr(big_a, "ktlsd_handshake_duration_seconds_sum 40.008\n"));
+}
+END_TEST
+
 /* ---- the man page ---- */
 
-/* The two mdoc lines documenting stat_fields[@i]. */
+/* The man page lists the scalars, then the labelled families. */
+#define DOC_COUNT (STAT_COUNT + STAT_FAMILY_COUNT)
+
+static const struct stat_field *doc_field(size_t i)
+{
+	return i < STAT_COUNT ? &stat_fields[i] : &stat_families[i - STAT_COUNT];
+}
+
+/* The two mdoc lines documenting doc_field(@i). */
 static void man_lines(size_t i, char *it, size_t itlen)
 {
-	snprintf(it, itlen, ".It Cm %s Pq %s, %s", stat_fields[i].key,
-		 stat_kind_name(stat_fields[i].kind), stat_fields[i].unit);
+	snprintf(it, itlen, ".It Cm %s Pq %s, %s", doc_field(i)->key,
+		 stat_kind_name(doc_field(i)->kind), doc_field(i)->unit);
 }
 
 static void print_man_block(FILE *f)
@@ -251,9 +505,9 @@ static void print_man_block(FILE *f)
 	size_t i;
 
 	fprintf(f, ".Bl -tag -width Ds\n");
-	for (i = 0; i < STAT_COUNT; i++) {
+	for (i = 0; i < DOC_COUNT; i++) {
 		man_lines(i, it, sizeof(it));
-		fprintf(f, "%s\n%s\n", it, stat_fields[i].help);
+		fprintf(f, "%s\n%s\n", it, doc_field(i)->help);
 	}
 	fprintf(f, ".El\n");
 }
@@ -322,7 +576,7 @@ START_TEST(test_stats_manpage)
 
 	/* Every key, with its kind, unit and help, in table order. */
 	next = start;
-	for (i = 0; i < STAT_COUNT; i++) {
+	for (i = 0; i < DOC_COUNT; i++) {
 		man_lines(i, it, sizeof(it));
 		for (j = next; j < end; j++)
 			if (strcmp(lines[j], it) == 0)
@@ -333,9 +587,9 @@ START_TEST(test_stats_manpage)
 			bad = 1;
 			continue;
 		}
-		if (j + 1 >= end || strcmp(lines[j + 1], stat_fields[i].help) != 0) {
+		if (j + 1 >= end || strcmp(lines[j + 1], doc_field(i)->help) != 0) {
 			fprintf(stderr, "%s:%zu: help for %s should read \"%s\"\n", path,
-				j + 2, stat_fields[i].key, stat_fields[i].help);
+				j + 2, doc_field(i)->key, doc_field(i)->help);
 			bad = 1;
 		}
 		next = j + 1;
@@ -346,24 +600,24 @@ START_TEST(test_stats_manpage)
 		if (strncmp(lines[i], ".It Cm ", 7) != 0)
 			continue;
 		documented++;
-		for (j = 0; j < STAT_COUNT; j++) {
+		for (j = 0; j < DOC_COUNT; j++) {
 			man_lines(j, it, sizeof(it));
 			if (strcmp(lines[i], it) == 0)
 				break;
 		}
-		if (j == STAT_COUNT) {
+		if (j == DOC_COUNT) {
 			fprintf(stderr, "%s:%zu: \"%s\" is not in KTLSD_STATS\n", path, i + 1,
 				lines[i]);
 			bad = 1;
 		}
 	}
-	if (bad || documented != STAT_COUNT) {
+	if (bad || documented != DOC_COUNT) {
 		fprintf(stderr, "%s: the STATISTICS list should be:\n", path);
 		print_man_block(stderr);
 	}
 	free(text);
 	ck_assert_msg(!bad, "%s: STATISTICS does not match daemon/stats.h", path);
-	ck_assert_uint_eq(documented, STAT_COUNT);
+	ck_assert_uint_eq(documented, DOC_COUNT);
 }
 END_TEST
 
@@ -379,6 +633,9 @@ static Suite *stats_suite(void)
 	tcase_add_loop_test(tc, test_stats_truncation, 0, ARRAY_SIZE(renderings));
 	tcase_add_test(tc, test_stats_clear_counters);
 	tcase_add_test(tc, test_stats_manpage);
+	tcase_add_loop_test(tc, test_stats_render_resumable, 0, 3);
+	tcase_add_test(tc, test_stats_render_text_and_json);
+	tcase_add_test(tc, test_stats_render_prometheus_format);
 	suite_add_tcase(s, tc);
 	return s;
 }

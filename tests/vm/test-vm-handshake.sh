@@ -28,7 +28,7 @@ vm_src=$(cd "$vm_src" && pwd)
 . "$vm_src/vm-lib.sh"
 vm_test_env
 
-vm_need_elf "$KTLSD" "$KTLS_PEER" "$HS_REQUEST" "$HALF_RTT_SERVER"
+vm_need_elf "$KTLSD" "$KTLSCTL" "$KTLS_PEER" "$HS_REQUEST" "$HALF_RTT_SERVER"
 vm_need_cmd openssl "${KTLSD_VM_QEMU:-qemu-system-x86_64}"
 keyctl=$(command -v keyctl 2>/dev/null || true)
 [ -n "$keyctl" ] || vm_skip "keyctl not found (install keyutils)"
@@ -56,8 +56,8 @@ chmod -R go+rX "$work"
 rc=0
 "$vm_src/run-vm.sh" -t "${KTLSD_VM_TIMEOUT:-300}" -l "$work/console.log" \
 	-m "$KTLS_KMOD_BUILD" \
-	-b "$KTLSD:/usr/sbin/ktlsd" -b "$KTLS_PEER:/usr/bin/ktls-peer" \
-	-b "$HS_REQUEST:/usr/bin/hs-request" -b "$keyctl:/usr/bin/keyctl" \
+	-b "$KTLSD:/usr/sbin/ktlsd" -b "$KTLSCTL:/usr/sbin/ktlsctl" \
+	-b "$KTLS_PEER:/usr/bin/ktls-peer" -b "$HS_REQUEST:/usr/bin/hs-request" -b "$keyctl:/usr/bin/keyctl" \
 	-b "$HALF_RTT_SERVER:/usr/bin/half-rtt-server" \
 	-a "$pki:/opt/ktlsd-test/pki" \
 	-e "KTLSD_HS_DIR=/opt/ktlsd-test" \

@@ -95,6 +95,7 @@ vm_test_env()
 	top_src=$(cd "$vm_dir/../.." && pwd)
 	top_bld=$(cd ../.. 2>/dev/null && pwd) || top_bld=$PWD
 	KTLSD=${KTLSD:-$top_bld/daemon/ktlsd}
+	KTLSCTL=${KTLSCTL:-$top_bld/daemon/ktlsctl}
 	KTLS_PEER=${KTLS_PEER:-$top_bld/tools/ktls-peer}
 	HS_REQUEST=${HS_REQUEST:-$PWD/hs-request}
 	HALF_RTT_SERVER=${HALF_RTT_SERVER:-$PWD/half-rtt-server}
