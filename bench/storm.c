@@ -574,29 +574,14 @@ static long workers_rss(pid_t mon)
 	return sum;
 }
 
-/* ktlsd's "inflight" gauge from its statistics socket, or -1. */
+/* ktlsd's "inflight" gauge from its control socket, or -1. */
 static long daemon_inflight(void)
 {
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	char buf[4096], *p;
-	size_t have = 0;
-	ssize_t n;
-	int fd;
+	static char buf[65536];
+	char *p;
 
-	if (!o.stats_socket || strlen(o.stats_socket) >= sizeof(sun.sun_path))
+	if (!o.stats_socket || tool_control_query(o.stats_socket, "stats", buf, sizeof(buf)) < 0)
 		return -1;
-	strcpy(sun.sun_path, o.stats_socket);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -1;
-	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun))) {
-		close(fd);
-		return -1;
-	}
-	while (have < sizeof(buf) - 1 && (n = read(fd, buf + have, sizeof(buf) - 1 - have)) > 0)
-		have += (size_t)n;
-	close(fd);
-	buf[have] = 0;
 	for (p = buf; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
 		if (!strncmp(p, "inflight=", 9))
 			return strtol(p + 9, NULL, 10);

@@ -15,7 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include <sys/time.h>
+#include <sys/un.h>
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <netinet/tcp.h>
@@ -291,4 +293,46 @@ void tool_set_timeouts(int fd, long seconds)
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+}
+
+ssize_t tool_control_query(const char *path, const char *command, char *buf, size_t size)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	char line[300];
+	size_t have = 0;
+	ssize_t n;
+	int fd, len, err;
+
+	len = snprintf(line, sizeof(line), "ktlsd-control 1 text %s\n", command);
+	if (len < 0 || (size_t)len >= sizeof(line) || strlen(path) >= sizeof(sun.sun_path) ||
+	    size == 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	strcpy(sun.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	tool_set_timeouts(fd, 5);
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) ||
+	    write(fd, line, (size_t)len) != len)
+		goto fail;
+	while (have < size - 1 && (n = read(fd, buf + have, size - 1 - have)) > 0)
+		have += (size_t)n;
+	buf[have] = 0;
+	close(fd);
+	if (have == 0) {
+		errno = ENODATA;
+		return -1;
+	}
+	if (!strncmp(buf, "error: ", 7)) {
+		errno = EPROTO;
+		return -1;
+	}
+	return (ssize_t)have;
+fail:
+	err = errno;
+	close(fd);
+	errno = err;
+	return -1;
 }

@@ -13,6 +13,8 @@
 #ifndef KTLS_TOOL_UTIL_H
 #define KTLS_TOOL_UTIL_H
 
+#include <sys/types.h>
+
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -174,5 +176,20 @@ int tool_loopback_pair(int *a, int *b);
  * also bounds connect(2) on Linux).
  */
 void tool_set_timeouts(int fd, long seconds);
+
+/**
+ * tool_control_query() - one text request to ktlsd's control socket
+ * @path: the socket (ktlsd.conf's control_socket)
+ * @command: the command words, e.g. "stats"
+ * @buf: the reply, NUL-terminated (cut to fit)
+ * @size: room in @buf, at least 1
+ *
+ * Speaks docs/control-protocol.md: one "ktlsd-control 1 text COMMAND" line,
+ * then reads until EOF, 5 s at most for each step.
+ *
+ * Return: the reply's length; -1 with errno set when the socket cannot be
+ * reached or answers nothing, -1 with errno EPROTO when it answers "error: ".
+ */
+ssize_t tool_control_query(const char *path, const char *command, char *buf, size_t size);
 
 #endif /* KTLS_TOOL_UTIL_H */

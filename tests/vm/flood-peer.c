@@ -405,25 +405,15 @@ static int flood(int argc, char **argv)
 	return 0;
 }
 
-/* The statistics socket's answer (key=value lines) on stdout. */
+/* ktlsd's statistics (key=value lines) from its control socket on stdout. */
 static int stats(const char *path)
 {
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	char buf[8192];
-	ssize_t n;
-	int fd;
+	static char buf[65536];
 
-	if (strlen(path) >= sizeof(sun.sun_path))
-		tool_misuse("stats: path too long");
-	strcpy(sun.sun_path, path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0)
+	if (tool_control_query(path, "stats", buf, sizeof(buf)) < 0)
 		tool_die("%s: %s", path, strerror(errno));
-	tool_set_timeouts(fd, 5);
-	while ((n = read(fd, buf, sizeof(buf))) > 0)
-		fwrite(buf, 1, (size_t)n, stdout);
-	close(fd);
-	return n < 0 ? 1 : 0;
+	fputs(buf, stdout);
+	return 0;
 }
 
 int main(int argc, char **argv)
