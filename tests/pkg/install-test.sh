@@ -16,7 +16,8 @@
 #
 # A policy-rc.d that refuses starts keeps the daemon from starting should
 # systemd run here (without systemd as PID 1, deb-systemd-invoke does
-# nothing anyway). Prints "pkg-install: N passed, N failed".
+# nothing anyway). Prints "pkg-install: N passed, N failed", and writes
+# "PASSED FAILED 0" to $KTLS_SUMMARY if set (.ci/run adds it up).
 #
 # usage: tests/pkg/install-test.sh DEBDIR
 set -uo pipefail
@@ -142,7 +143,7 @@ check "ktls-connect builds against the installed package" bash -c \
 	"cc -Wall -Wextra -Werror -o '$work/ktls-connect' '$top/docs/examples/ktls-connect.c' \
 		\$(pkg-config --cflags --libs libktls)"
 check "ktls-connect links the installed libktls.so.0" bash -c \
-	"ldd '$work/ktls-connect' | grep -q '/usr/lib/.*/libktls.so.0'"
+	"ldd '$work/ktls-connect' | grep -Eq 'libktls\.so\.0 => /(usr/)?lib/[^ ]*/libktls\.so\.0 '"
 check "make the test PKI" bash "$top/tests/interop/mkcerts.sh" "$work/pki"
 /usr/bin/ktls-peer server --listen 127.0.0.1:0 --count 1 --cert "$work/pki/server-p256.pem" \
 	--key "$work/pki/server-p256.key" >"$work/server.log" 2>&1 &
@@ -164,7 +165,7 @@ if [ $rc = 0 ] && grep -q '^kernel TLS: ' "$work/client.log" && grep -qx ping "$
 	ok "ktls-connect: handshake, kernel TLS, echo"
 elif [ ! -d /sys/module/tls ] && grep -q 'I/O error' "$work/client.log" &&
      ! grep -q 'alert\|closed\|timed out' "$work/client.log"; then
-	ok "ktls-connect: handshake done; this kernel has no kernel TLS, install refused"
+	ok "ktls-connect: handshake done; this kernel has no kernel TLS, install refused ($(tail -n 1 "$work/client.log"))"
 else
 	bad "ktls-connect against the installed ktls-peer (rc $rc)"
 	sed 's/^/    /' "$work/client.log" "$work/server.log"
@@ -215,4 +216,5 @@ if [ "${tlshd_free:-0}" = 1 ]; then
 fi
 
 echo "pkg-install: $passed passed, $failed failed"
+[ -z "${KTLS_SUMMARY:-}" ] || echo "$passed $failed 0" >"$KTLS_SUMMARY"
 [ "$failed" = 0 ]
