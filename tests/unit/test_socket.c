@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * Unit tests for lib/src/socket.c (ktls/socket.h): our client helper on
+ * Unit tests for lib/io/socket.c (ktls/socket.h): our client helper on
  * one end of a socketpair against our server engine on the other (in a
  * thread), with the kernel TLS setsockopt() calls captured (this host's
  * kernel has no kTLS; tests/vm runs the real install). The user's cases:

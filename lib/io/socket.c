@@ -10,6 +10,9 @@
  * Reads go straight into ktls_input_space(), which never reaches past the
  * current record, so nothing after the peer's last handshake record is
  * consumed: it belongs to kernel TLS (KERNEL-INTERFACE.md §2).
+ *
+ * It lives outside lib/src on purpose: lib/src is the sans-IO engine, and
+ * tests/fuzz/run-fuzzers.sh compiles every file there without the glue.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* explicit_bzero() */
@@ -25,7 +28,7 @@
 #include <ktls/ktls.h>
 #include <ktls/socket.h>
 
-#include "../../kmod-glue/ktls.h"
+#include "../../kmod-glue/ktls.h"	/* ktls_glue_install() */
 
 /* Milliseconds left until @deadline (CLOCK_MONOTONIC, ms); -1 if none. */
 static int ms_left(int64_t deadline)
