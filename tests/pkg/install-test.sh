@@ -103,6 +103,17 @@ if [ ! -e "$policy" ]; then
 	made_policy=1
 fi
 [ -e /etc/tlshd/config ] || [ -e /etc/tlshd.conf ] || tlshd_free=1
+
+# The packages' dependencies from the archive first (dpkg -i resolves
+# none), so that what they bring is in the "before" picture: on a fresh
+# machine that is systemd, for systemd-sysusers.
+deps=$(for d in "${debs[@]}"; do dpkg-deb -f "$d" Depends; echo; done |
+	tr ',' '\n' | sed 's/^ *//; /^$/d' | grep -Ev '^(ktlsd|ktls-tools|libktls0|libktls-dev)( |$)' |
+	sort -u | paste -sd, -)
+if [ -n "$deps" ] && ! DEBIAN_FRONTEND=noninteractive apt-get satisfy -y -q "$deps" >"$work/apt.log" 2>&1; then
+	echo "install-test: apt-get satisfy '$deps' failed:" >&2
+	tail -n 5 "$work/apt.log" >&2
+fi
 snapshot "$work/before"
 
 echo "--- install: dpkg -i ${debs[*]##*/}"
