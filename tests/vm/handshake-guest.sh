@@ -536,7 +536,10 @@ ctx0=$(tls_stat TlsTxSw)
 crx0=$(tls_stat TlsRxSw)
 timeout $((T + 5)) /usr/bin/ktls-connect -c "$PKI/ca.pem" -n localhost \
 	-m "ping through kernel TLS" 127.0.0.1 "$port" >"$W/$n.out" 2>&1 </dev/null
-echo "exit=$?" >>"$W/$n.out"
+rc=$?
+# The echo comes back without a newline: end its line first.
+echo >>"$W/$n.out"
+echo "exit=$rc" >>"$W/$n.out"
 wait "$peer_pid"
 echo "exit=$?" >>"$W/$n.peer"
 t_file "$W/$n.peer"
