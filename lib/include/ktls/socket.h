@@ -35,8 +35,8 @@
  *	none
  *
  * Calls ktls_start(), then sends what the engine has to send and receives
- * what it asks for until the handshake is done or failed. On failure, an
- * alert the engine queued is sent if the socket takes it at once. Sends
+ * what it asks for until the handshake is done or failed. On failure, the
+ * alert the engine queued is sent, within the same deadline. Sends
  * use MSG_NOSIGNAL: a peer that has gone away gives an error, not SIGPIPE.
  *
  * Return: 0 once the handshake is complete and the last flight sent;
