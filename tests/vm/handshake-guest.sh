@@ -526,6 +526,32 @@ t_true "keyring a: usage ${use_a1:-?}, was ${use_a0:-?}" test "${use_a1:-x}" = "
 t_true "keyring b: usage ${use_b1:-?}, was ${use_b0:-?}" test "${use_b1:-x}" = "${use_b0:-y}"
 t_end
 
+# ---- libktls for programs: ktls_handshake_socket() ---------------------------
+
+# docs/examples/ktls-connect.c: one call gives it a kernel TLS socket, then
+# plain write() and read() go through the kernel to ktls-peer's echo.
+next_case connect "ktls_handshake_socket(): ktls-connect gets a kernel TLS socket from ktls-peer, echo through it"
+peer_server "$n" --cert "$PKI/server-p256.pem" --key "$PKI/server-p256.key"
+ctx0=$(tls_stat TlsTxSw)
+crx0=$(tls_stat TlsRxSw)
+timeout $((T + 5)) /usr/bin/ktls-connect -c "$PKI/ca.pem" -n localhost \
+	-m "ping through kernel TLS" 127.0.0.1 "$port" >"$W/$n.out" 2>&1 </dev/null
+rc=$?
+# The echo comes back without a newline: end its line first.
+echo >>"$W/$n.out"
+echo "exit=$rc" >>"$W/$n.out"
+wait "$peer_pid"
+echo "exit=$?" >>"$W/$n.peer"
+t_file "$W/$n.peer"
+t_want "$W/$n.out" "kernel TLS: TLS_[A-Z0-9_]+, [a-z0-9]+"
+t_want "$W/$n.out" "ping through kernel TLS"
+t_want "$W/$n.out" "exit=0"
+t_true "TlsTxSw did not grow (${ctx0:-?} -> $(tls_stat TlsTxSw))" \
+	test "$(tls_stat TlsTxSw)" -gt "${ctx0:-0}"
+t_true "TlsRxSw did not grow (${crx0:-?} -> $(tls_stat TlsRxSw))" \
+	test "$(tls_stat TlsRxSw)" -gt "${crx0:-0}"
+t_end
+
 # ---- the kernel's counters ---------------------------------------------------
 
 tx1=$(tls_stat TlsTxSw)

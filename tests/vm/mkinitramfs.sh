@@ -276,10 +276,15 @@ for a in "${adds[@]}"; do
 done
 
 if [ ${#kmods[@]} -gt 0 ]; then
-	# depmod needs the whole tree: hard-link the base's and add ours.
+	# depmod needs the whole tree: hard-link the base's and add ours. A
+	# cache on another file system than the work directory (a chroot with
+	# a tmpfs /tmp) cannot be hard-linked: copy it then.
 	t=$ov/depmod
 	mkdir -p "$t/lib/modules"
-	cp -al "$base_root/lib/modules/$kver" "$t/lib/modules/$kver"
+	cp -al "$base_root/lib/modules/$kver" "$t/lib/modules/$kver" 2>/dev/null || {
+		rm -rf "$t/lib/modules/$kver"
+		cp -a "$base_root/lib/modules/$kver" "$t/lib/modules/$kver"
+	}
 	mkdir -p "$t/lib/modules/$kver/extra" "$r/lib/modules/$kver/extra"
 	for k in "${kmods[@]}"; do
 		if [ -d "$k" ]; then

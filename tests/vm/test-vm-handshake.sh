@@ -14,7 +14,8 @@
 # downloadable kernel, unless KTLS_TEST_STRICT=1 (then they are failures).
 # Environment (make check sets the first ones; run by hand, they default to
 # a build tree in the current directory's ../..):
-#   KTLSD, KTLS_PEER, HS_REQUEST   the programs
+#   KTLSD, KTLS_PEER, HS_REQUEST   the programs (and HALF_RTT_SERVER,
+#   KTLS_CONNECT: docs/examples/ktls-connect.c on libktls)
 #   KTLS_KMOD_SRC, KTLS_KMOD_BUILD the module's sources and build directory
 #   KTLS_MKCERTS                   tests/interop/mkcerts.sh
 #   KTLSD_HS_LOGLEVEL=N            ktlsd's [debug] loglevel (default 1)
@@ -28,7 +29,7 @@ vm_src=$(cd "$vm_src" && pwd)
 . "$vm_src/vm-lib.sh"
 vm_test_env
 
-vm_need_elf "$KTLSD" "$KTLSCTL" "$KTLS_PEER" "$HS_REQUEST" "$HALF_RTT_SERVER"
+vm_need_elf "$KTLSD" "$KTLSCTL" "$KTLS_PEER" "$HS_REQUEST" "$HALF_RTT_SERVER" "$KTLS_CONNECT"
 vm_need_cmd openssl "${KTLSD_VM_QEMU:-qemu-system-x86_64}"
 keyctl=$(command -v keyctl 2>/dev/null || true)
 [ -n "$keyctl" ] || vm_skip "keyctl not found (install keyutils)"
@@ -59,6 +60,7 @@ rc=0
 	-b "$KTLSD:/usr/sbin/ktlsd" -b "$KTLSCTL:/usr/sbin/ktlsctl" \
 	-b "$KTLS_PEER:/usr/bin/ktls-peer" -b "$HS_REQUEST:/usr/bin/hs-request" -b "$keyctl:/usr/bin/keyctl" \
 	-b "$HALF_RTT_SERVER:/usr/bin/half-rtt-server" \
+	-b "$KTLS_CONNECT:/usr/bin/ktls-connect" \
 	-a "$pki:/opt/ktlsd-test/pki" \
 	-e "KTLSD_HS_DIR=/opt/ktlsd-test" \
 	-e "KTLSD_HS_PSK_A=$psk_a" -e "KTLSD_HS_PSK_B=$psk_b" \

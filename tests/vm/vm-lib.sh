@@ -99,6 +99,7 @@ vm_test_env()
 	KTLS_PEER=${KTLS_PEER:-$top_bld/tools/ktls-peer}
 	HS_REQUEST=${HS_REQUEST:-$PWD/hs-request}
 	HALF_RTT_SERVER=${HALF_RTT_SERVER:-$PWD/half-rtt-server}
+	KTLS_CONNECT=${KTLS_CONNECT:-$PWD/ktls-connect}
 	STORM=${STORM:-$PWD/storm}
 	STORM_PEER=${STORM_PEER:-$PWD/storm-peer}
 	FLOOD_PEER=${FLOOD_PEER:-$PWD/flood-peer}
