@@ -368,7 +368,8 @@ static void on_sign(struct monitor *m, int wi, uint64_t id, const struct kp_sign
 		goto reply;
 	}
 	r->signs++;
-	if (signer_submit(m->sg, id, wi, (enum rq_class)r->cls, cred, s)) {
+	if (signer_submit(m->sg, id, wi, (enum rq_class)r->cls, cred,
+			  (enum ktls_role)r->role, s)) {
 		/* A signing flood: its handshakes fail, nothing waits. */
 		stats_inc(&m->stats, STAT_signatures_refused);
 		out.status = KTLS_E_INTERNAL;
@@ -423,7 +424,7 @@ static void on_psk_lookup(struct monitor *m, int wi, uint64_t id,
 static int on_worker_msg(struct monitor *m, int wi, unsigned int budget)
 {
 	struct mworker *w = &m->wp.w[wi];
-	uint8_t buf[sizeof(struct kp_hdr) + sizeof(struct kp_sign) + 64];
+	uint8_t buf[KP_MAX_FROM_WORKER];
 	struct kp_hdr hdr;
 	struct mreq *r;
 	ssize_t n;

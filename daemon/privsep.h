@@ -27,7 +27,7 @@
 
 #define KP_MAX_PSKS 5		/* the kernel passes at most five */
 #define KP_MAX_CERT (16 * 1024)	/* one DER certificate from a keyring */
-#define KP_MAX_TBS 256
+#define KP_MAX_HASH 48		/* a transcript hash: SHA-256 or SHA-384 */
 #define KP_MAX_SIG 1024
 #define KP_MAX_MSG (sizeof(struct kp_hdr) + sizeof(struct kp_request) + KP_MAX_CERT)
 #define KP_DETAIL 128
@@ -83,11 +83,16 @@ struct kp_request {
 	struct kp_psk psks[KP_MAX_PSKS];
 };
 
+/*
+ * Not content to sign: the transcript hash of a CertificateVerify. The
+ * monitor builds the content itself (RFC 8446 §4.4.3) for the role of the
+ * request, so a worker gets no signature over anything else.
+ */
 struct kp_sign {
 	uint16_t scheme;
-	uint16_t tbs_len;
+	uint16_t th_len;		/* 32 or 48 */
 	uint8_t leaf_sha256[32];	/* which certificate's key to use */
-	uint8_t tbs[KP_MAX_TBS];
+	uint8_t th[KP_MAX_HASH];
 };
 
 struct kp_signed {
@@ -120,6 +125,14 @@ struct kp_result {
 	uint8_t hrr, peer_verified, psk, pad;
 	char detail[KP_DETAIL];
 };
+
+/* What a worker may send: the monitor's receive buffer holds the largest. */
+union kp_from_worker {
+	struct kp_sign sign;
+	struct kp_psk_lookup lookup;
+	struct kp_result result;
+};
+#define KP_MAX_FROM_WORKER (sizeof(struct kp_hdr) + sizeof(union kp_from_worker))
 
 /*
  * kp_send() - send one message, optionally with an fd

@@ -231,7 +231,13 @@ bool secrets_sign_check(const struct mreq *r, struct mcred *const worker_cred[2]
 	*cred = NULL;
 	out->status = KTLS_E_INVALID;
 	/* One CertificateVerify per handshake: never a second signature. */
-	if (!r || r->signs || r->sign_pending || s->tbs_len > sizeof(s->tbs))
+	if (!r || r->signs || r->sign_pending)
+		return false;
+	/* PSK and anonymous handshakes have no CertificateVerify of ours. */
+	if (r->kreq.auth_mode != KTLS_HANDSHAKE_AUTH_X509)
+		return false;
+	/* A TLS 1.3 transcript hash, nothing else (RFC 8446 §4.4.1). */
+	if (s->th_len != 32 && s->th_len != 48)
 		return false;
 	mc = r->cred ? r->cred : worker_cred[r->role == KTLS_ROLE_SERVER];
 	/* The certificate the worker sent must be the one this key goes with. */
@@ -282,6 +288,7 @@ bool secrets_psk_answer(const struct mreq *r, const struct kp_psk_lookup *l,
 struct sjob {
 	struct sjob *next;
 	struct mcred *cred;
+	enum ktls_role role;
 	struct kp_sign in;
 	struct signer_answer a;
 };
@@ -352,11 +359,13 @@ static void *signer_main(void *arg)
 	while ((j = signer_next(sg))) {
 		len = sizeof(j->a.out.sig);
 		memset(&j->a.out, 0, sizeof(j->a.out));
-		j->a.out.status = ktls_credential_sign(j->cred->cred, j->in.scheme, j->in.tbs,
-						       j->in.tbs_len, j->a.out.sig, &len);
+		/* The content is built here, for the request's own role. */
+		j->a.out.status = ktls_credential_sign_cv(j->cred->cred, j->role, j->in.scheme,
+							  j->in.th, j->in.th_len, j->a.out.sig,
+							  &len);
 		if (!j->a.out.status)
 			j->a.out.sig_len = (uint16_t)len;
-		j->a.made = true;
+		j->a.made = !j->a.out.status;
 		mcred_put(j->cred);
 		j->cred = NULL;
 		j->next = NULL;
@@ -449,7 +458,7 @@ pid_t signer_tid(const struct signer *sg)
 }
 
 int signer_submit(struct signer *sg, uint64_t id, int worker, enum rq_class cls,
-		  struct mcred *cred, const struct kp_sign *s)
+		  struct mcred *cred, enum ktls_role role, const struct kp_sign *s)
 {
 	struct sjob *j;
 
@@ -463,6 +472,7 @@ int signer_submit(struct signer *sg, uint64_t id, int worker, enum rq_class cls,
 	if (!j)
 		return -ENOMEM;
 	j->cred = mcred_get(cred);
+	j->role = role;
 	j->in = *s;
 	j->a.id = id;
 	j->a.worker = worker;

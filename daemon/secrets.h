@@ -45,8 +45,10 @@ int secrets_prepare(const struct kcfg *cfg, struct mreq *r, const char **why);
  * @cred: set to the key to sign with
  * @out: the refusal, when it is refused
  *
- * One signature per request: a second KP_SIGN is refused, as is one whose
- * certificate is not the request's own.
+ * Only a CertificateVerify of an x509 request, once per request: a
+ * second KP_SIGN is refused, as is one for a PSK or anonymous request,
+ * one whose hash is not 32 or 48 bytes, one whose scheme the key does not
+ * fit, and one whose certificate is not the request's own.
  * Return: true when the signer may make it.
  */
 bool secrets_sign_check(const struct mreq *r, struct mcred *const worker_cred[2],
@@ -96,11 +98,12 @@ pid_t signer_tid(const struct signer *sg);
  * @id, @worker: the request and the worker that asked
  * @cls: the request's class (its queue)
  * @cred: the key (the signer takes a reference)
- * @s: what to sign
+ * @role: the request's role: whose CertificateVerify content to build
+ * @s: the transcript hash to sign it over
  * Return: 0, or -EBUSY when that class's queue is full.
  */
 int signer_submit(struct signer *sg, uint64_t id, int worker, enum rq_class cls,
-		  struct mcred *cred, const struct kp_sign *s);
+		  struct mcred *cred, enum ktls_role role, const struct kp_sign *s);
 
 /* Take one answer. Return: false when there is none. */
 bool signer_take(struct signer *sg, struct signer_answer *a);

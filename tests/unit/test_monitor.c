@@ -28,6 +28,9 @@
 #include <unistd.h>
 
 #include <ktls/ktls.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 
 #include "config.h"
 #include "handshake-uapi.h"
@@ -321,31 +324,41 @@ END_TEST
 
 static struct testcert srv_cert;
 
-static void sign_setup(struct fx *f, uint64_t *id, struct kp_sign *s)
+/*
+ * A request of @type and @auth handed to the test's worker, with the test
+ * certificate configured for both roles; @s asks for a CertificateVerify
+ * over a SHA-256 transcript hash with that certificate's key.
+ */
+static void sign_setup_for(struct fx *f, uint64_t *id, struct kp_sign *s, uint32_t type,
+			   uint32_t auth)
 {
 	struct ktls_credential *c;
-	unsigned int clients;
 	struct wmsg w;
 
 	fx_start(f, 16, 64);
 	snprintf(f->cfg.server.certificate, sizeof(f->cfg.server.certificate), "%s", srv_cert.cert);
 	snprintf(f->cfg.server.private_key, sizeof(f->cfg.server.private_key), "%s", srv_cert.key);
+	snprintf(f->cfg.client.certificate, sizeof(f->cfg.client.certificate), "%s", srv_cert.cert);
+	snprintf(f->cfg.client.private_key, sizeof(f->cfg.client.private_key), "%s", srv_cert.key);
 	fx_go(f);
-	stub_queue(SERVER, KTLS_HANDSHAKE_AUTH_X509, 5000);
+	stub_queue(type, auth, 5000);
 	monitor_accept(f->m);
 	ck_assert(worker_read(f, &w, 1000));
 	ck_assert_uint_eq(w.hdr.type, KP_REQUEST);
-	ck_assert_uint_eq(w.u.req.cred, KP_CRED_CONFIG);
 	*id = w.hdr.id;
-	(void)clients;
 
 	memset(s, 0, sizeof(*s));
 	ck_assert_int_eq(ktls_credential_load_pem(srv_cert.cert, srv_cert.key, &c), 0);
 	ck_assert_int_eq(ktls_credential_fingerprint(c, s->leaf_sha256), 0);
 	ktls_credential_free(c);
 	s->scheme = KTLS_SIG_ECDSA_SECP256R1_SHA256;
-	s->tbs_len = 100;
-	memset(s->tbs, 0x20, s->tbs_len);
+	s->th_len = 32;
+	memset(s->th, 0xa5, s->th_len);
+}
+
+static void sign_setup(struct fx *f, uint64_t *id, struct kp_sign *s)
+{
+	sign_setup_for(f, id, s, SERVER, KTLS_HANDSHAKE_AUTH_X509);
 }
 
 /* Wait (by turns of the loop, up to 10 s) for the KP_SIGNED of @id. */
@@ -443,6 +456,146 @@ START_TEST(test_monitor_second_sign_refused)
 	ck_assert_int_eq(sig.status, KTLS_E_INVALID);
 	ck_assert_uint_eq(monitor_stats(f.m)->v[STAT_signatures], 1);
 	ck_assert_uint_eq(monitor_stats(f.m)->v[STAT_signatures_refused], 2);
+	fx_end(&f);
+}
+END_TEST
+
+/* Does @sig verify as @role's CertificateVerify over @th with the test certificate? */
+static bool cv_verifies(enum ktls_role role, const uint8_t *th, size_t th_len,
+			const struct kp_signed *sig)
+{
+	static const char sctx[] = "TLS 1.3, server CertificateVerify";
+	static const char cctx[] = "TLS 1.3, client CertificateVerify";
+	uint8_t tbs[64 + sizeof(sctx) + 48];
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	FILE *fp = fopen(srv_cert.cert, "r");
+	X509 *x;
+	int ok;
+
+	ck_assert_ptr_nonnull(md);
+	ck_assert_ptr_nonnull(fp);
+	x = PEM_read_X509(fp, NULL, NULL, NULL);
+	fclose(fp);
+	ck_assert_ptr_nonnull(x);
+	memset(tbs, 0x20, 64);
+	memcpy(tbs + 64, role == KTLS_ROLE_SERVER ? sctx : cctx, sizeof(sctx));
+	memcpy(tbs + 64 + sizeof(sctx), th, th_len);
+	ck_assert(EVP_DigestVerifyInit(md, NULL, EVP_sha256(), NULL, X509_get0_pubkey(x)) == 1);
+	ok = EVP_DigestVerify(md, sig->sig, sig->sig_len, tbs, 64 + sizeof(sctx) + th_len);
+	EVP_MD_CTX_free(md);
+	X509_free(x);
+	return ok == 1;
+}
+
+/*
+ * The honest worker: it sends the transcript hash and gets a signature
+ * over the CertificateVerify content of its request's role, which
+ * verifies with the certificate's public key (and not as the other role's).
+ */
+static const struct {
+	uint32_t type;
+	enum ktls_role role;
+} honest_sign[] = {
+	{ SERVER, KTLS_ROLE_SERVER },
+	{ CLIENT, KTLS_ROLE_CLIENT },
+};
+
+START_TEST(test_monitor_sign_builds_cv_content)
+{
+	struct kp_signed sig;
+	struct kp_sign s;
+	uint64_t id;
+	struct fx f;
+
+	sign_setup_for(&f, &id, &s, honest_sign[_i].type, KTLS_HANDSHAKE_AUTH_X509);
+	ck_assert_int_eq(kp_send(f.wsock, KP_SIGN, id, &s, sizeof(s), -1, 0), 0);
+	ck_assert(wait_signed(&f, id, &sig));
+	ck_assert_int_eq(sig.status, 0);
+	ck_assert_uint_gt(sig.sig_len, 0);
+	ck_assert(cv_verifies(honest_sign[_i].role, s.th, s.th_len, &sig));
+	ck_assert(!cv_verifies(!honest_sign[_i].role, s.th, s.th_len, &sig));
+	ck_assert_uint_eq(monitor_stats(f.m)->v[STAT_signatures], 1);
+	fx_end(&f);
+}
+END_TEST
+
+/*
+ * The compromised worker asks for what TLS 1.3 never signs: content of
+ * its choice (a hash the length of a TLS 1.2 ServerKeyExchange's params),
+ * a hash of a length no suite has, a signature for a PSK or an anonymous
+ * request, or with a scheme the key does not allow. Every one is refused
+ * and no signature is made.
+ */
+static const struct {
+	const char *what;
+	uint32_t type, auth;
+	uint16_t th_len, scheme;
+} bad_sign[] = {
+	{ "256 bytes of content", SERVER, KTLS_HANDSHAKE_AUTH_X509, 256,
+	  KTLS_SIG_ECDSA_SECP256R1_SHA256 },
+	{ "a 20-byte (SHA-1) hash", SERVER, KTLS_HANDSHAKE_AUTH_X509, 20,
+	  KTLS_SIG_ECDSA_SECP256R1_SHA256 },
+	{ "an empty hash", SERVER, KTLS_HANDSHAKE_AUTH_X509, 0, KTLS_SIG_ECDSA_SECP256R1_SHA256 },
+	{ "a 64-byte hash", SERVER, KTLS_HANDSHAKE_AUTH_X509, 64, KTLS_SIG_ECDSA_SECP256R1_SHA256 },
+	{ "a PSK server request", SERVER, KTLS_HANDSHAKE_AUTH_PSK, 32,
+	  KTLS_SIG_ECDSA_SECP256R1_SHA256 },
+	{ "an anonymous client request", CLIENT, KTLS_HANDSHAKE_AUTH_UNAUTH, 32,
+	  KTLS_SIG_ECDSA_SECP256R1_SHA256 },
+	{ "RSA-PSS with an EC key", SERVER, KTLS_HANDSHAKE_AUTH_X509, 32,
+	  KTLS_SIG_RSA_PSS_RSAE_SHA256 },
+	{ "P-384 with a P-256 key", SERVER, KTLS_HANDSHAKE_AUTH_X509, 32,
+	  KTLS_SIG_ECDSA_SECP384R1_SHA384 },
+	{ "rsa_pkcs1_sha256 (TLS 1.2 only)", SERVER, KTLS_HANDSHAKE_AUTH_X509, 32, 0x0401 },
+};
+
+START_TEST(test_monitor_sign_only_tls13_cv)
+{
+	struct kp_signed sig;
+	struct kp_sign s;
+	uint64_t id;
+	struct fx f;
+
+	sign_setup_for(&f, &id, &s, bad_sign[_i].type, bad_sign[_i].auth);
+	s.th_len = bad_sign[_i].th_len;
+	s.scheme = bad_sign[_i].scheme;
+	ck_assert_int_eq(kp_send(f.wsock, KP_SIGN, id, &s, sizeof(s), -1, 0), 0);
+	ck_assert_msg(wait_signed(&f, id, &sig), "%s: no answer", bad_sign[_i].what);
+	ck_assert_msg(sig.status == KTLS_E_INVALID, "%s: status %d", bad_sign[_i].what,
+		      sig.status);
+	ck_assert_uint_eq(sig.sig_len, 0);
+	ck_assert_uint_eq(monitor_stats(f.m)->v[STAT_signatures], 0);
+	fx_end(&f);
+}
+END_TEST
+
+/* The old message, 256 bytes of content to sign: not a KP_SIGN, nothing is signed. */
+START_TEST(test_monitor_sign_old_layout_ignored)
+{
+	struct {
+		uint16_t scheme, tbs_len;
+		uint8_t leaf[32], tbs[256];
+	} old;
+	struct kp_signed sig;
+	struct kp_sign s;
+	uint64_t id;
+	struct fx f;
+	int i;
+
+	sign_setup(&f, &id, &s);
+	memset(&old, 0, sizeof(old));
+	old.scheme = s.scheme;
+	old.tbs_len = sizeof(old.tbs);
+	memcpy(old.leaf, s.leaf_sha256, sizeof(old.leaf));
+	memset(old.tbs, 0x41, sizeof(old.tbs));
+	ck_assert_int_eq(kp_send(f.wsock, KP_SIGN, id, &old, sizeof(old), -1, 0), 0);
+	for (i = 0; i < 20; i++)
+		(void)monitor_round(f.m, 10);
+	ck_assert_uint_eq(monitor_stats(f.m)->v[STAT_signatures], 0);
+	/* The request is still its own: the honest signature is still made. */
+	ck_assert_int_eq(kp_send(f.wsock, KP_SIGN, id, &s, sizeof(s), -1, 0), 0);
+	ck_assert(wait_signed(&f, id, &sig));
+	ck_assert_int_eq(sig.status, 0);
+	ck_assert_uint_eq(monitor_stats(f.m)->v[STAT_signatures], 1);
 	fx_end(&f);
 }
 END_TEST
@@ -654,7 +807,7 @@ START_TEST(test_monitor_signer_queue_bounded_client_first)
 	ck_assert_int_eq(ktls_credential_fingerprint(c, s.leaf_sha256), 0);
 	ktls_credential_free(c);
 	s.scheme = KTLS_SIG_ECDSA_SECP256R1_SHA256;
-	s.tbs_len = 64;
+	s.th_len = 32;
 	signer_hold(monitor_signer(f.m), true);
 	for (i = 0; i < n; i++) {
 		ck_assert_int_eq(kp_send(f.wsock, KP_SIGN, ids[i], &s, sizeof(s), -1, 0), 0);
@@ -788,6 +941,11 @@ static Suite *monitor_suite(void)
 	tcase_add_test(tc, test_monitor_signer_does_not_hold_the_loop);
 	tcase_add_test(tc, test_monitor_second_sign_refused);
 	tcase_add_test(tc, test_monitor_sign_wrong_request_or_cert_refused);
+	tcase_add_loop_test(tc, test_monitor_sign_builds_cv_content, 0,
+			    sizeof(honest_sign) / sizeof(honest_sign[0]));
+	tcase_add_loop_test(tc, test_monitor_sign_only_tls13_cv, 0,
+			    sizeof(bad_sign) / sizeof(bad_sign[0]));
+	tcase_add_test(tc, test_monitor_sign_old_layout_ignored);
 	tcase_add_test(tc, test_monitor_signer_queue_bounded_client_first);
 	tcase_add_test(tc, test_monitor_delay_done_is_a_timer);
 	tcase_add_test(tc, test_monitor_stats_socket_0660_bounded);
