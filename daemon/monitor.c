@@ -49,6 +49,7 @@
 #include "requests.h"
 #include "secrets.h"
 #include "stats.h"
+#include "verdict.h"
 #include "workers.h"
 
 #define TABLE_MIN 4096
@@ -452,12 +453,19 @@ static int on_worker_msg(struct monitor *m, int wi, unsigned int budget)
 			r = reqtab_by_id(&m->t, hdr.id);
 			if (r && r->worker == wi && hdr.len == sizeof(struct kp_result)) {
 				struct kp_result res;
+				const char *why;
 
 				memcpy(&res, buf + sizeof(hdr), sizeof(res));
 				res.detail[sizeof(res.detail) - 1] = 0;
 				/* Only errnos DONE may carry (positive, <= 4095). */
 				if (res.status < 0 || res.status > 4095)
 					res.status = EIO;
+				/* The worker claims; the monitor decides (verdict.c). */
+				res.status = verdict_check(r, &res, &why);
+				if (why) {
+					log_warnx("worker %d: %s: refused", (int)w->pid, why);
+					snprintf(res.detail, sizeof(res.detail), "%s", why);
+				}
 				req_done(m, r, res.status, &res, NULL);
 			}
 			break;

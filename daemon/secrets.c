@@ -110,6 +110,8 @@ static void fill_psk(struct kp_psk *out, const struct ktls_keyring_psk *k)
 	out->hash = (uint16_t)psk_hash(k->identity, k->key_len);
 }
 
+_Static_assert(KP_MAX_PSKS <= MREQ_MAX_PSK_SERIALS, "a client's PSKs are all remembered");
+
 /* Resolve the request's material; 0 or a positive errno for DONE now. */
 int secrets_prepare(const struct kcfg *cfg, struct mreq *r, const char **why)
 {
@@ -201,6 +203,7 @@ int secrets_prepare(const struct kcfg *cfg, struct mreq *r, const char **why)
 			if (ktls_keyring_read_psk(k->peer_identities[i], &psk))
 				continue;
 			fill_psk(&msg->psks[msg->n_psks++], &psk);
+			r->psk_serials[r->n_psk_serials++] = (uint32_t)psk.serial;
 			ktls_keyring_psk_wipe(&psk);
 		}
 		if (!msg->n_psks) {
@@ -250,7 +253,7 @@ bool secrets_sign_check(const struct mreq *r, struct mcred *const worker_cred[2]
 	return true;
 }
 
-bool secrets_psk_answer(const struct mreq *r, const struct kp_psk_lookup *l,
+bool secrets_psk_answer(struct mreq *r, const struct kp_psk_lookup *l,
 			struct kp_psk_answer *out)
 {
 	struct ktls_keyring_psk psk;
@@ -276,6 +279,9 @@ bool secrets_psk_answer(const struct mreq *r, const struct kp_psk_lookup *l,
 		return true;
 	}
 	fill_psk(&out->psk, &psk);
+	/* The one serial DONE may name for this request (verdict.c). */
+	if (r->n_psk_serials < MREQ_MAX_PSK_SERIALS)
+		r->psk_serials[r->n_psk_serials++] = (uint32_t)psk.serial;
 	/* The hash comes from the identity the client sent. */
 	out->psk.hash = (uint16_t)psk_hash(identity, psk.key_len);
 	ktls_keyring_psk_wipe(&psk);

@@ -61,7 +61,7 @@ bool secrets_sign_check(const struct mreq *r, struct mcred *const worker_cred[2]
  * @out: the answer (wipe it after sending)
  * Return: true when a keyring was searched (for the statistics).
  */
-bool secrets_psk_answer(const struct mreq *r, const struct kp_psk_lookup *l,
+bool secrets_psk_answer(struct mreq *r, const struct kp_psk_lookup *l,
 			struct kp_psk_answer *out);
 
 /*

@@ -207,8 +207,9 @@ START_TEST(test_monitor_flood_mixed_answers_one_done_each)
 
 	fx_start(&f, 4, table);
 	fx_go(&f);
+	/* Anonymous: a success needs no peer identity the monitor resolved. */
 	for (i = 0; i < n; i++)
-		stub_queue(SERVER, KTLS_HANDSHAKE_AUTH_PSK, 1000);
+		stub_queue(CLIENT, KTLS_HANDSHAKE_AUTH_UNAUTH, 1000);
 	for (rounds = 0; rounds < 10000 && (stub_pending() || stub.dones < n); rounds++) {
 		monitor_accept(f.m);
 		(void)monitor_round(f.m, 0);
@@ -600,6 +601,151 @@ START_TEST(test_monitor_sign_old_layout_ignored)
 }
 END_TEST
 
+/* ---- the monitor decides what DONE says ---- */
+
+#define VERIFIED 0xffffffffu
+
+enum vstep {
+	V_NONE,
+	V_SIGN,		/* the worker has the server CertificateVerify made first */
+	V_LOOKUP,	/* the worker looks up "id-a" first (found: serial 777) */
+};
+
+static const struct {
+	const char *what;
+	uint32_t type, auth;
+	enum vstep step;
+	bool no_ktls;
+	uint32_t n_remote, remote[2];
+	int status;		/* the DONE's */
+	uint32_t done_remote;	/* the DONE's one REMOTE_AUTH value, or 0 for none */
+} verdicts[] = {
+	{ "anonymous client, kTLS on", CLIENT, KTLS_HANDSHAKE_AUTH_UNAUTH, V_NONE, false, 0, { 0 },
+	  0, 0 },
+	{ "anonymous client, no kTLS on the socket", CLIENT, KTLS_HANDSHAKE_AUTH_UNAUTH, V_NONE,
+	  true, 0, { 0 }, EIO, 0 },
+	{ "anonymous client claims a verified peer", CLIENT, KTLS_HANDSHAKE_AUTH_UNAUTH, V_NONE,
+	  false, 1, { VERIFIED }, EACCES, 0 },
+	{ "x509 server, verified client, CertificateVerify made", SERVER,
+	  KTLS_HANDSHAKE_AUTH_X509, V_SIGN, false, 1, { VERIFIED }, 0, VERIFIED },
+	{ "x509 server, verified client, no CertificateVerify made", SERVER,
+	  KTLS_HANDSHAKE_AUTH_X509, V_NONE, false, 1, { VERIFIED }, EACCES, 0 },
+	{ "x509 server, verified client, no kTLS", SERVER, KTLS_HANDSHAKE_AUTH_X509, V_SIGN, true,
+	  1, { VERIFIED }, EIO, 0 },
+	{ "x509 server claims a key serial", SERVER, KTLS_HANDSHAKE_AUTH_X509, V_SIGN, false, 1,
+	  { 777 }, EACCES, 0 },
+	{ "x509 client claims a verified peer", CLIENT, KTLS_HANDSHAKE_AUTH_X509, V_NONE, false,
+	  1, { VERIFIED }, EACCES, 0 },
+	{ "PSK server, the key the monitor looked up", SERVER, KTLS_HANDSHAKE_AUTH_PSK, V_LOOKUP,
+	  false, 1, { 777 }, 0, 777 },
+	{ "PSK server, another key of the keyring", SERVER, KTLS_HANDSHAKE_AUTH_PSK, V_LOOKUP,
+	  false, 1, { 778 }, EACCES, 0 },
+	{ "PSK server, a key without a lookup", SERVER, KTLS_HANDSHAKE_AUTH_PSK, V_NONE, false, 1,
+	  { 777 }, EACCES, 0 },
+	{ "PSK server, success with no key", SERVER, KTLS_HANDSHAKE_AUTH_PSK, V_LOOKUP, false, 0,
+	  { 0 }, EACCES, 0 },
+	{ "PSK server, the key and another", SERVER, KTLS_HANDSHAKE_AUTH_PSK, V_LOOKUP, false, 2,
+	  { 777, 778 }, EACCES, 0 },
+	{ "PSK client, the kernel's key", CLIENT, KTLS_HANDSHAKE_AUTH_PSK, V_NONE, false, 1,
+	  { 501 }, 0, 501 },
+	{ "PSK client, a key the kernel did not name", CLIENT, KTLS_HANDSHAKE_AUTH_PSK, V_NONE,
+	  false, 1, { 777 }, EACCES, 0 },
+	{ "PSK client, the sentinel", CLIENT, KTLS_HANDSHAKE_AUTH_PSK, V_NONE, false, 1,
+	  { VERIFIED }, EACCES, 0 },
+};
+
+/* Send @type/@payload as the worker and wait for the answer of @want for @id. */
+static bool worker_ask(struct fx *f, uint16_t type, uint64_t id, const void *payload,
+		       size_t len, uint16_t want, struct wmsg *w)
+{
+	int i;
+
+	ck_assert_int_eq(kp_send(f->wsock, type, id, payload, len, -1, 0), 0);
+	for (i = 0; i < 1000; i++) {
+		(void)monitor_round(f->m, 10);
+		while (worker_read(f, w, 0))
+			if (w->hdr.type == want && w->hdr.id == id)
+				return true;
+	}
+	return false;
+}
+
+static void lookup_msg(struct kp_psk_lookup *l, const char *identity)
+{
+	memset(l, 0, sizeof(*l));
+	l->identity_len = (uint16_t)strlen(identity);
+	memcpy(l->identity, identity, l->identity_len);
+}
+
+START_TEST(test_monitor_verdict)
+{
+	struct kp_result res;
+	struct kp_sign s;
+	struct kp_psk_lookup l;
+	struct wmsg w;
+	uint64_t id;
+	struct fx f;
+	int i, q;
+
+	fx_start(&f, 16, 64);
+	snprintf(f.cfg.server.certificate, sizeof(f.cfg.server.certificate), "%s", srv_cert.cert);
+	snprintf(f.cfg.server.private_key, sizeof(f.cfg.server.private_key), "%s", srv_cert.key);
+	snprintf(f.cfg.client.certificate, sizeof(f.cfg.client.certificate), "%s", srv_cert.cert);
+	snprintf(f.cfg.client.private_key, sizeof(f.cfg.client.private_key), "%s", srv_cert.key);
+	fx_go(&f);
+	stub_add_psk(40, 777, "id-a", 0x11);
+	stub_add_psk(40, 778, "id-b", 0x22);
+	stub_add_psk(41, 501, "id-c", 0x33);
+	q = stub_queue(verdicts[_i].type, verdicts[_i].auth, 5000);
+	stub.reqs[q].no_ktls = verdicts[_i].no_ktls;
+	stub.reqs[q].keyring = 40;
+	if (verdicts[_i].type == CLIENT && verdicts[_i].auth == KTLS_HANDSHAKE_AUTH_PSK) {
+		stub.reqs[q].peer_ids[0] = 501;
+		stub.reqs[q].n_peer_ids = 1;
+	}
+	monitor_accept(f.m);
+	ck_assert(worker_read(&f, &w, 1000));
+	ck_assert_uint_eq(w.hdr.type, KP_REQUEST);
+	id = w.hdr.id;
+	if (verdicts[_i].step == V_SIGN) {
+		struct ktls_credential *c;
+
+		memset(&s, 0, sizeof(s));
+		ck_assert_int_eq(ktls_credential_load_pem(srv_cert.cert, srv_cert.key, &c), 0);
+		ck_assert_int_eq(ktls_credential_fingerprint(c, s.leaf_sha256), 0);
+		ktls_credential_free(c);
+		s.scheme = KTLS_SIG_ECDSA_SECP256R1_SHA256;
+		s.th_len = 32;
+		ck_assert(worker_ask(&f, KP_SIGN, id, &s, sizeof(s), KP_SIGNED, &w));
+		ck_assert_int_eq(w.u.sig.status, 0);
+	} else if (verdicts[_i].step == V_LOOKUP) {
+		lookup_msg(&l, "id-a");
+		ck_assert(worker_ask(&f, KP_PSK_LOOKUP, id, &l, sizeof(l), KP_PSK, &w));
+		ck_assert_int_eq(((struct kp_psk_answer *)w.u.raw)->status, 0);
+	}
+	memset(&res, 0, sizeof(res));
+	res.alert_sent = res.alert_received = -1;
+	res.n_remote = verdicts[_i].n_remote;
+	memcpy(res.remote, verdicts[_i].remote, sizeof(res.remote));
+	ck_assert_int_eq(kp_send(f.wsock, KP_RESULT, id, &res, sizeof(res), -1, 0), 0);
+	for (i = 0; i < 100 && !stub.reqs[q].n_done; i++)
+		(void)monitor_round(f.m, 10);
+	ck_assert_uint_eq(stub.reqs[q].n_done, 1);
+	ck_assert_msg(stub.reqs[q].status == verdicts[_i].status, "%s: DONE status %d, not %d",
+		      verdicts[_i].what, stub.reqs[q].status, verdicts[_i].status);
+	if (verdicts[_i].done_remote) {
+		ck_assert_uint_eq(stub.reqs[q].n_remote, 1);
+		ck_assert_uint_eq(stub.reqs[q].remote[0], verdicts[_i].done_remote);
+	} else {
+		ck_assert_uint_eq(stub.reqs[q].n_remote, 0);
+	}
+	/* A success was checked on the socket itself. */
+	if (!verdicts[_i].status || verdicts[_i].status == EIO)
+		ck_assert_uint_gt(stub.tls_probes, 0);
+	fx_end(&f);
+}
+END_TEST
+
 /* A signature for a request the worker does not hold, or a wrong certificate: refused. */
 START_TEST(test_monitor_sign_wrong_request_or_cert_refused)
 {
@@ -946,6 +1092,7 @@ static Suite *monitor_suite(void)
 	tcase_add_loop_test(tc, test_monitor_sign_only_tls13_cv, 0,
 			    sizeof(bad_sign) / sizeof(bad_sign[0]));
 	tcase_add_test(tc, test_monitor_sign_old_layout_ignored);
+	tcase_add_loop_test(tc, test_monitor_verdict, 0, sizeof(verdicts) / sizeof(verdicts[0]));
 	tcase_add_test(tc, test_monitor_signer_queue_bounded_client_first);
 	tcase_add_test(tc, test_monitor_delay_done_is_a_timer);
 	tcase_add_test(tc, test_monitor_stats_socket_0660_bounded);
