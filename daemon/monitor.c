@@ -411,7 +411,7 @@ static void on_psk_lookup(struct monitor *m, int wi, uint64_t id,
 
 	if (r && r->worker != wi)
 		r = NULL;
-	if (secrets_psk_answer(r, l, &out))
+	if (secrets_psk_answer(m->cfg, r, l, &out))
 		stats_inc(&m->stats, STAT_psk_lookups);
 	if (workers_send(&m->wp, wi, KP_PSK, id, &out, sizeof(out), -1))
 		log_warnx("cannot answer the worker");

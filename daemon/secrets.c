@@ -253,27 +253,74 @@ bool secrets_sign_check(const struct mreq *r, struct mcred *const worker_cred[2]
 	return true;
 }
 
-bool secrets_psk_answer(struct mreq *r, const struct kp_psk_lookup *l,
+/*
+ * Where a server request's PSKs may be: its own keyring (named by the
+ * kernel, or the one it linked at ACCEPT), else .nvme and the configured
+ * keyrings, by name. Never the process keyring: it holds .nfs and .nfsd
+ * and every other request's keyring too.
+ */
+static unsigned int psk_rings(const struct kcfg *cfg, const struct mreq *r,
+			      int32_t ring[1 + KCFG_MAX_KEYRINGS])
+{
+	unsigned int n = 0;
+	long s;
+	size_t i;
+
+	if (r->kreq.keyring_serial > 0) {
+		ring[n++] = r->kreq.keyring_serial;
+		return n;
+	}
+	s = find_key_by_type_and_desc("keyring", ".nvme", 0);
+	if (s > 0)
+		ring[n++] = (int32_t)s;
+	for (i = 0; cfg && i < cfg->n_keyrings && i < KCFG_MAX_KEYRINGS; i++) {
+		char *end = NULL;
+
+		errno = 0;
+		s = strtol(cfg->keyrings[i], &end, 0);
+		if (errno || !end || *end || s <= 0 || s > INT32_MAX)
+			s = find_key_by_type_and_desc("keyring", cfg->keyrings[i], 0);
+		if (s > 0)
+			ring[n++] = (int32_t)s;
+	}
+	return n;
+}
+
+bool secrets_psk_answer(const struct kcfg *cfg, struct mreq *r, const struct kp_psk_lookup *l,
 			struct kp_psk_answer *out)
 {
 	struct ktls_keyring_psk psk;
 	char identity[KTLS_MAX_PSK_IDENTITY + 1];
-	int32_t ring;
-	int ret;
+	int32_t ring[1 + KCFG_MAX_KEYRINGS];
+	unsigned int n, i;
+	int ret = -ENOKEY;
 
 	memset(out, 0, sizeof(*out));
 	out->status = KTLS_E_ALERT_unknown_psk_identity;
-	if (!r || l->identity_len > KTLS_MAX_PSK_IDENTITY ||
+	if (!r || l->identity_len == 0 || l->identity_len > KTLS_MAX_PSK_IDENTITY ||
 	    memchr(l->identity, 0, l->identity_len))
 		return false;
+	/*
+	 * Only a server PSK request looks identities up (a client's PSKs
+	 * come from the kernel's list), and no more often than a ClientHello
+	 * can offer identities (RFC 8446 §4.2.11: the engine takes at most
+	 * KTLS_MAX_PSKS).
+	 */
+	if (r->kreq.auth_mode != KTLS_HANDSHAKE_AUTH_PSK || r->role != KTLS_ROLE_SERVER) {
+		log_warnx("PSK lookup for a request that has none: refused");
+		return false;
+	}
+	if (r->psk_lookups >= MREQ_MAX_PSK_LOOKUPS) {
+		log_warnx("more than %d PSK lookups for one request: refused", MREQ_MAX_PSK_LOOKUPS);
+		return false;
+	}
+	r->psk_lookups++;
 	memcpy(identity, l->identity, l->identity_len);
 	identity[l->identity_len] = 0;
-	/*
-	 * Search the request's own keyring (named by the kernel, or the one
-	 * it linked at ACCEPT), else every keyring we hold.
-	 */
-	ring = r->kreq.keyring_serial > 0 ? r->kreq.keyring_serial : KEY_SPEC_PROCESS_KEYRING;
-	ret = ktls_keyring_search_psk(ring, identity, 0, &psk);
+	n = psk_rings(cfg, r, ring);
+	/* The identity as sent, in full: no prefix of another (gotcha 9). */
+	for (i = 0; i < n && ret; i++)
+		ret = ktls_keyring_search_psk(ring[i], identity, KTLS_KEYRING_EXACT_ONLY, &psk);
 	if (ret) {
 		log_debug("PSK identity '%s' not found: %s", identity, strerror(-ret));
 		return true;

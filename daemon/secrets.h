@@ -56,12 +56,18 @@ bool secrets_sign_check(const struct mreq *r, struct mcred *const worker_cred[2]
 
 /**
  * secrets_psk_answer() - answer a KP_PSK_LOOKUP for request @r
+ * @cfg: the configuration (its keyrings, for a request without one)
  * @r: the request it names (NULL when unknown)
  * @l: the message
  * @out: the answer (wipe it after sending)
+ *
+ * Only for a server PSK request, at most MREQ_MAX_PSK_LOOKUPS times, an
+ * exact identity in the request's own keyring (or, when the kernel linked
+ * none, .nvme and the configured keyrings; never the process keyring). A
+ * key found is remembered as one DONE may report.
  * Return: true when a keyring was searched (for the statistics).
  */
-bool secrets_psk_answer(struct mreq *r, const struct kp_psk_lookup *l,
+bool secrets_psk_answer(const struct kcfg *cfg, struct mreq *r, const struct kp_psk_lookup *l,
 			struct kp_psk_answer *out);
 
 /*

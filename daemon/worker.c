@@ -342,6 +342,8 @@ static void on_monitor(struct worker *w, int res)
 	case KP_REQUEST:
 		on_request(w, hdr.id, p, hdr.len, fd);
 		fd = -1;
+		/* A client's PSKs: the engine has its copy; none stays here. */
+		explicit_bzero(w->mbuf, (size_t)res);
 		break;
 	case KP_SIGNED:
 		c = conn_by_id(w, hdr.id);

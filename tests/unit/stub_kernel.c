@@ -198,7 +198,11 @@ int ktls_keyring_read_psk(int32_t serial, struct ktls_keyring_psk *psk)
 	return -ENOKEY;
 }
 
-/* Exact identities only, inside @keyring only (no process keyring here). */
+/*
+ * Inside @keyring only, as the real one; like the kernel's "psk" type, a
+ * key whose description merely starts with @identity matches too unless
+ * KTLS_KEYRING_EXACT_ONLY (gotcha 9).
+ */
 int ktls_keyring_search_psk(int32_t keyring, const char *identity, unsigned int flags,
 			    struct ktls_keyring_psk *psk)
 {
@@ -207,11 +211,18 @@ int ktls_keyring_search_psk(int32_t keyring, const char *identity, unsigned int 
 	stub.psk_searches++;
 	stub.last_search_ring = keyring;
 	memset(psk, 0, sizeof(*psk));
-	for (i = 0; i < stub.n_psks; i++)
-		if (stub.psks[i].keyring == keyring && !strcmp(stub.psks[i].identity, identity)) {
-			stub_fill_psk(&stub.psks[i], psk);
+	for (i = 0; i < stub.n_psks; i++) {
+		const struct stub_psk *p = &stub.psks[i];
+
+		if (p->keyring != keyring)
+			continue;
+		if (!strcmp(p->identity, identity) ||
+		    (!(flags & KTLS_KEYRING_EXACT_ONLY) &&
+		     !strncmp(p->identity, identity, strlen(identity)))) {
+			stub_fill_psk(p, psk);
 			return 0;
 		}
+	}
 	return -ENOKEY;
 }
 

@@ -37,6 +37,7 @@
 #include "log.h"
 #include "monitor.h"
 #include "privsep.h"
+#include "monitor-types.h"
 #include "secrets.h"
 #include "stub_kernel.h"
 #include "testcert.h"
@@ -746,6 +747,97 @@ START_TEST(test_monitor_verdict)
 }
 END_TEST
 
+/* ---- PSK lookups: only a server PSK request's, only its keyring, exact, bounded ---- */
+
+static const struct {
+	const char *what;
+	uint32_t type, auth;
+	int32_t keyring;
+	const char *identity;
+	unsigned int before;	/* lookups of an unknown identity first */
+	bool other_id;		/* ask with an id the worker was never given */
+	int status;		/* the answer's */
+	uint32_t serial;	/* of the key it carries, when found */
+} lookups[] = {
+	{ "its own keyring, exact identity", SERVER, KTLS_HANDSHAKE_AUTH_PSK, 40, "id-a", 0, false,
+	  0, 777 },
+	{ "another request's keyring", SERVER, KTLS_HANDSHAKE_AUTH_PSK, 40, "id-c", 0, false,
+	  KTLS_E_ALERT_unknown_psk_identity, 0 },
+	{ "a prefix of an identity", SERVER, KTLS_HANDSHAKE_AUTH_PSK, 40, "id-", 0, false,
+	  KTLS_E_ALERT_unknown_psk_identity, 0 },
+	{ "an empty identity", SERVER, KTLS_HANDSHAKE_AUTH_PSK, 40, "", 0, false,
+	  KTLS_E_ALERT_unknown_psk_identity, 0 },
+	{ "a client PSK request, its own identity", CLIENT, KTLS_HANDSHAKE_AUTH_PSK, 41, "id-c",
+	  0, false, KTLS_E_ALERT_unknown_psk_identity, 0 },
+	{ "an x509 server request", SERVER, KTLS_HANDSHAKE_AUTH_X509, 40, "id-a", 0, false,
+	  KTLS_E_ALERT_unknown_psk_identity, 0 },
+	{ "an anonymous client request", CLIENT, KTLS_HANDSHAKE_AUTH_UNAUTH, 40, "id-a", 0, false,
+	  KTLS_E_ALERT_unknown_psk_identity, 0 },
+	{ "a request it does not hold", SERVER, KTLS_HANDSHAKE_AUTH_PSK, 40, "id-a", 0, true,
+	  KTLS_E_ALERT_unknown_psk_identity, 0 },
+	{ "the last lookup allowed", SERVER, KTLS_HANDSHAKE_AUTH_PSK, 40, "id-a",
+	  MREQ_MAX_PSK_LOOKUPS - 1, false, 0, 777 },
+	{ "one lookup too many", SERVER, KTLS_HANDSHAKE_AUTH_PSK, 40, "id-a", MREQ_MAX_PSK_LOOKUPS,
+	  false, KTLS_E_ALERT_unknown_psk_identity, 0 },
+	{ "no keyring: not the process keyring", SERVER, KTLS_HANDSHAKE_AUTH_PSK, 0, "id-a", 0,
+	  false, KTLS_E_ALERT_unknown_psk_identity, 0 },
+};
+
+START_TEST(test_monitor_psk_lookup_bounded)
+{
+	const struct kp_psk_answer *a;
+	struct kp_psk_lookup l;
+	struct wmsg w;
+	uint64_t id;
+	unsigned int i;
+	struct fx f;
+	int q;
+
+	fx_start(&f, 16, 64);
+	snprintf(f.cfg.server.certificate, sizeof(f.cfg.server.certificate), "%s", srv_cert.cert);
+	snprintf(f.cfg.server.private_key, sizeof(f.cfg.server.private_key), "%s", srv_cert.key);
+	fx_go(&f);
+	stub_add_psk(40, 777, "id-a", 0x11);
+	stub_add_psk(41, 501, "id-c", 0x33);
+	q = stub_queue(lookups[_i].type, lookups[_i].auth, 5000);
+	stub.reqs[q].keyring = lookups[_i].keyring;
+	if (lookups[_i].type == CLIENT && lookups[_i].auth == KTLS_HANDSHAKE_AUTH_PSK) {
+		stub.reqs[q].peer_ids[0] = 501;
+		stub.reqs[q].n_peer_ids = 1;
+	}
+	monitor_accept(f.m);
+	ck_assert(worker_read(&f, &w, 1000));
+	ck_assert_uint_eq(w.hdr.type, KP_REQUEST);
+	id = w.hdr.id + (lookups[_i].other_id ? 1 : 0);
+	for (i = 0; i < lookups[_i].before; i++) {
+		lookup_msg(&l, "nope");
+		ck_assert(worker_ask(&f, KP_PSK_LOOKUP, id, &l, sizeof(l), KP_PSK, &w));
+		ck_assert_int_eq(((struct kp_psk_answer *)w.u.raw)->status,
+				 KTLS_E_ALERT_unknown_psk_identity);
+	}
+	lookup_msg(&l, lookups[_i].identity);
+	ck_assert(worker_ask(&f, KP_PSK_LOOKUP, id, &l, sizeof(l), KP_PSK, &w));
+	a = (const void *)w.u.raw;
+	ck_assert_msg(a->status == lookups[_i].status, "%s: status %d", lookups[_i].what,
+		      a->status);
+	if (!lookups[_i].status) {
+		ck_assert_uint_eq(a->psk.serial, lookups[_i].serial);
+		ck_assert_uint_eq(a->psk.key_len, 32);
+	} else {
+		/* No byte of any key comes back. */
+		uint8_t zero[sizeof(a->psk.key)] = { 0 };
+
+		ck_assert_uint_eq(a->psk.key_len, 0);
+		ck_assert_mem_eq(a->psk.key, zero, sizeof(zero));
+		ck_assert_uint_eq(a->psk.serial, 0);
+	}
+	/* Never the process keyring, never another request's. */
+	if (stub.psk_searches)
+		ck_assert_int_eq(stub.last_search_ring, lookups[_i].keyring);
+	fx_end(&f);
+}
+END_TEST
+
 /* A signature for a request the worker does not hold, or a wrong certificate: refused. */
 START_TEST(test_monitor_sign_wrong_request_or_cert_refused)
 {
@@ -1093,6 +1185,8 @@ static Suite *monitor_suite(void)
 			    sizeof(bad_sign) / sizeof(bad_sign[0]));
 	tcase_add_test(tc, test_monitor_sign_old_layout_ignored);
 	tcase_add_loop_test(tc, test_monitor_verdict, 0, sizeof(verdicts) / sizeof(verdicts[0]));
+	tcase_add_loop_test(tc, test_monitor_psk_lookup_bounded, 0,
+			    sizeof(lookups) / sizeof(lookups[0]));
 	tcase_add_test(tc, test_monitor_signer_queue_bounded_client_first);
 	tcase_add_test(tc, test_monitor_delay_done_is_a_timer);
 	tcase_add_test(tc, test_monitor_stats_socket_0660_bounded);
