@@ -454,6 +454,13 @@ static int drop_privileges(const char *user)
 	if (!user || !*user)
 		return 0;
 	pw = getpwnam(user);
+	/* Not shared with other daemons, unless the system has no such user. */
+	if (!pw && !strcmp(user, KCFG_DEFAULT_USER)) {
+		log_warnx("no user %s: the worker runs as %s, which other daemons may share",
+			  user, KCFG_FALLBACK_USER);
+		user = KCFG_FALLBACK_USER;
+		pw = getpwnam(user);
+	}
 	if (!pw) {
 		log_warnx("no user %s to run the worker as", user);
 		return -1;
