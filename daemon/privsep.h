@@ -3,10 +3,11 @@
  * The messages between ktlsd's two processes, over a SOCK_SEQPACKET
  * socketpair (one message per packet). The privileged monitor holds
  * CAP_NET_ADMIN, the netlink sockets, the keyrings and the private keys;
- * the worker parses peer bytes and holds none of them.
+ * the worker parses peer bytes and holds none of them (except, for now,
+ * the PSKs of its own PSK requests: docs/design.md, issue 10).
  *
  *   monitor -> worker  KP_REQUEST  + the handshake socket (SCM_RIGHTS)
- *   worker -> monitor  KP_SIGN        monitor -> worker  KP_SIGNED
+ *   worker -> monitor  KP_SIGN (a hash) monitor -> worker  KP_SIGNED
  *   worker -> monitor  KP_PSK_LOOKUP  monitor -> worker  KP_PSK
  *   worker -> monitor  KP_RESULT  (the monitor then sends DONE)
  *   monitor -> worker  KP_RELOAD  (finish what you have, then leave)
@@ -15,6 +16,13 @@
  *
  * Every receiver checks the type, the exact size of the fixed part and
  * every length field before it uses a message (as ntpd checks imsgs).
+ * The monitor also checks each against the request it names, since a
+ * worker may be in a peer's hands: KP_SIGN only once for an x509 request
+ * of that worker, a 32- or 48-byte transcript hash, the request's own
+ * certificate (secrets_sign_check()); KP_PSK_LOOKUP only for a server PSK
+ * request, bounded, exact, in its own keyring (secrets_psk_answer());
+ * KP_RESULT's success and peer identity only as far as the monitor can
+ * confirm them (verdict_check()).
  */
 #ifndef KTLSD_PRIVSEP_H
 #define KTLSD_PRIVSEP_H
