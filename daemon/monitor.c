@@ -353,19 +353,38 @@ void monitor_accept(struct monitor *m)
 
 /* ---------- answers to the worker ---------- */
 
-static void on_sign(struct monitor *m, int wi, uint64_t id, const struct kp_sign *s)
+/*
+ * Worker @wi asked for what an honest worker never does: it is in a
+ * peer's hands. Kill it, answer its requests now, and let the loop start
+ * another once it is reaped.
+ */
+static void worker_violation(struct monitor *m, int wi, const char *what)
+{
+	pid_t pid = m->wp.w[wi].pid;
+
+	log_warnx("worker %d %s: killed", (int)pid, what);
+	if (pid > 0)
+		(void)kill(pid, SIGKILL);
+	worker_forget(m, wi, "worker killed for breaking the protocol");
+	m->wp.w[wi].pid = pid;	/* reaped later, then restarted */
+}
+
+/* Return: false when the worker broke the protocol (and was killed). */
+static bool on_sign(struct monitor *m, int wi, uint64_t id, const struct kp_sign *s)
 {
 	struct mreq *r = reqtab_by_id(&m->t, id);
 	struct kp_signed out;
 	struct mcred *cred;
+	const char *violation;
 
 	if (r && r->worker != wi)
 		r = NULL;
-	if (!secrets_sign_check(r, m->wp.w[wi].cred, s, &cred, &out)) {
-		if (r && (r->signs || r->sign_pending))
-			log_warnx("worker %d asked for a second signature for one request: refused",
-				  (int)m->wp.w[wi].pid);
+	if (!secrets_sign_check(r, m->wp.w[wi].cred, s, &cred, &out, &violation)) {
 		stats_inc(&m->stats, STAT_signatures_refused);
+		if (violation) {
+			worker_violation(m, wi, violation);
+			return false;
+		}
 		goto reply;
 	}
 	r->signs++;
@@ -377,10 +396,11 @@ static void on_sign(struct monitor *m, int wi, uint64_t id, const struct kp_sign
 		goto reply;
 	}
 	r->sign_pending = true;
-	return;
+	return true;
 reply:
 	if (workers_send(&m->wp, wi, KP_SIGNED, id, &out, sizeof(out), -1))
 		log_warnx("cannot answer the worker");
+	return true;
 }
 
 /* The signer's answers go to the workers that asked, if they still hold the request. */
@@ -403,19 +423,27 @@ static void on_signed(struct monitor *m)
 	}
 }
 
-static void on_psk_lookup(struct monitor *m, int wi, uint64_t id,
+/* Return: false when the worker broke the protocol (and was killed). */
+static bool on_psk_lookup(struct monitor *m, int wi, uint64_t id,
 			  const struct kp_psk_lookup *l)
 {
 	struct mreq *r = reqtab_by_id(&m->t, id);
 	struct kp_psk_answer out;
+	const char *violation;
 
 	if (r && r->worker != wi)
 		r = NULL;
-	if (secrets_psk_answer(m->cfg, r, l, &out))
+	if (secrets_psk_answer(m->cfg, r, l, &out, &violation))
 		stats_inc(&m->stats, STAT_psk_lookups);
+	if (violation) {
+		explicit_bzero(&out, sizeof(out));
+		worker_violation(m, wi, violation);
+		return false;
+	}
 	if (workers_send(&m->wp, wi, KP_PSK, id, &out, sizeof(out), -1))
 		log_warnx("cannot answer the worker");
 	explicit_bzero(&out, sizeof(out));
+	return true;
 }
 
 /*
@@ -441,13 +469,16 @@ static int on_worker_msg(struct monitor *m, int wi, unsigned int budget)
 			continue;
 		}
 		switch (hdr.type) {
+		/* A worker killed for breaking the protocol is read no further. */
 		case KP_SIGN:
-			if (hdr.len == sizeof(struct kp_sign))
-				on_sign(m, wi, hdr.id, (const void *)(buf + sizeof(hdr)));
+			if (hdr.len == sizeof(struct kp_sign) &&
+			    !on_sign(m, wi, hdr.id, (const void *)(buf + sizeof(hdr))))
+				return 0;
 			break;
 		case KP_PSK_LOOKUP:
-			if (hdr.len == sizeof(struct kp_psk_lookup))
-				on_psk_lookup(m, wi, hdr.id, (const void *)(buf + sizeof(hdr)));
+			if (hdr.len == sizeof(struct kp_psk_lookup) &&
+			    !on_psk_lookup(m, wi, hdr.id, (const void *)(buf + sizeof(hdr))))
+				return 0;
 			break;
 		case KP_RESULT:
 			r = reqtab_by_id(&m->t, hdr.id);
@@ -463,8 +494,11 @@ static int on_worker_msg(struct monitor *m, int wi, unsigned int budget)
 				/* The worker claims; the monitor decides (verdict.c). */
 				res.status = verdict_check(r, &res, &why);
 				if (why) {
-					log_warnx("worker %d: %s: refused", (int)w->pid, why);
+					/* A lie: that request fails, then the worker goes. */
 					snprintf(res.detail, sizeof(res.detail), "%s", why);
+					req_done(m, r, res.status, &res, NULL);
+					worker_violation(m, wi, why);
+					return 0;
 				}
 				req_done(m, r, res.status, &res, NULL);
 			}
@@ -504,8 +538,11 @@ static void reap(struct monitor *m)
 			 * take them before answering the rest.
 			 */
 			if (m->wp.w[i].sock >= 0) {
+				/* Reaped: that number is never signalled again. */
+				m->wp.w[i].pid = 0;
 				(void)on_worker_msg(m, i, UINT_MAX);
-				worker_forget(m, i, "worker exited");
+				if (m->wp.w[i].sock >= 0)
+					worker_forget(m, i, "worker exited");
 			}
 			m->wp.w[i].pid = 0;
 		}

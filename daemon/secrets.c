@@ -225,25 +225,40 @@ int secrets_prepare(const struct kcfg *cfg, struct mreq *r, const char **why)
 }
 
 bool secrets_sign_check(const struct mreq *r, struct mcred *const worker_cred[2],
-			const struct kp_sign *s, struct mcred **cred, struct kp_signed *out)
+			const struct kp_sign *s, struct mcred **cred, struct kp_signed *out,
+			const char **violation)
 {
 	struct mcred *mc;
 	uint8_t fp[32];
 
 	memset(out, 0, sizeof(*out));
 	*cred = NULL;
+	*violation = NULL;
 	out->status = KTLS_E_INVALID;
+	/* Unknown: answered already (a deadline) while the ask was on its way. */
+	if (!r)
+		return false;
 	/* One CertificateVerify per handshake: never a second signature. */
-	if (!r || r->signs || r->sign_pending)
+	if (r->signs || r->sign_pending) {
+		*violation = "asked for a second signature for one request";
 		return false;
+	}
 	/* PSK and anonymous handshakes have no CertificateVerify of ours. */
-	if (r->kreq.auth_mode != KTLS_HANDSHAKE_AUTH_X509)
+	if (r->kreq.auth_mode != KTLS_HANDSHAKE_AUTH_X509) {
+		*violation = "asked for a signature for a request without a certificate";
 		return false;
+	}
 	/* A TLS 1.3 transcript hash, nothing else (RFC 8446 §4.4.1). */
-	if (s->th_len != 32 && s->th_len != 48)
+	if (s->th_len != 32 && s->th_len != 48) {
+		*violation = "asked for a signature over something not a TLS 1.3 transcript hash";
 		return false;
+	}
 	mc = r->cred ? r->cred : worker_cred[r->role == KTLS_ROLE_SERVER];
-	/* The certificate the worker sent must be the one this key goes with. */
+	/*
+	 * The certificate the worker sent must be the one this key goes with
+	 * (not a violation: a client request may have none configured, and a
+	 * reload may have changed it).
+	 */
 	if (!mc || ktls_credential_fingerprint(mc->cred, fp) ||
 	    memcmp(fp, s->leaf_sha256, sizeof(fp))) {
 		out->status = KTLS_E_NOKEY;
@@ -287,7 +302,7 @@ static unsigned int psk_rings(const struct kcfg *cfg, const struct mreq *r,
 }
 
 bool secrets_psk_answer(const struct kcfg *cfg, struct mreq *r, const struct kp_psk_lookup *l,
-			struct kp_psk_answer *out)
+			struct kp_psk_answer *out, const char **violation)
 {
 	struct ktls_keyring_psk psk;
 	char identity[KTLS_MAX_PSK_IDENTITY + 1];
@@ -296,6 +311,7 @@ bool secrets_psk_answer(const struct kcfg *cfg, struct mreq *r, const struct kp_
 	int ret = -ENOKEY;
 
 	memset(out, 0, sizeof(*out));
+	*violation = NULL;
 	out->status = KTLS_E_ALERT_unknown_psk_identity;
 	if (!r || l->identity_len == 0 || l->identity_len > KTLS_MAX_PSK_IDENTITY ||
 	    memchr(l->identity, 0, l->identity_len))
@@ -307,11 +323,11 @@ bool secrets_psk_answer(const struct kcfg *cfg, struct mreq *r, const struct kp_
 	 * KTLS_MAX_PSKS).
 	 */
 	if (r->kreq.auth_mode != KTLS_HANDSHAKE_AUTH_PSK || r->role != KTLS_ROLE_SERVER) {
-		log_warnx("PSK lookup for a request that has none: refused");
+		*violation = "looked up a PSK for a request that has none to look up";
 		return false;
 	}
 	if (r->psk_lookups >= MREQ_MAX_PSK_LOOKUPS) {
-		log_warnx("more than %d PSK lookups for one request: refused", MREQ_MAX_PSK_LOOKUPS);
+		*violation = "looked up more PSKs than two ClientHellos can offer";
 		return false;
 	}
 	r->psk_lookups++;

@@ -44,6 +44,8 @@ int secrets_prepare(const struct kcfg *cfg, struct mreq *r, const char **why);
  * @s: the message
  * @cred: set to the key to sign with
  * @out: the refusal, when it is refused
+ * @violation: set when the ask is one an honest worker never makes (the
+ *	monitor then kills it); NULL for a refusal an honest one may meet
  *
  * Only a CertificateVerify of an x509 request, once per request: a
  * second KP_SIGN is refused, as is one for a PSK or anonymous request,
@@ -52,7 +54,8 @@ int secrets_prepare(const struct kcfg *cfg, struct mreq *r, const char **why);
  * Return: true when the signer may make it.
  */
 bool secrets_sign_check(const struct mreq *r, struct mcred *const worker_cred[2],
-			const struct kp_sign *s, struct mcred **cred, struct kp_signed *out);
+			const struct kp_sign *s, struct mcred **cred, struct kp_signed *out,
+			const char **violation);
 
 /**
  * secrets_psk_answer() - answer a KP_PSK_LOOKUP for request @r
@@ -60,6 +63,7 @@ bool secrets_sign_check(const struct mreq *r, struct mcred *const worker_cred[2]
  * @r: the request it names (NULL when unknown)
  * @l: the message
  * @out: the answer (wipe it after sending)
+ * @violation: set when an honest worker never asks this (see above)
  *
  * Only for a server PSK request, at most MREQ_MAX_PSK_LOOKUPS times, an
  * exact identity in the request's own keyring (or, when the kernel linked
@@ -68,7 +72,7 @@ bool secrets_sign_check(const struct mreq *r, struct mcred *const worker_cred[2]
  * Return: true when a keyring was searched (for the statistics).
  */
 bool secrets_psk_answer(const struct kcfg *cfg, struct mreq *r, const struct kp_psk_lookup *l,
-			struct kp_psk_answer *out);
+			struct kp_psk_answer *out, const char **violation);
 
 /*
  * The signer: a thread at SCHED_OTHER (never the monitor's real-time

@@ -432,8 +432,38 @@ START_TEST(test_monitor_signer_does_not_hold_the_loop)
 }
 END_TEST
 
-/* One CertificateVerify per handshake: a second KP_SIGN is refused, pending or not. */
-START_TEST(test_monitor_second_sign_refused)
+/*
+ * As the worker: turn the loop until the monitor has closed our socket
+ * (it killed us), with no signature or key among what came before.
+ */
+static bool worker_killed(struct fx *f)
+{
+	static uint8_t buf[KP_MAX_MSG];
+	struct kp_hdr hdr;
+	ssize_t n;
+	int i;
+
+	for (i = 0; i < 200; i++) {
+		(void)monitor_round(f->m, 5);
+		while ((n = recv(f->wsock, buf, sizeof(buf), MSG_DONTWAIT)) > 0) {
+			ck_assert_int_eq(kp_parse(buf, (size_t)n, &hdr), 0);
+			ck_assert_uint_ne(hdr.type, KP_SIGNED);
+			ck_assert_uint_ne(hdr.type, KP_PSK);
+		}
+		if (n == 0)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * One CertificateVerify per handshake: a second KP_SIGN, pending or made,
+ * is what no honest worker sends. The worker is killed, its request is
+ * answered at once, and the signature held for it never reaches it.
+ */
+static const bool second_after_made[] = { false, true };
+
+START_TEST(test_monitor_second_sign_kills)
 {
 	struct kp_signed sig;
 	struct kp_sign s;
@@ -441,23 +471,21 @@ START_TEST(test_monitor_second_sign_refused)
 	struct fx f;
 
 	sign_setup(&f, &id, &s);
-	signer_hold(monitor_signer(f.m), true);
+	if (second_after_made[_i]) {
+		ck_assert_int_eq(kp_send(f.wsock, KP_SIGN, id, &s, sizeof(s), -1, 0), 0);
+		ck_assert(wait_signed(&f, id, &sig));
+		ck_assert_int_eq(sig.status, 0);
+	} else {
+		signer_hold(monitor_signer(f.m), true);
+		ck_assert_int_eq(kp_send(f.wsock, KP_SIGN, id, &s, sizeof(s), -1, 0), 0);
+	}
 	ck_assert_int_eq(kp_send(f.wsock, KP_SIGN, id, &s, sizeof(s), -1, 0), 0);
-	ck_assert_int_eq(kp_send(f.wsock, KP_SIGN, id, &s, sizeof(s), -1, 0), 0);
-	/* The second is answered at once (refused) while the first is held. */
-	ck_assert(wait_signed(&f, id, &sig));
-	ck_assert_int_eq(sig.status, KTLS_E_INVALID);
-	ck_assert_uint_eq(sig.sig_len, 0);
+	ck_assert(worker_killed(&f));
+	ck_assert_uint_eq(stub.reqs[0].n_done, 1);
+	ck_assert_int_ne(stub.reqs[0].status, 0);
 	ck_assert_uint_eq(monitor_stats(f.m)->v[STAT_signatures_refused], 1);
 	signer_hold(monitor_signer(f.m), false);
-	ck_assert(wait_signed(&f, id, &sig));
-	ck_assert_int_eq(sig.status, 0);
-	/* And after it was made. */
-	ck_assert_int_eq(kp_send(f.wsock, KP_SIGN, id, &s, sizeof(s), -1, 0), 0);
-	ck_assert(wait_signed(&f, id, &sig));
-	ck_assert_int_eq(sig.status, KTLS_E_INVALID);
-	ck_assert_uint_eq(monitor_stats(f.m)->v[STAT_signatures], 1);
-	ck_assert_uint_eq(monitor_stats(f.m)->v[STAT_signatures_refused], 2);
+	ck_assert_uint_eq(stub.stray_dones, 0);
 	fx_end(&f);
 }
 END_TEST
@@ -532,22 +560,25 @@ static const struct {
 	const char *what;
 	uint32_t type, auth;
 	uint16_t th_len, scheme;
+	bool kills;	/* no honest worker asks this: it is killed */
 } bad_sign[] = {
 	{ "256 bytes of content", SERVER, KTLS_HANDSHAKE_AUTH_X509, 256,
-	  KTLS_SIG_ECDSA_SECP256R1_SHA256 },
+	  KTLS_SIG_ECDSA_SECP256R1_SHA256, true },
 	{ "a 20-byte (SHA-1) hash", SERVER, KTLS_HANDSHAKE_AUTH_X509, 20,
-	  KTLS_SIG_ECDSA_SECP256R1_SHA256 },
-	{ "an empty hash", SERVER, KTLS_HANDSHAKE_AUTH_X509, 0, KTLS_SIG_ECDSA_SECP256R1_SHA256 },
-	{ "a 64-byte hash", SERVER, KTLS_HANDSHAKE_AUTH_X509, 64, KTLS_SIG_ECDSA_SECP256R1_SHA256 },
+	  KTLS_SIG_ECDSA_SECP256R1_SHA256, true },
+	{ "an empty hash", SERVER, KTLS_HANDSHAKE_AUTH_X509, 0, KTLS_SIG_ECDSA_SECP256R1_SHA256,
+	  true },
+	{ "a 64-byte hash", SERVER, KTLS_HANDSHAKE_AUTH_X509, 64, KTLS_SIG_ECDSA_SECP256R1_SHA256,
+	  true },
 	{ "a PSK server request", SERVER, KTLS_HANDSHAKE_AUTH_PSK, 32,
-	  KTLS_SIG_ECDSA_SECP256R1_SHA256 },
+	  KTLS_SIG_ECDSA_SECP256R1_SHA256, true },
 	{ "an anonymous client request", CLIENT, KTLS_HANDSHAKE_AUTH_UNAUTH, 32,
-	  KTLS_SIG_ECDSA_SECP256R1_SHA256 },
+	  KTLS_SIG_ECDSA_SECP256R1_SHA256, true },
 	{ "RSA-PSS with an EC key", SERVER, KTLS_HANDSHAKE_AUTH_X509, 32,
-	  KTLS_SIG_RSA_PSS_RSAE_SHA256 },
+	  KTLS_SIG_RSA_PSS_RSAE_SHA256, false },
 	{ "P-384 with a P-256 key", SERVER, KTLS_HANDSHAKE_AUTH_X509, 32,
-	  KTLS_SIG_ECDSA_SECP384R1_SHA384 },
-	{ "rsa_pkcs1_sha256 (TLS 1.2 only)", SERVER, KTLS_HANDSHAKE_AUTH_X509, 32, 0x0401 },
+	  KTLS_SIG_ECDSA_SECP384R1_SHA384, false },
+	{ "rsa_pkcs1_sha256 (TLS 1.2 only)", SERVER, KTLS_HANDSHAKE_AUTH_X509, 32, 0x0401, false },
 };
 
 START_TEST(test_monitor_sign_only_tls13_cv)
@@ -561,10 +592,16 @@ START_TEST(test_monitor_sign_only_tls13_cv)
 	s.th_len = bad_sign[_i].th_len;
 	s.scheme = bad_sign[_i].scheme;
 	ck_assert_int_eq(kp_send(f.wsock, KP_SIGN, id, &s, sizeof(s), -1, 0), 0);
-	ck_assert_msg(wait_signed(&f, id, &sig), "%s: no answer", bad_sign[_i].what);
-	ck_assert_msg(sig.status == KTLS_E_INVALID, "%s: status %d", bad_sign[_i].what,
-		      sig.status);
-	ck_assert_uint_eq(sig.sig_len, 0);
+	if (bad_sign[_i].kills) {
+		ck_assert_msg(worker_killed(&f), "%s: the worker lives on", bad_sign[_i].what);
+		ck_assert_uint_eq(stub.reqs[0].n_done, 1);
+		ck_assert_int_ne(stub.reqs[0].status, 0);
+	} else {
+		ck_assert_msg(wait_signed(&f, id, &sig), "%s: no answer", bad_sign[_i].what);
+		ck_assert_msg(sig.status == KTLS_E_INVALID, "%s: status %d", bad_sign[_i].what,
+			      sig.status);
+		ck_assert_uint_eq(sig.sig_len, 0);
+	}
 	ck_assert_uint_eq(monitor_stats(f.m)->v[STAT_signatures], 0);
 	fx_end(&f);
 }
@@ -743,6 +780,15 @@ START_TEST(test_monitor_verdict)
 	/* A success was checked on the socket itself. */
 	if (!verdicts[_i].status || verdicts[_i].status == EIO)
 		ck_assert_uint_gt(stub.tls_probes, 0);
+	/* A worker that lied is killed; one that told the truth serves on. */
+	if (verdicts[_i].status) {
+		ck_assert_msg(worker_killed(&f), "%s: the worker lives on", verdicts[_i].what);
+	} else {
+		for (i = 0; i < 5; i++)
+			(void)monitor_round(f.m, 5);
+		ck_assert_int_eq(recv(f.wsock, &i, sizeof(i), MSG_DONTWAIT), -1);
+		ck_assert_int_eq(errno, EAGAIN);
+	}
 	fx_end(&f);
 }
 END_TEST
@@ -758,29 +804,30 @@ static const struct {
 	bool other_id;		/* ask with an id the worker was never given */
 	int status;		/* the answer's */
 	uint32_t serial;	/* of the key it carries, when found */
+	bool kills;		/* no answer: the worker is killed */
 } lookups[] = {
 	{ "its own keyring, exact identity", SERVER, KTLS_HANDSHAKE_AUTH_PSK, 40, "id-a", 0, false,
-	  0, 777 },
+	  0, 777, false },
 	{ "another request's keyring", SERVER, KTLS_HANDSHAKE_AUTH_PSK, 40, "id-c", 0, false,
-	  KTLS_E_ALERT_unknown_psk_identity, 0 },
+	  KTLS_E_ALERT_unknown_psk_identity, 0, false },
 	{ "a prefix of an identity", SERVER, KTLS_HANDSHAKE_AUTH_PSK, 40, "id-", 0, false,
-	  KTLS_E_ALERT_unknown_psk_identity, 0 },
+	  KTLS_E_ALERT_unknown_psk_identity, 0, false },
 	{ "an empty identity", SERVER, KTLS_HANDSHAKE_AUTH_PSK, 40, "", 0, false,
-	  KTLS_E_ALERT_unknown_psk_identity, 0 },
+	  KTLS_E_ALERT_unknown_psk_identity, 0, false },
 	{ "a client PSK request, its own identity", CLIENT, KTLS_HANDSHAKE_AUTH_PSK, 41, "id-c",
-	  0, false, KTLS_E_ALERT_unknown_psk_identity, 0 },
+	  0, false, KTLS_E_ALERT_unknown_psk_identity, 0, true },
 	{ "an x509 server request", SERVER, KTLS_HANDSHAKE_AUTH_X509, 40, "id-a", 0, false,
-	  KTLS_E_ALERT_unknown_psk_identity, 0 },
+	  KTLS_E_ALERT_unknown_psk_identity, 0, true },
 	{ "an anonymous client request", CLIENT, KTLS_HANDSHAKE_AUTH_UNAUTH, 40, "id-a", 0, false,
-	  KTLS_E_ALERT_unknown_psk_identity, 0 },
+	  KTLS_E_ALERT_unknown_psk_identity, 0, true },
 	{ "a request it does not hold", SERVER, KTLS_HANDSHAKE_AUTH_PSK, 40, "id-a", 0, true,
-	  KTLS_E_ALERT_unknown_psk_identity, 0 },
+	  KTLS_E_ALERT_unknown_psk_identity, 0, false },
 	{ "the last lookup allowed", SERVER, KTLS_HANDSHAKE_AUTH_PSK, 40, "id-a",
-	  MREQ_MAX_PSK_LOOKUPS - 1, false, 0, 777 },
+	  MREQ_MAX_PSK_LOOKUPS - 1, false, 0, 777, false },
 	{ "one lookup too many", SERVER, KTLS_HANDSHAKE_AUTH_PSK, 40, "id-a", MREQ_MAX_PSK_LOOKUPS,
-	  false, KTLS_E_ALERT_unknown_psk_identity, 0 },
+	  false, KTLS_E_ALERT_unknown_psk_identity, 0, true },
 	{ "no keyring: not the process keyring", SERVER, KTLS_HANDSHAKE_AUTH_PSK, 0, "id-a", 0,
-	  false, KTLS_E_ALERT_unknown_psk_identity, 0 },
+	  false, KTLS_E_ALERT_unknown_psk_identity, 0, false },
 };
 
 START_TEST(test_monitor_psk_lookup_bounded)
@@ -816,6 +863,13 @@ START_TEST(test_monitor_psk_lookup_bounded)
 				 KTLS_E_ALERT_unknown_psk_identity);
 	}
 	lookup_msg(&l, lookups[_i].identity);
+	if (lookups[_i].kills) {
+		ck_assert_int_eq(kp_send(f.wsock, KP_PSK_LOOKUP, id, &l, sizeof(l), -1, 0), 0);
+		ck_assert_msg(worker_killed(&f), "%s: the worker lives on", lookups[_i].what);
+		ck_assert_uint_eq(stub.reqs[q].n_done, 1);
+		fx_end(&f);
+		return;
+	}
 	ck_assert(worker_ask(&f, KP_PSK_LOOKUP, id, &l, sizeof(l), KP_PSK, &w));
 	a = (const void *)w.u.raw;
 	ck_assert_msg(a->status == lookups[_i].status, "%s: status %d", lookups[_i].what,
@@ -1177,7 +1231,7 @@ static Suite *monitor_suite(void)
 	tcase_add_test(tc, test_monitor_accepts_bounded_per_round);
 	tcase_add_test(tc, test_monitor_worker_messages_bounded_per_round);
 	tcase_add_test(tc, test_monitor_signer_does_not_hold_the_loop);
-	tcase_add_test(tc, test_monitor_second_sign_refused);
+	tcase_add_loop_test(tc, test_monitor_second_sign_kills, 0, 2);
 	tcase_add_test(tc, test_monitor_sign_wrong_request_or_cert_refused);
 	tcase_add_loop_test(tc, test_monitor_sign_builds_cv_content, 0,
 			    sizeof(honest_sign) / sizeof(honest_sign[0]));
