@@ -885,7 +885,7 @@ void kcfg_defaults(struct kcfg *cfg)
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->max_inflight = 1024;
 	cfg->security_level = KTLS_SECURITY_LEVEL_DEFAULT;
-	memcpy(cfg->user, "nobody", sizeof("nobody"));
+	memcpy(cfg->user, KCFG_DEFAULT_USER, sizeof(KCFG_DEFAULT_USER));
 	cfg->timeout_client_ms = 20000;
 	cfg->timeout_server_ms = 5000;
 	cfg->timeout_psk_ms = 10000;

@@ -17,6 +17,12 @@
 #define KCFG_KEYRING_MAX 256	/* bytes of one keyring name, with the NUL */
 #define KCFG_LIST_MAX 16	/* == KTLS_MAX_LIST */
 #define KCFG_ERR_MAX 512
+/*
+ * The workers' user by default: ktlsd's own (the systemd unit and the
+ * package create it); nobody, with a warning, where it does not exist.
+ */
+#define KCFG_DEFAULT_USER "ktlsd"
+#define KCFG_FALLBACK_USER "nobody"
 #define KCFG_MAX_WARNINGS 8
 #define KCFG_LINE_MAX 8191	/* bytes of one line, without its newline */
 #define KCFG_FILE_MAX (1024 * 1024)	/* bytes of one configuration file */

@@ -37,21 +37,24 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-/* ops->sign: the private key lives in the monitor. */
+/*
+ * ops->sign_hash: the private key lives in the monitor, which builds the
+ * CertificateVerify content from the hash for the request's role.
+ */
 static int conn_sign(void *ctx, const struct ktls_credential *cred,
-		     uint16_t scheme, const uint8_t *tbs, size_t tbs_len,
-		     uint8_t *sig, size_t *sig_len)
+		     enum ktls_role role, uint16_t scheme, const uint8_t *th,
+		     size_t th_len, uint8_t *sig, size_t *sig_len)
 {
 	struct conn *c = ctx;
 	struct kp_sign s;
 	int ret;
 
-	if (tbs_len > sizeof(s.tbs))
+	if (th_len > sizeof(s.th))
 		return KTLS_E_INTERNAL;
 	memset(&s, 0, sizeof(s));
 	s.scheme = scheme;
-	s.tbs_len = (uint16_t)tbs_len;
-	memcpy(s.tbs, tbs, tbs_len);
+	s.th_len = (uint16_t)th_len;
+	memcpy(s.th, th, th_len);
 	ret = ktls_credential_fingerprint(cred, s.leaf_sha256);
 	if (ret)
 		return ret;
@@ -114,7 +117,8 @@ int conn_start(struct conn *c, struct wconf *wc, int ms, uint64_t id,
 	c->kops = ktls_default_ops;
 	c->kops.ctx = c;
 	c->kops.now = conn_now;
-	c->kops.sign = conn_sign;
+	c->kops.sign = NULL;
+	c->kops.sign_hash = conn_sign;
 	c->cfg = wc->base[role];
 	c->cfg.cred = NULL;
 	c->cfg.psk_lookup = NULL;

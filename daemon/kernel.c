@@ -4,6 +4,10 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <linux/tls.h>
 
 #include <ktls/ktls.h>
 
@@ -121,6 +125,43 @@ int kernel_accept(struct kernel *k, struct ktls_request *kreq, int32_t *held)
 	if (!kreq->keyring_serial)
 		kreq->keyring_serial = *held;
 	return 0;
+}
+
+#ifndef SOL_TLS
+#define SOL_TLS 282
+#endif
+
+/* 0 when @fd has kTLS TX and RX for TLS 1.3, else -errno. */
+static int tls_probe(int fd)
+{
+	struct tls_crypto_info ci;
+	char ulp[16];
+	socklen_t len = sizeof(ulp);
+	int opt[2] = { TLS_TX, TLS_RX };
+	size_t i;
+
+	memset(ulp, 0, sizeof(ulp));
+	if (getsockopt(fd, SOL_TCP, TCP_ULP, ulp, &len))
+		return -errno;
+	if (len < 3 || memcmp(ulp, "tls", 4))
+		return -ENOPROTOOPT;
+	for (i = 0; i < 2; i++) {
+		/* Only the header: a full-size buffer would return the keys. */
+		len = sizeof(ci);
+		memset(&ci, 0, sizeof(ci));
+		if (getsockopt(fd, SOL_TLS, opt[i], &ci, &len))
+			return -errno;	/* EBUSY: that direction was never set */
+		if (len != sizeof(ci) || ci.version != TLS_1_3_VERSION || !ci.cipher_type)
+			return -EPROTO;
+	}
+	return 0;
+}
+
+int (*kernel_tls_probe)(int fd) = tls_probe;
+
+bool kernel_tls_installed(int fd)
+{
+	return fd >= 0 && kernel_tls_probe(fd) == 0;
 }
 
 int kernel_done(struct kernel *k, const struct ktls_done *done)

@@ -53,6 +53,15 @@ int kernel_ready(struct kernel *k, bool *overrun);
  */
 int kernel_accept(struct kernel *k, struct ktls_request *kreq, int32_t *held);
 
+/**
+ * kernel_tls_installed() - is kernel TLS on @fd in both directions?
+ * TCP_ULP reads "tls" and TLS_TX and TLS_RX hold a TLS 1.3 crypto_info
+ * (asked for its header only, so no key comes back). The check goes
+ * through kernel_tls_probe, which tests replace (they have no kTLS).
+ */
+bool kernel_tls_installed(int fd);
+extern int (*kernel_tls_probe)(int fd);
+
 /* Send DONE. Return: 0 or -errno. */
 int kernel_done(struct kernel *k, const struct ktls_done *done);
 

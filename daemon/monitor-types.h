@@ -77,6 +77,17 @@ struct mreq {
 	uint64_t accepted_ms, deadline_ms;
 	uint64_t done_at_ms;		/* delayed: when DONE goes out */
 	unsigned int prev, next;	/* FIFO links, index + 1 */
+	/*
+	 * The PSKs the monitor resolved for this request (a client's from
+	 * the kernel's list, a server's lookups that found a key): the only
+	 * serials its DONE may carry (verdict.c).
+	 */
+#define MREQ_MAX_PSK_SERIALS (2 * KTLS_MAX_PSKS)
+	uint32_t psk_serials[MREQ_MAX_PSK_SERIALS];
+	uint8_t n_psk_serials;
+	uint8_t psk_lookups;		/* KP_PSK_LOOKUPs taken for it */
+	/* Each identity of a ClientHello, and again after HelloRetryRequest. */
+#define MREQ_MAX_PSK_LOOKUPS (2 * KTLS_MAX_PSKS)
 	struct kp_request *msg;		/* built request, until dispatched */
 	size_t msg_len;
 	/* delayed: the answer, kept until done_at_ms ([debug] delay_done) */

@@ -49,6 +49,7 @@
 #include "requests.h"
 #include "secrets.h"
 #include "stats.h"
+#include "verdict.h"
 #include "workers.h"
 
 #define TABLE_MIN 4096
@@ -377,33 +378,54 @@ void monitor_accept(struct monitor *m)
 
 /* ---------- answers to the worker ---------- */
 
-static void on_sign(struct monitor *m, int wi, uint64_t id, const struct kp_sign *s)
+/*
+ * Worker @wi asked for what an honest worker never does: it is in a
+ * peer's hands. Kill it, answer its requests now, and let the loop start
+ * another once it is reaped.
+ */
+static void worker_violation(struct monitor *m, int wi, const char *what)
+{
+	pid_t pid = m->wp.w[wi].pid;
+
+	log_warnx("worker %d %s: killed", (int)pid, what);
+	if (pid > 0)
+		(void)kill(pid, SIGKILL);
+	worker_forget(m, wi, "worker killed for breaking the protocol");
+	m->wp.w[wi].pid = pid;	/* reaped later, then restarted */
+}
+
+/* Return: false when the worker broke the protocol (and was killed). */
+static bool on_sign(struct monitor *m, int wi, uint64_t id, const struct kp_sign *s)
 {
 	struct mreq *r = reqtab_by_id(&m->t, id);
 	struct kp_signed out;
 	struct mcred *cred;
+	const char *violation;
 
 	if (r && r->worker != wi)
 		r = NULL;
-	if (!secrets_sign_check(r, m->wp.w[wi].cred, s, &cred, &out)) {
-		if (r && (r->signs || r->sign_pending))
-			log_warnx("worker %d asked for a second signature for one request: refused",
-				  (int)m->wp.w[wi].pid);
+	if (!secrets_sign_check(r, m->wp.w[wi].cred, s, &cred, &out, &violation)) {
 		stats_inc(&m->stats, STAT_signatures_refused);
+		if (violation) {
+			worker_violation(m, wi, violation);
+			return false;
+		}
 		goto reply;
 	}
 	r->signs++;
-	if (signer_submit(m->sg, id, wi, (enum rq_class)r->cls, cred, s)) {
+	if (signer_submit(m->sg, id, wi, (enum rq_class)r->cls, cred,
+			  (enum ktls_role)r->role, s)) {
 		/* A signing flood: its handshakes fail, nothing waits. */
 		stats_inc(&m->stats, STAT_signatures_refused);
 		out.status = KTLS_E_INTERNAL;
 		goto reply;
 	}
 	r->sign_pending = true;
-	return;
+	return true;
 reply:
 	if (workers_send(&m->wp, wi, KP_SIGNED, id, &out, sizeof(out), -1))
 		log_warnx("cannot answer the worker");
+	return true;
 }
 
 /* The signer's answers go to the workers that asked, if they still hold the request. */
@@ -426,19 +448,27 @@ static void on_signed(struct monitor *m)
 	}
 }
 
-static void on_psk_lookup(struct monitor *m, int wi, uint64_t id,
+/* Return: false when the worker broke the protocol (and was killed). */
+static bool on_psk_lookup(struct monitor *m, int wi, uint64_t id,
 			  const struct kp_psk_lookup *l)
 {
 	struct mreq *r = reqtab_by_id(&m->t, id);
 	struct kp_psk_answer out;
+	const char *violation;
 
 	if (r && r->worker != wi)
 		r = NULL;
-	if (secrets_psk_answer(r, l, &out))
+	if (secrets_psk_answer(m->cfg, r, l, &out, &violation))
 		stats_inc(&m->stats, STAT_psk_lookups);
+	if (violation) {
+		explicit_bzero(&out, sizeof(out));
+		worker_violation(m, wi, violation);
+		return false;
+	}
 	if (workers_send(&m->wp, wi, KP_PSK, id, &out, sizeof(out), -1))
 		log_warnx("cannot answer the worker");
 	explicit_bzero(&out, sizeof(out));
+	return true;
 }
 
 /*
@@ -448,7 +478,7 @@ static void on_psk_lookup(struct monitor *m, int wi, uint64_t id,
 static int on_worker_msg(struct monitor *m, int wi, unsigned int budget)
 {
 	struct mworker *w = &m->wp.w[wi];
-	uint8_t buf[sizeof(struct kp_hdr) + sizeof(struct kp_sign) + 64];
+	uint8_t buf[KP_MAX_FROM_WORKER];
 	struct kp_hdr hdr;
 	struct mreq *r;
 	ssize_t n;
@@ -464,24 +494,37 @@ static int on_worker_msg(struct monitor *m, int wi, unsigned int budget)
 			continue;
 		}
 		switch (hdr.type) {
+		/* A worker killed for breaking the protocol is read no further. */
 		case KP_SIGN:
-			if (hdr.len == sizeof(struct kp_sign))
-				on_sign(m, wi, hdr.id, (const void *)(buf + sizeof(hdr)));
+			if (hdr.len == sizeof(struct kp_sign) &&
+			    !on_sign(m, wi, hdr.id, (const void *)(buf + sizeof(hdr))))
+				return 0;
 			break;
 		case KP_PSK_LOOKUP:
-			if (hdr.len == sizeof(struct kp_psk_lookup))
-				on_psk_lookup(m, wi, hdr.id, (const void *)(buf + sizeof(hdr)));
+			if (hdr.len == sizeof(struct kp_psk_lookup) &&
+			    !on_psk_lookup(m, wi, hdr.id, (const void *)(buf + sizeof(hdr))))
+				return 0;
 			break;
 		case KP_RESULT:
 			r = reqtab_by_id(&m->t, hdr.id);
 			if (r && r->worker == wi && hdr.len == sizeof(struct kp_result)) {
 				struct kp_result res;
+				const char *why;
 
 				memcpy(&res, buf + sizeof(hdr), sizeof(res));
 				res.detail[sizeof(res.detail) - 1] = 0;
 				/* Only errnos DONE may carry (positive, <= 4095). */
 				if (res.status < 0 || res.status > 4095)
 					res.status = EIO;
+				/* The worker claims; the monitor decides (verdict.c). */
+				res.status = verdict_check(r, &res, &why);
+				if (why) {
+					/* A lie: that request fails, then the worker goes. */
+					snprintf(res.detail, sizeof(res.detail), "%s", why);
+					req_done(m, r, res.status, &res, NULL);
+					worker_violation(m, wi, why);
+					return 0;
+				}
 				req_done(m, r, res.status, &res, NULL);
 			}
 			break;
@@ -520,8 +563,11 @@ static void reap(struct monitor *m)
 			 * take them before answering the rest.
 			 */
 			if (m->wp.w[i].sock >= 0) {
+				/* Reaped: that number is never signalled again. */
+				m->wp.w[i].pid = 0;
 				(void)on_worker_msg(m, i, UINT_MAX);
-				worker_forget(m, i, "worker exited");
+				if (m->wp.w[i].sock >= 0)
+					worker_forget(m, i, "worker exited");
 			}
 			m->wp.w[i].pid = 0;
 		}

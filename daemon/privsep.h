@@ -3,10 +3,11 @@
  * The messages between ktlsd's two processes, over a SOCK_SEQPACKET
  * socketpair (one message per packet). The privileged monitor holds
  * CAP_NET_ADMIN, the netlink sockets, the keyrings and the private keys;
- * the worker parses peer bytes and holds none of them.
+ * the worker parses peer bytes and holds none of them (except, for now,
+ * the PSKs of its own PSK requests: docs/design.md, issue 10).
  *
  *   monitor -> worker  KP_REQUEST  + the handshake socket (SCM_RIGHTS)
- *   worker -> monitor  KP_SIGN        monitor -> worker  KP_SIGNED
+ *   worker -> monitor  KP_SIGN (a hash) monitor -> worker  KP_SIGNED
  *   worker -> monitor  KP_PSK_LOOKUP  monitor -> worker  KP_PSK
  *   worker -> monitor  KP_RESULT  (the monitor then sends DONE)
  *   monitor -> worker  KP_RELOAD  (finish what you have, then leave)
@@ -15,6 +16,13 @@
  *
  * Every receiver checks the type, the exact size of the fixed part and
  * every length field before it uses a message (as ntpd checks imsgs).
+ * The monitor also checks each against the request it names, since a
+ * worker may be in a peer's hands: KP_SIGN only once for an x509 request
+ * of that worker, a 32- or 48-byte transcript hash, the request's own
+ * certificate (secrets_sign_check()); KP_PSK_LOOKUP only for a server PSK
+ * request, bounded, exact, in its own keyring (secrets_psk_answer());
+ * KP_RESULT's success and peer identity only as far as the monitor can
+ * confirm them (verdict_check()).
  */
 #ifndef KTLSD_PRIVSEP_H
 #define KTLSD_PRIVSEP_H
@@ -27,7 +35,7 @@
 
 #define KP_MAX_PSKS 5		/* the kernel passes at most five */
 #define KP_MAX_CERT (16 * 1024)	/* one DER certificate from a keyring */
-#define KP_MAX_TBS 256
+#define KP_MAX_HASH 48		/* a transcript hash: SHA-256 or SHA-384 */
 #define KP_MAX_SIG 1024
 #define KP_MAX_MSG (sizeof(struct kp_hdr) + sizeof(struct kp_request) + KP_MAX_CERT)
 #define KP_DETAIL 128
@@ -83,11 +91,16 @@ struct kp_request {
 	struct kp_psk psks[KP_MAX_PSKS];
 };
 
+/*
+ * Not content to sign: the transcript hash of a CertificateVerify. The
+ * monitor builds the content itself (RFC 8446 §4.4.3) for the role of the
+ * request, so a worker gets no signature over anything else.
+ */
 struct kp_sign {
 	uint16_t scheme;
-	uint16_t tbs_len;
+	uint16_t th_len;		/* 32 or 48 */
 	uint8_t leaf_sha256[32];	/* which certificate's key to use */
-	uint8_t tbs[KP_MAX_TBS];
+	uint8_t th[KP_MAX_HASH];
 };
 
 struct kp_signed {
@@ -120,6 +133,14 @@ struct kp_result {
 	uint8_t hrr, peer_verified, psk, pad;
 	char detail[KP_DETAIL];
 };
+
+/* What a worker may send: the monitor's receive buffer holds the largest. */
+union kp_from_worker {
+	struct kp_sign sign;
+	struct kp_psk_lookup lookup;
+	struct kp_result result;
+};
+#define KP_MAX_FROM_WORKER (sizeof(struct kp_hdr) + sizeof(union kp_from_worker))
 
 /*
  * kp_send() - send one message, optionally with an fd

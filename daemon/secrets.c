@@ -110,6 +110,8 @@ static void fill_psk(struct kp_psk *out, const struct ktls_keyring_psk *k)
 	out->hash = (uint16_t)psk_hash(k->identity, k->key_len);
 }
 
+_Static_assert(KP_MAX_PSKS <= MREQ_MAX_PSK_SERIALS, "a client's PSKs are all remembered");
+
 /* Resolve the request's material; 0 or a positive errno for DONE now. */
 int secrets_prepare(const struct kcfg *cfg, struct mreq *r, const char **why)
 {
@@ -201,6 +203,7 @@ int secrets_prepare(const struct kcfg *cfg, struct mreq *r, const char **why)
 			if (ktls_keyring_read_psk(k->peer_identities[i], &psk))
 				continue;
 			fill_psk(&msg->psks[msg->n_psks++], &psk);
+			r->psk_serials[r->n_psk_serials++] = (uint32_t)psk.serial;
 			ktls_keyring_psk_wipe(&psk);
 		}
 		if (!msg->n_psks) {
@@ -222,19 +225,40 @@ int secrets_prepare(const struct kcfg *cfg, struct mreq *r, const char **why)
 }
 
 bool secrets_sign_check(const struct mreq *r, struct mcred *const worker_cred[2],
-			const struct kp_sign *s, struct mcred **cred, struct kp_signed *out)
+			const struct kp_sign *s, struct mcred **cred, struct kp_signed *out,
+			const char **violation)
 {
 	struct mcred *mc;
 	uint8_t fp[32];
 
 	memset(out, 0, sizeof(*out));
 	*cred = NULL;
+	*violation = NULL;
 	out->status = KTLS_E_INVALID;
-	/* One CertificateVerify per handshake: never a second signature. */
-	if (!r || r->signs || r->sign_pending || s->tbs_len > sizeof(s->tbs))
+	/* Unknown: answered already (a deadline) while the ask was on its way. */
+	if (!r)
 		return false;
+	/* One CertificateVerify per handshake: never a second signature. */
+	if (r->signs || r->sign_pending) {
+		*violation = "asked for a second signature for one request";
+		return false;
+	}
+	/* PSK and anonymous handshakes have no CertificateVerify of ours. */
+	if (r->kreq.auth_mode != KTLS_HANDSHAKE_AUTH_X509) {
+		*violation = "asked for a signature for a request without a certificate";
+		return false;
+	}
+	/* A TLS 1.3 transcript hash, nothing else (RFC 8446 §4.4.1). */
+	if (s->th_len != 32 && s->th_len != 48) {
+		*violation = "asked for a signature over something not a TLS 1.3 transcript hash";
+		return false;
+	}
 	mc = r->cred ? r->cred : worker_cred[r->role == KTLS_ROLE_SERVER];
-	/* The certificate the worker sent must be the one this key goes with. */
+	/*
+	 * The certificate the worker sent must be the one this key goes with
+	 * (not a violation: a client request may have none configured, and a
+	 * reload may have changed it).
+	 */
 	if (!mc || ktls_credential_fingerprint(mc->cred, fp) ||
 	    memcmp(fp, s->leaf_sha256, sizeof(fp))) {
 		out->status = KTLS_E_NOKEY;
@@ -244,32 +268,83 @@ bool secrets_sign_check(const struct mreq *r, struct mcred *const worker_cred[2]
 	return true;
 }
 
-bool secrets_psk_answer(const struct mreq *r, const struct kp_psk_lookup *l,
-			struct kp_psk_answer *out)
+/*
+ * Where a server request's PSKs may be: its own keyring (named by the
+ * kernel, or the one it linked at ACCEPT), else .nvme and the configured
+ * keyrings, by name. Never the process keyring: it holds .nfs and .nfsd
+ * and every other request's keyring too.
+ */
+static unsigned int psk_rings(const struct kcfg *cfg, const struct mreq *r,
+			      int32_t ring[1 + KCFG_MAX_KEYRINGS])
+{
+	unsigned int n = 0;
+	long s;
+	size_t i;
+
+	if (r->kreq.keyring_serial > 0) {
+		ring[n++] = r->kreq.keyring_serial;
+		return n;
+	}
+	s = find_key_by_type_and_desc("keyring", ".nvme", 0);
+	if (s > 0)
+		ring[n++] = (int32_t)s;
+	for (i = 0; cfg && i < cfg->n_keyrings && i < KCFG_MAX_KEYRINGS; i++) {
+		char *end = NULL;
+
+		errno = 0;
+		s = strtol(cfg->keyrings[i], &end, 0);
+		if (errno || !end || *end || s <= 0 || s > INT32_MAX)
+			s = find_key_by_type_and_desc("keyring", cfg->keyrings[i], 0);
+		if (s > 0)
+			ring[n++] = (int32_t)s;
+	}
+	return n;
+}
+
+bool secrets_psk_answer(const struct kcfg *cfg, struct mreq *r, const struct kp_psk_lookup *l,
+			struct kp_psk_answer *out, const char **violation)
 {
 	struct ktls_keyring_psk psk;
 	char identity[KTLS_MAX_PSK_IDENTITY + 1];
-	int32_t ring;
-	int ret;
+	int32_t ring[1 + KCFG_MAX_KEYRINGS];
+	unsigned int n, i;
+	int ret = -ENOKEY;
 
 	memset(out, 0, sizeof(*out));
+	*violation = NULL;
 	out->status = KTLS_E_ALERT_unknown_psk_identity;
-	if (!r || l->identity_len > KTLS_MAX_PSK_IDENTITY ||
+	if (!r || l->identity_len == 0 || l->identity_len > KTLS_MAX_PSK_IDENTITY ||
 	    memchr(l->identity, 0, l->identity_len))
 		return false;
+	/*
+	 * Only a server PSK request looks identities up (a client's PSKs
+	 * come from the kernel's list), and no more often than a ClientHello
+	 * can offer identities (RFC 8446 §4.2.11: the engine takes at most
+	 * KTLS_MAX_PSKS).
+	 */
+	if (r->kreq.auth_mode != KTLS_HANDSHAKE_AUTH_PSK || r->role != KTLS_ROLE_SERVER) {
+		*violation = "looked up a PSK for a request that has none to look up";
+		return false;
+	}
+	if (r->psk_lookups >= MREQ_MAX_PSK_LOOKUPS) {
+		*violation = "looked up more PSKs than two ClientHellos can offer";
+		return false;
+	}
+	r->psk_lookups++;
 	memcpy(identity, l->identity, l->identity_len);
 	identity[l->identity_len] = 0;
-	/*
-	 * Search the request's own keyring (named by the kernel, or the one
-	 * it linked at ACCEPT), else every keyring we hold.
-	 */
-	ring = r->kreq.keyring_serial > 0 ? r->kreq.keyring_serial : KEY_SPEC_PROCESS_KEYRING;
-	ret = ktls_keyring_search_psk(ring, identity, 0, &psk);
+	n = psk_rings(cfg, r, ring);
+	/* The identity as sent, in full: no prefix of another (gotcha 9). */
+	for (i = 0; i < n && ret; i++)
+		ret = ktls_keyring_search_psk(ring[i], identity, KTLS_KEYRING_EXACT_ONLY, &psk);
 	if (ret) {
 		log_debug("PSK identity '%s' not found: %s", identity, strerror(-ret));
 		return true;
 	}
 	fill_psk(&out->psk, &psk);
+	/* The one serial DONE may name for this request (verdict.c). */
+	if (r->n_psk_serials < MREQ_MAX_PSK_SERIALS)
+		r->psk_serials[r->n_psk_serials++] = (uint32_t)psk.serial;
 	/* The hash comes from the identity the client sent. */
 	out->psk.hash = (uint16_t)psk_hash(identity, psk.key_len);
 	ktls_keyring_psk_wipe(&psk);
@@ -282,6 +357,7 @@ bool secrets_psk_answer(const struct mreq *r, const struct kp_psk_lookup *l,
 struct sjob {
 	struct sjob *next;
 	struct mcred *cred;
+	enum ktls_role role;
 	struct kp_sign in;
 	struct signer_answer a;
 };
@@ -352,11 +428,13 @@ static void *signer_main(void *arg)
 	while ((j = signer_next(sg))) {
 		len = sizeof(j->a.out.sig);
 		memset(&j->a.out, 0, sizeof(j->a.out));
-		j->a.out.status = ktls_credential_sign(j->cred->cred, j->in.scheme, j->in.tbs,
-						       j->in.tbs_len, j->a.out.sig, &len);
+		/* The content is built here, for the request's own role. */
+		j->a.out.status = ktls_credential_sign_cv(j->cred->cred, j->role, j->in.scheme,
+							  j->in.th, j->in.th_len, j->a.out.sig,
+							  &len);
 		if (!j->a.out.status)
 			j->a.out.sig_len = (uint16_t)len;
-		j->a.made = true;
+		j->a.made = !j->a.out.status;
 		mcred_put(j->cred);
 		j->cred = NULL;
 		j->next = NULL;
@@ -449,7 +527,7 @@ pid_t signer_tid(const struct signer *sg)
 }
 
 int signer_submit(struct signer *sg, uint64_t id, int worker, enum rq_class cls,
-		  struct mcred *cred, const struct kp_sign *s)
+		  struct mcred *cred, enum ktls_role role, const struct kp_sign *s)
 {
 	struct sjob *j;
 
@@ -463,6 +541,7 @@ int signer_submit(struct signer *sg, uint64_t id, int worker, enum rq_class cls,
 	if (!j)
 		return -ENOMEM;
 	j->cred = mcred_get(cred);
+	j->role = role;
 	j->in = *s;
 	j->a.id = id;
 	j->a.worker = worker;

@@ -44,23 +44,35 @@ int secrets_prepare(const struct kcfg *cfg, struct mreq *r, const char **why);
  * @s: the message
  * @cred: set to the key to sign with
  * @out: the refusal, when it is refused
+ * @violation: set when the ask is one an honest worker never makes (the
+ *	monitor then kills it); NULL for a refusal an honest one may meet
  *
- * One signature per request: a second KP_SIGN is refused, as is one whose
- * certificate is not the request's own.
+ * Only a CertificateVerify of an x509 request, once per request: a
+ * second KP_SIGN is refused, as is one for a PSK or anonymous request,
+ * one whose hash is not 32 or 48 bytes, one whose scheme the key does not
+ * fit, and one whose certificate is not the request's own.
  * Return: true when the signer may make it.
  */
 bool secrets_sign_check(const struct mreq *r, struct mcred *const worker_cred[2],
-			const struct kp_sign *s, struct mcred **cred, struct kp_signed *out);
+			const struct kp_sign *s, struct mcred **cred, struct kp_signed *out,
+			const char **violation);
 
 /**
  * secrets_psk_answer() - answer a KP_PSK_LOOKUP for request @r
+ * @cfg: the configuration (its keyrings, for a request without one)
  * @r: the request it names (NULL when unknown)
  * @l: the message
  * @out: the answer (wipe it after sending)
+ * @violation: set when an honest worker never asks this (see above)
+ *
+ * Only for a server PSK request, at most MREQ_MAX_PSK_LOOKUPS times, an
+ * exact identity in the request's own keyring (or, when the kernel linked
+ * none, .nvme and the configured keyrings; never the process keyring). A
+ * key found is remembered as one DONE may report.
  * Return: true when a keyring was searched (for the statistics).
  */
-bool secrets_psk_answer(const struct mreq *r, const struct kp_psk_lookup *l,
-			struct kp_psk_answer *out);
+bool secrets_psk_answer(const struct kcfg *cfg, struct mreq *r, const struct kp_psk_lookup *l,
+			struct kp_psk_answer *out, const char **violation);
 
 /*
  * The signer: a thread at SCHED_OTHER (never the monitor's real-time
@@ -96,11 +108,12 @@ pid_t signer_tid(const struct signer *sg);
  * @id, @worker: the request and the worker that asked
  * @cls: the request's class (its queue)
  * @cred: the key (the signer takes a reference)
- * @s: what to sign
+ * @role: the request's role: whose CertificateVerify content to build
+ * @s: the transcript hash to sign it over
  * Return: 0, or -EBUSY when that class's queue is full.
  */
 int signer_submit(struct signer *sg, uint64_t id, int worker, enum rq_class cls,
-		  struct mcred *cred, const struct kp_sign *s);
+		  struct mcred *cred, enum ktls_role role, const struct kp_sign *s);
 
 /* Take one answer. Return: false when there is none. */
 bool signer_take(struct signer *sg, struct signer_answer *a);

@@ -25,6 +25,7 @@
 
 #include "conn.h"
 #include "log.h"
+#include "sandbox.h"
 #include "worker.h"
 
 enum wop {
@@ -342,6 +343,8 @@ static void on_monitor(struct worker *w, int res)
 	case KP_REQUEST:
 		on_request(w, hdr.id, p, hdr.len, fd);
 		fd = -1;
+		/* A client's PSKs: the engine has its copy; none stays here. */
+		explicit_bzero(w->mbuf, (size_t)res);
 		break;
 	case KP_SIGNED:
 		c = conn_by_id(w, hdr.id);
@@ -451,6 +454,13 @@ static int drop_privileges(const char *user)
 	if (!user || !*user)
 		return 0;
 	pw = getpwnam(user);
+	/* Not shared with other daemons, unless the system has no such user. */
+	if (!pw && !strcmp(user, KCFG_DEFAULT_USER)) {
+		log_warnx("no user %s: the worker runs as %s, which other daemons may share",
+			  user, KCFG_FALLBACK_USER);
+		user = KCFG_FALLBACK_USER;
+		pw = getpwnam(user);
+	}
 	if (!pw) {
 		log_warnx("no user %s to run the worker as", user);
 		return -1;
@@ -490,6 +500,7 @@ int worker_main(int ms, const struct kcfg *cfg, const char *user)
 	sigset_t mask;
 	char err[256];
 	unsigned int i, entries;
+	bool restricted;
 	int ret;
 
 	log_set_procname("worker");
@@ -522,15 +533,28 @@ int worker_main(int ms, const struct kcfg *cfg, const char *user)
 	entries = 64;
 	while (entries < 4 * w->n_conns && entries < 32768)
 		entries <<= 1;
-	ret = io_uring_queue_init(entries, &w->ring, IORING_SETUP_SUBMIT_ALL);
+	/* Only the operations the loop submits (sandbox.c). */
+	ret = sandbox_ring_init(entries, &w->ring, IORING_SETUP_SUBMIT_ALL, &restricted);
 	if (ret == -EINVAL)	/* kernels before 5.18 lack SUBMIT_ALL */
-		ret = io_uring_queue_init(entries, &w->ring, 0);
+		ret = sandbox_ring_init(entries, &w->ring, 0, &restricted);
 	if (ret < 0)
 		fatalx("io_uring_queue_init: %s", strerror(-ret));
+	if (!restricted)
+		log_warnx("this kernel cannot restrict io_uring operations (before 5.10)");
 	log_debug("%u handshake slots, %u ring entries", w->n_conns, entries);
 
 	if (drop_privileges(user))
 		fatalx("worker stays unprivileged or does not run");
+	/*
+	 * From here on no socket, keyring, process or program of its own:
+	 * what a peer that took this process over could reach is the
+	 * connections it holds.
+	 */
+	ret = sandbox_seccomp();
+	if (ret == -ENOSYS || ret == -EINVAL)
+		log_warnx("no seccomp filter for the worker: %s", strerror(-ret));
+	else if (ret)
+		fatalx("seccomp filter: %s", strerror(-ret));
 
 	arm_monitor(w);
 	arm_signal(w);

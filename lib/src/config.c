@@ -70,4 +70,5 @@ const struct ktls_ops ktls_default_ops = {
 	.random = default_random,
 	.now = default_now,
 	.sign = NULL,
+	.sign_hash = NULL,
 };

@@ -44,6 +44,11 @@ int ksm_sign(struct ktls_conn *c, uint8_t *sig, size_t *sig_len)
 	ret = kconn_th_hash(c, th);
 	if (ret)
 		return ret;
+	/* A signer elsewhere gets the hash and builds the content itself. */
+	if (c->ops->sign_hash)
+		return c->ops->sign_hash(c->ops->ctx, c->cfg->cred, c->role,
+					 c->sigscheme, th, kc_hash_len(c->hash),
+					 sig, sig_len);
 	tbs_len = kmsg_cv_tbs(c->role == KTLS_ROLE_SERVER, th, kc_hash_len(c->hash),
 			      tbs);
 	if (c->ops->sign)

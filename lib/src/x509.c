@@ -40,6 +40,7 @@
 #include <ktls/ktls.h>
 
 #include "crypto.h"
+#include "msg.h"
 #include "x509.h"
 
 /* Private key files are small; anything bigger is not one. */
@@ -1278,6 +1279,35 @@ int ktls_credential_sign(const struct ktls_credential *cred, uint16_t scheme,
 	if (!kc_sig_tls13_ok(scheme) || !kc_sig_fits_key(scheme, cred->key))
 		return KTLS_E_INVALID;
 	return kc_sig_sign(scheme, cred->key, tbs, tbs_len, sig, sig_len);
+}
+
+int ktls_credential_sign_cv(const struct ktls_credential *cred,
+			    enum ktls_role role, uint16_t scheme,
+			    const uint8_t *th, size_t th_len, uint8_t *sig,
+			    size_t *sig_len)
+{
+	uint8_t tbs[64 + 34 + KC_MAX_HASH];
+	size_t tbs_len, i;
+	bool fits = false;
+	int ret;
+
+	if (!cred || !cred->key)
+		return KTLS_E_NOKEY;
+	/* Only a TLS 1.3 transcript hash: SHA-256 or SHA-384 (§B.4). */
+	if (!th || (th_len != 32 && th_len != 48) ||
+	    (role != KTLS_ROLE_CLIENT && role != KTLS_ROLE_SERVER))
+		return KTLS_E_INVALID;
+	for (i = 0; i < cred->n_fit; i++)
+		fits |= cred->fit[i] == scheme;
+	if (!fits || !kc_sig_tls13_ok(scheme) || !kc_sig_fits_key(scheme, cred->key))
+		return KTLS_E_INVALID;
+	tbs_len = kmsg_cv_tbs(role == KTLS_ROLE_SERVER, th, th_len, tbs);
+	if (cred->sign_ctx)
+		ret = kc_sig_sign_with(scheme, cred->sign_ctx, tbs, tbs_len, sig, sig_len);
+	else
+		ret = kc_sig_sign(scheme, cred->key, tbs, tbs_len, sig, sig_len);
+	explicit_bzero(tbs, sizeof(tbs));
+	return ret;
 }
 
 int ktls_credential_fingerprint(const struct ktls_credential *cred,

@@ -13,16 +13,30 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include "kernel.h"
 #include "keyring.h"
 #include "netlink.h"
 #include "stub_kernel.h"
 
 struct stub_kernel stub;
 
+/* kernel.c's kTLS check: installed on every accepted request's fd unless no_ktls. */
+static int stub_tls_probe(int fd)
+{
+	unsigned int i;
+
+	stub.tls_probes++;
+	for (i = 0; i < stub.next; i++)
+		if (stub.reqs[i].accepted && stub.reqs[i].fd == fd)
+			return stub.reqs[i].no_ktls ? -ENOPROTOOPT : 0;
+	return -EBADF;
+}
+
 void stub_reset(void)
 {
 	free(stub.reqs);
 	memset(&stub, 0, sizeof(stub));
+	kernel_tls_probe = stub_tls_probe;
 }
 
 int stub_queue(uint32_t message_type, uint32_t auth_mode, uint32_t timeout_ms)
@@ -42,6 +56,19 @@ int stub_queue(uint32_t message_type, uint32_t auth_mode, uint32_t timeout_ms)
 	q->timeout_ms = timeout_ms;
 	q->fd = -1;
 	return (int)stub.n++;
+}
+
+void stub_add_psk(int32_t ring, int32_t serial, const char *identity, uint8_t fill)
+{
+	struct stub_psk *p;
+
+	if (stub.n_psks >= STUB_MAX_PSKS)
+		abort();
+	p = &stub.psks[stub.n_psks++];
+	p->keyring = ring;
+	p->serial = serial;
+	snprintf(p->identity, sizeof(p->identity), "%s", identity);
+	memset(p->key, fill, sizeof(p->key));
 }
 
 unsigned int stub_pending(void)
@@ -98,6 +125,9 @@ int ktls_nl_accept(struct ktls_nl *nl, struct ktls_request *req)
 	req->message_type = q->message_type;
 	req->timeout_ms = q->timeout_ms;
 	req->auth_mode = q->auth_mode;
+	req->keyring_serial = q->keyring;
+	memcpy(req->peer_identities, q->peer_ids, q->n_peer_ids * sizeof(q->peer_ids[0]));
+	req->num_peer_identities = q->n_peer_ids;
 	snprintf(req->peername, sizeof(req->peername), "peer%u", stub.next - 1);
 	req->present = KTLS_REQ_HAS_SOCKFD | KTLS_REQ_HAS_MESSAGE_TYPE | KTLS_REQ_HAS_AUTH_MODE |
 		       KTLS_REQ_HAS_PEERNAME | (q->timeout_ms ? KTLS_REQ_HAS_TIMEOUT : 0);
@@ -116,6 +146,8 @@ int ktls_nl_done(struct ktls_nl *nl, const struct ktls_done *done)
 		if (q->accepted && q->fd == done->sockfd && !q->n_done) {
 			q->n_done++;
 			q->status = done->status;
+			q->n_remote = done->num_remote_auth < 2 ? done->num_remote_auth : 2;
+			memcpy(q->remote, done->remote_auth, q->n_remote * sizeof(q->remote[0]));
 			q->fd = -1;
 			return 0;
 		}
@@ -124,7 +156,7 @@ int ktls_nl_done(struct ktls_nl *nl, const struct ktls_done *done)
 	return 0;
 }
 
-/* ---- keyrings: none ---- */
+/* ---- keyrings: no certificates; the PSKs the test added ---- */
 
 int ktls_keyring_read_cert(int32_t serial, struct ktls_key_blob *out)
 {
@@ -145,14 +177,52 @@ void ktls_key_blob_free(struct ktls_key_blob *blob)
 	blob->len = 0;
 }
 
+static void stub_fill_psk(const struct stub_psk *p, struct ktls_keyring_psk *psk)
+{
+	memset(psk, 0, sizeof(*psk));
+	psk->serial = p->serial;
+	psk->key_len = sizeof(p->key);
+	memcpy(psk->key, p->key, sizeof(p->key));
+	snprintf(psk->identity, sizeof(psk->identity), "%s", p->identity);
+}
+
 int ktls_keyring_read_psk(int32_t serial, struct ktls_keyring_psk *psk)
 {
+	unsigned int i;
+
+	for (i = 0; i < stub.n_psks; i++)
+		if (stub.psks[i].serial == serial) {
+			stub_fill_psk(&stub.psks[i], psk);
+			return 0;
+		}
 	return -ENOKEY;
 }
 
+/*
+ * Inside @keyring only, as the real one; like the kernel's "psk" type, a
+ * key whose description merely starts with @identity matches too unless
+ * KTLS_KEYRING_EXACT_ONLY (gotcha 9).
+ */
 int ktls_keyring_search_psk(int32_t keyring, const char *identity, unsigned int flags,
 			    struct ktls_keyring_psk *psk)
 {
+	unsigned int i;
+
+	stub.psk_searches++;
+	stub.last_search_ring = keyring;
+	memset(psk, 0, sizeof(*psk));
+	for (i = 0; i < stub.n_psks; i++) {
+		const struct stub_psk *p = &stub.psks[i];
+
+		if (p->keyring != keyring)
+			continue;
+		if (!strcmp(p->identity, identity) ||
+		    (!(flags & KTLS_KEYRING_EXACT_ONLY) &&
+		     !strncmp(p->identity, identity, strlen(identity)))) {
+			stub_fill_psk(p, psk);
+			return 0;
+		}
+	}
 	return -ENOKEY;
 }
 

@@ -9,18 +9,39 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#define STUB_MAX_PEER_IDS 5
+#define STUB_MAX_PSKS 8
+
 struct stub_req {
 	uint32_t message_type, auth_mode, timeout_ms;
 	int fd;			/* while accepted and not yet answered */
 	bool accepted;
+	bool no_ktls;		/* kernel_tls_installed() says no for it */
+	int32_t keyring;	/* the request's keyring (ACCEPT's KEYRING) */
+	int32_t peer_ids[STUB_MAX_PEER_IDS];	/* PEER_IDENTITY serials */
+	unsigned int n_peer_ids;
 	unsigned int n_done;	/* DONEs received: must end as exactly 1 */
 	int status;		/* of the DONE */
+	unsigned int n_remote;	/* its REMOTE_AUTH values */
+	uint32_t remote[2];
+};
+
+/* A PSK in the stub's keyrings. */
+struct stub_psk {
+	int32_t keyring, serial;
+	char identity[64];
+	uint8_t key[32];
 };
 
 struct stub_kernel {
 	struct stub_req *reqs;
 	unsigned int n, cap, next;	/* next: the next one ACCEPT takes */
 	unsigned int accepts, dones, stray_dones;
+	unsigned int tls_probes;	/* kernel_tls_installed() calls */
+	struct stub_psk psks[STUB_MAX_PSKS];
+	unsigned int n_psks;
+	unsigned int psk_searches;	/* ktls_keyring_search_psk() calls */
+	int32_t last_search_ring;
 };
 
 extern struct stub_kernel stub;
@@ -28,6 +49,8 @@ extern struct stub_kernel stub;
 void stub_reset(void);
 /* Queue a request; return its index. */
 int stub_queue(uint32_t message_type, uint32_t auth_mode, uint32_t timeout_ms);
+/* Put a PSK (a 32-byte key of @fill) into keyring @ring. */
+void stub_add_psk(int32_t ring, int32_t serial, const char *identity, uint8_t fill);
 /* Requests still in the "kernel" (not accepted). */
 unsigned int stub_pending(void);
 

@@ -176,7 +176,7 @@ static void assert_defaults(const struct kcfg *c)
 	ck_assert(!c->server.require_client_cert);
 	ck_assert_uint_eq(c->max_inflight, 1024);
 	ck_assert_uint_eq(c->workers, 0);
-	ck_assert_str_eq(c->user, "nobody");
+	ck_assert_str_eq(c->user, "ktlsd");
 	ck_assert_str_eq(c->stats_socket, KCFG_CONTROL_SOCKET);
 	ck_assert_uint_eq(c->n_suites, 0);
 	ck_assert_uint_eq(c->n_groups, 0);

@@ -884,6 +884,98 @@ START_TEST(test_handshake_async_sign)
 END_TEST
 
 
+/* ops->sign_hash: the signer gets the transcript hash and the role, not content. */
+static struct {
+	uint8_t th[64];
+	size_t th_len;
+	enum ktls_role role;
+	uint16_t scheme;
+	int calls;
+} pend_hash;
+
+static int sign_hash_later(void *ctx, const struct ktls_credential *cred, enum ktls_role role,
+			   uint16_t scheme, const uint8_t *th, size_t th_len, uint8_t *sig,
+			   size_t *sig_len)
+{
+	ck_assert_uint_le(th_len, sizeof(pend_hash.th));
+	memcpy(pend_hash.th, th, th_len);
+	pend_hash.th_len = th_len;
+	pend_hash.role = role;
+	pend_hash.scheme = scheme;
+	pend_hash.calls++;
+	return KTLS_E_PENDING;
+}
+
+START_TEST(test_handshake_async_sign_hash)
+{
+	struct ktls_ops ops = ktls_default_ops;
+	struct pair p;
+	uint8_t sig[128];
+	size_t sig_len = sizeof(sig);
+
+	ops.sign = sign_later;		/* sign_hash wins when both are set */
+	ops.sign_hash = sign_hash_later;
+	memset(&pend, 0, sizeof(pend));
+	memset(&pend_hash, 0, sizeof(pend_hash));
+	pair_init_cert(&p);
+	ck_assert_int_eq(ktls_conn_new(&p.cli.cfg, &ktls_default_ops, KTLS_ROLE_CLIENT, &p.cli.c), 0);
+	ck_assert_int_eq(ktls_conn_new(&p.srv.cfg, &ops, KTLS_ROLE_SERVER, &p.srv.c), 0);
+	ck_assert_int_eq(ktls_conn_set_peer_name(p.cli.c, "server.test"), 0);
+	ck_assert_int_eq(ktls_start(p.cli.c), 0);
+	pump(p.cli.c, p.srv.c, 0);
+	ck_assert(ktls_status(p.srv.c) & KTLS_PENDING);
+	ck_assert_int_eq(pend.calls, 0);
+	ck_assert_int_eq(pend_hash.calls, 1);
+	ck_assert_uint_eq(pend_hash.th_len, 32);	/* an AES-128-GCM-SHA256 transcript */
+	ck_assert_int_eq(pend_hash.role, KTLS_ROLE_SERVER);
+	ck_assert_uint_eq(pend_hash.scheme, KTLS_SIG_ECDSA_SECP256R1_SHA256);
+	/* What ktls_credential_sign_cv() refuses: no TLS 1.3 hash, a scheme off the key. */
+	ck_assert_int_eq(ktls_credential_sign_cv(p.srv.cred, KTLS_ROLE_SERVER, pend_hash.scheme,
+						 pend_hash.th, 20, sig, &sig_len), KTLS_E_INVALID);
+	ck_assert_int_eq(ktls_credential_sign_cv(p.srv.cred, KTLS_ROLE_SERVER,
+						 KTLS_SIG_RSA_PSS_RSAE_SHA256, pend_hash.th,
+						 pend_hash.th_len, sig, &sig_len), KTLS_E_INVALID);
+	/* The client context would not verify at the client. */
+	ck_assert_int_eq(ktls_credential_sign_cv(p.srv.cred, pend_hash.role, pend_hash.scheme,
+						 pend_hash.th, pend_hash.th_len, sig, &sig_len), 0);
+	ck_assert_int_eq(ktls_signature_done(p.srv.c, 0, sig, sig_len), 0);
+	finish_after_pending(&p);
+	keys_match(p.cli.c, p.srv.c);
+	pair_free(&p);
+}
+END_TEST
+
+/* Signed as the client's CertificateVerify: the client refuses the server. */
+START_TEST(test_handshake_async_sign_hash_wrong_role)
+{
+	struct ktls_ops ops = ktls_default_ops;
+	struct pair p;
+	uint8_t sig[128];
+	size_t sig_len = sizeof(sig);
+	int i;
+
+	ops.sign_hash = sign_hash_later;
+	memset(&pend_hash, 0, sizeof(pend_hash));
+	pair_init_cert(&p);
+	ck_assert_int_eq(ktls_conn_new(&p.cli.cfg, &ktls_default_ops, KTLS_ROLE_CLIENT, &p.cli.c), 0);
+	ck_assert_int_eq(ktls_conn_new(&p.srv.cfg, &ops, KTLS_ROLE_SERVER, &p.srv.c), 0);
+	ck_assert_int_eq(ktls_conn_set_peer_name(p.cli.c, "server.test"), 0);
+	ck_assert_int_eq(ktls_start(p.cli.c), 0);
+	pump(p.cli.c, p.srv.c, 0);
+	ck_assert_int_eq(pend_hash.calls, 1);
+	ck_assert_int_eq(ktls_credential_sign_cv(p.srv.cred, KTLS_ROLE_CLIENT, pend_hash.scheme,
+						 pend_hash.th, pend_hash.th_len, sig, &sig_len), 0);
+	ck_assert_int_eq(ktls_signature_done(p.srv.c, 0, sig, sig_len), 0);
+	for (i = 0; i < 10; i++) {
+		pump(p.srv.c, p.cli.c, 0);
+		pump(p.cli.c, p.srv.c, 0);
+	}
+	ck_assert(ktls_status(p.cli.c) & KTLS_FAILED);
+	ck_assert(!(ktls_status(p.cli.c) & KTLS_DONE));
+	pair_free(&p);
+}
+END_TEST
+
 /* psk_lookup answers later, as the privileged process of ktlsd does. */
 static int lookup_calls;
 
@@ -1000,6 +1092,8 @@ static Suite *handshake_suite(void)
 	tcase_add_test(tc, test_handshake_garbage_fails_cleanly);
 	tcase_add_test(tc, test_handshake_closed_mid_handshake);
 	tcase_add_test(tc, test_handshake_async_sign);
+	tcase_add_test(tc, test_handshake_async_sign_hash);
+	tcase_add_test(tc, test_handshake_async_sign_hash_wrong_role);
 	tcase_add_test(tc, test_handshake_async_psk_lookup);
 	tcase_add_test(tc, test_handshake_deterministic_ops);
 	suite_add_tcase(s, tc);

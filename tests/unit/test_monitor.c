@@ -30,6 +30,9 @@
 #include <unistd.h>
 
 #include <ktls/ktls.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 
 #include "config.h"
 #include "control.h"
@@ -37,6 +40,7 @@
 #include "log.h"
 #include "monitor.h"
 #include "privsep.h"
+#include "monitor-types.h"
 #include "secrets.h"
 #include "stub_kernel.h"
 #include "testcert.h"
@@ -207,8 +211,9 @@ START_TEST(test_monitor_flood_mixed_answers_one_done_each)
 
 	fx_start(&f, 4, table);
 	fx_go(&f);
+	/* Anonymous: a success needs no peer identity the monitor resolved. */
 	for (i = 0; i < n; i++)
-		stub_queue(SERVER, KTLS_HANDSHAKE_AUTH_PSK, 1000);
+		stub_queue(CLIENT, KTLS_HANDSHAKE_AUTH_UNAUTH, 1000);
 	for (rounds = 0; rounds < 10000 && (stub_pending() || stub.dones < n); rounds++) {
 		monitor_accept(f.m);
 		(void)monitor_round(f.m, 0);
@@ -324,31 +329,41 @@ END_TEST
 
 static struct testcert srv_cert;
 
-static void sign_setup(struct fx *f, uint64_t *id, struct kp_sign *s)
+/*
+ * A request of @type and @auth handed to the test's worker, with the test
+ * certificate configured for both roles; @s asks for a CertificateVerify
+ * over a SHA-256 transcript hash with that certificate's key.
+ */
+static void sign_setup_for(struct fx *f, uint64_t *id, struct kp_sign *s, uint32_t type,
+			   uint32_t auth)
 {
 	struct ktls_credential *c;
-	unsigned int clients;
 	struct wmsg w;
 
 	fx_start(f, 16, 64);
 	snprintf(f->cfg.server.certificate, sizeof(f->cfg.server.certificate), "%s", srv_cert.cert);
 	snprintf(f->cfg.server.private_key, sizeof(f->cfg.server.private_key), "%s", srv_cert.key);
+	snprintf(f->cfg.client.certificate, sizeof(f->cfg.client.certificate), "%s", srv_cert.cert);
+	snprintf(f->cfg.client.private_key, sizeof(f->cfg.client.private_key), "%s", srv_cert.key);
 	fx_go(f);
-	stub_queue(SERVER, KTLS_HANDSHAKE_AUTH_X509, 5000);
+	stub_queue(type, auth, 5000);
 	monitor_accept(f->m);
 	ck_assert(worker_read(f, &w, 1000));
 	ck_assert_uint_eq(w.hdr.type, KP_REQUEST);
-	ck_assert_uint_eq(w.u.req.cred, KP_CRED_CONFIG);
 	*id = w.hdr.id;
-	(void)clients;
 
 	memset(s, 0, sizeof(*s));
 	ck_assert_int_eq(ktls_credential_load_pem(srv_cert.cert, srv_cert.key, &c), 0);
 	ck_assert_int_eq(ktls_credential_fingerprint(c, s->leaf_sha256), 0);
 	ktls_credential_free(c);
 	s->scheme = KTLS_SIG_ECDSA_SECP256R1_SHA256;
-	s->tbs_len = 100;
-	memset(s->tbs, 0x20, s->tbs_len);
+	s->th_len = 32;
+	memset(s->th, 0xa5, s->th_len);
+}
+
+static void sign_setup(struct fx *f, uint64_t *id, struct kp_sign *s)
+{
+	sign_setup_for(f, id, s, SERVER, KTLS_HANDSHAKE_AUTH_X509);
 }
 
 /* Wait (by turns of the loop, up to 10 s) for the KP_SIGNED of @id. */
@@ -420,8 +435,38 @@ START_TEST(test_monitor_signer_does_not_hold_the_loop)
 }
 END_TEST
 
-/* One CertificateVerify per handshake: a second KP_SIGN is refused, pending or not. */
-START_TEST(test_monitor_second_sign_refused)
+/*
+ * As the worker: turn the loop until the monitor has closed our socket
+ * (it killed us), with no signature or key among what came before.
+ */
+static bool worker_killed(struct fx *f)
+{
+	static uint8_t buf[KP_MAX_MSG];
+	struct kp_hdr hdr;
+	ssize_t n;
+	int i;
+
+	for (i = 0; i < 200; i++) {
+		(void)monitor_round(f->m, 5);
+		while ((n = recv(f->wsock, buf, sizeof(buf), MSG_DONTWAIT)) > 0) {
+			ck_assert_int_eq(kp_parse(buf, (size_t)n, &hdr), 0);
+			ck_assert_uint_ne(hdr.type, KP_SIGNED);
+			ck_assert_uint_ne(hdr.type, KP_PSK);
+		}
+		if (n == 0)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * One CertificateVerify per handshake: a second KP_SIGN, pending or made,
+ * is what no honest worker sends. The worker is killed, its request is
+ * answered at once, and the signature held for it never reaches it.
+ */
+static const bool second_after_made[] = { false, true };
+
+START_TEST(test_monitor_second_sign_kills)
 {
 	struct kp_signed sig;
 	struct kp_sign s;
@@ -429,23 +474,423 @@ START_TEST(test_monitor_second_sign_refused)
 	struct fx f;
 
 	sign_setup(&f, &id, &s);
-	signer_hold(monitor_signer(f.m), true);
+	if (second_after_made[_i]) {
+		ck_assert_int_eq(kp_send(f.wsock, KP_SIGN, id, &s, sizeof(s), -1, 0), 0);
+		ck_assert(wait_signed(&f, id, &sig));
+		ck_assert_int_eq(sig.status, 0);
+	} else {
+		signer_hold(monitor_signer(f.m), true);
+		ck_assert_int_eq(kp_send(f.wsock, KP_SIGN, id, &s, sizeof(s), -1, 0), 0);
+	}
 	ck_assert_int_eq(kp_send(f.wsock, KP_SIGN, id, &s, sizeof(s), -1, 0), 0);
-	ck_assert_int_eq(kp_send(f.wsock, KP_SIGN, id, &s, sizeof(s), -1, 0), 0);
-	/* The second is answered at once (refused) while the first is held. */
-	ck_assert(wait_signed(&f, id, &sig));
-	ck_assert_int_eq(sig.status, KTLS_E_INVALID);
-	ck_assert_uint_eq(sig.sig_len, 0);
+	ck_assert(worker_killed(&f));
+	ck_assert_uint_eq(stub.reqs[0].n_done, 1);
+	ck_assert_int_ne(stub.reqs[0].status, 0);
 	ck_assert_uint_eq(monitor_stats(f.m)->v[STAT_signatures_refused], 1);
 	signer_hold(monitor_signer(f.m), false);
-	ck_assert(wait_signed(&f, id, &sig));
-	ck_assert_int_eq(sig.status, 0);
-	/* And after it was made. */
+	ck_assert_uint_eq(stub.stray_dones, 0);
+	fx_end(&f);
+}
+END_TEST
+
+/* Does @sig verify as @role's CertificateVerify over @th with the test certificate? */
+static bool cv_verifies(enum ktls_role role, const uint8_t *th, size_t th_len,
+			const struct kp_signed *sig)
+{
+	static const char sctx[] = "TLS 1.3, server CertificateVerify";
+	static const char cctx[] = "TLS 1.3, client CertificateVerify";
+	uint8_t tbs[64 + sizeof(sctx) + 48];
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	FILE *fp = fopen(srv_cert.cert, "r");
+	X509 *x;
+	int ok;
+
+	ck_assert_ptr_nonnull(md);
+	ck_assert_ptr_nonnull(fp);
+	x = PEM_read_X509(fp, NULL, NULL, NULL);
+	fclose(fp);
+	ck_assert_ptr_nonnull(x);
+	memset(tbs, 0x20, 64);
+	memcpy(tbs + 64, role == KTLS_ROLE_SERVER ? sctx : cctx, sizeof(sctx));
+	memcpy(tbs + 64 + sizeof(sctx), th, th_len);
+	ck_assert(EVP_DigestVerifyInit(md, NULL, EVP_sha256(), NULL, X509_get0_pubkey(x)) == 1);
+	ok = EVP_DigestVerify(md, sig->sig, sig->sig_len, tbs, 64 + sizeof(sctx) + th_len);
+	EVP_MD_CTX_free(md);
+	X509_free(x);
+	return ok == 1;
+}
+
+/*
+ * The honest worker: it sends the transcript hash and gets a signature
+ * over the CertificateVerify content of its request's role, which
+ * verifies with the certificate's public key (and not as the other role's).
+ */
+static const struct {
+	uint32_t type;
+	enum ktls_role role;
+} honest_sign[] = {
+	{ SERVER, KTLS_ROLE_SERVER },
+	{ CLIENT, KTLS_ROLE_CLIENT },
+};
+
+START_TEST(test_monitor_sign_builds_cv_content)
+{
+	struct kp_signed sig;
+	struct kp_sign s;
+	uint64_t id;
+	struct fx f;
+
+	sign_setup_for(&f, &id, &s, honest_sign[_i].type, KTLS_HANDSHAKE_AUTH_X509);
 	ck_assert_int_eq(kp_send(f.wsock, KP_SIGN, id, &s, sizeof(s), -1, 0), 0);
 	ck_assert(wait_signed(&f, id, &sig));
-	ck_assert_int_eq(sig.status, KTLS_E_INVALID);
+	ck_assert_int_eq(sig.status, 0);
+	ck_assert_uint_gt(sig.sig_len, 0);
+	ck_assert(cv_verifies(honest_sign[_i].role, s.th, s.th_len, &sig));
+	ck_assert(!cv_verifies(!honest_sign[_i].role, s.th, s.th_len, &sig));
 	ck_assert_uint_eq(monitor_stats(f.m)->v[STAT_signatures], 1);
-	ck_assert_uint_eq(monitor_stats(f.m)->v[STAT_signatures_refused], 2);
+	fx_end(&f);
+}
+END_TEST
+
+/*
+ * The compromised worker asks for what TLS 1.3 never signs: content of
+ * its choice (a hash the length of a TLS 1.2 ServerKeyExchange's params),
+ * a hash of a length no suite has, a signature for a PSK or an anonymous
+ * request, or with a scheme the key does not allow. Every one is refused
+ * and no signature is made.
+ */
+static const struct {
+	const char *what;
+	uint32_t type, auth;
+	uint16_t th_len, scheme;
+	bool kills;	/* no honest worker asks this: it is killed */
+} bad_sign[] = {
+	{ "256 bytes of content", SERVER, KTLS_HANDSHAKE_AUTH_X509, 256,
+	  KTLS_SIG_ECDSA_SECP256R1_SHA256, true },
+	{ "a 20-byte (SHA-1) hash", SERVER, KTLS_HANDSHAKE_AUTH_X509, 20,
+	  KTLS_SIG_ECDSA_SECP256R1_SHA256, true },
+	{ "an empty hash", SERVER, KTLS_HANDSHAKE_AUTH_X509, 0, KTLS_SIG_ECDSA_SECP256R1_SHA256,
+	  true },
+	{ "a 64-byte hash", SERVER, KTLS_HANDSHAKE_AUTH_X509, 64, KTLS_SIG_ECDSA_SECP256R1_SHA256,
+	  true },
+	{ "a PSK server request", SERVER, KTLS_HANDSHAKE_AUTH_PSK, 32,
+	  KTLS_SIG_ECDSA_SECP256R1_SHA256, true },
+	{ "an anonymous client request", CLIENT, KTLS_HANDSHAKE_AUTH_UNAUTH, 32,
+	  KTLS_SIG_ECDSA_SECP256R1_SHA256, true },
+	{ "RSA-PSS with an EC key", SERVER, KTLS_HANDSHAKE_AUTH_X509, 32,
+	  KTLS_SIG_RSA_PSS_RSAE_SHA256, false },
+	{ "P-384 with a P-256 key", SERVER, KTLS_HANDSHAKE_AUTH_X509, 32,
+	  KTLS_SIG_ECDSA_SECP384R1_SHA384, false },
+	{ "rsa_pkcs1_sha256 (TLS 1.2 only)", SERVER, KTLS_HANDSHAKE_AUTH_X509, 32, 0x0401, false },
+};
+
+START_TEST(test_monitor_sign_only_tls13_cv)
+{
+	struct kp_signed sig;
+	struct kp_sign s;
+	uint64_t id;
+	struct fx f;
+
+	sign_setup_for(&f, &id, &s, bad_sign[_i].type, bad_sign[_i].auth);
+	s.th_len = bad_sign[_i].th_len;
+	s.scheme = bad_sign[_i].scheme;
+	ck_assert_int_eq(kp_send(f.wsock, KP_SIGN, id, &s, sizeof(s), -1, 0), 0);
+	if (bad_sign[_i].kills) {
+		ck_assert_msg(worker_killed(&f), "%s: the worker lives on", bad_sign[_i].what);
+		ck_assert_uint_eq(stub.reqs[0].n_done, 1);
+		ck_assert_int_ne(stub.reqs[0].status, 0);
+	} else {
+		ck_assert_msg(wait_signed(&f, id, &sig), "%s: no answer", bad_sign[_i].what);
+		ck_assert_msg(sig.status == KTLS_E_INVALID, "%s: status %d", bad_sign[_i].what,
+			      sig.status);
+		ck_assert_uint_eq(sig.sig_len, 0);
+	}
+	ck_assert_uint_eq(monitor_stats(f.m)->v[STAT_signatures], 0);
+	fx_end(&f);
+}
+END_TEST
+
+/* The old message, 256 bytes of content to sign: not a KP_SIGN, nothing is signed. */
+START_TEST(test_monitor_sign_old_layout_ignored)
+{
+	struct {
+		uint16_t scheme, tbs_len;
+		uint8_t leaf[32], tbs[256];
+	} old;
+	struct kp_signed sig;
+	struct kp_sign s;
+	uint64_t id;
+	struct fx f;
+	int i;
+
+	sign_setup(&f, &id, &s);
+	memset(&old, 0, sizeof(old));
+	old.scheme = s.scheme;
+	old.tbs_len = sizeof(old.tbs);
+	memcpy(old.leaf, s.leaf_sha256, sizeof(old.leaf));
+	memset(old.tbs, 0x41, sizeof(old.tbs));
+	ck_assert_int_eq(kp_send(f.wsock, KP_SIGN, id, &old, sizeof(old), -1, 0), 0);
+	for (i = 0; i < 20; i++)
+		(void)monitor_round(f.m, 10);
+	ck_assert_uint_eq(monitor_stats(f.m)->v[STAT_signatures], 0);
+	/* The request is still its own: the honest signature is still made. */
+	ck_assert_int_eq(kp_send(f.wsock, KP_SIGN, id, &s, sizeof(s), -1, 0), 0);
+	ck_assert(wait_signed(&f, id, &sig));
+	ck_assert_int_eq(sig.status, 0);
+	ck_assert_uint_eq(monitor_stats(f.m)->v[STAT_signatures], 1);
+	fx_end(&f);
+}
+END_TEST
+
+/* ---- the monitor decides what DONE says ---- */
+
+#define VERIFIED 0xffffffffu
+
+enum vstep {
+	V_NONE,
+	V_SIGN,		/* the worker has the server CertificateVerify made first */
+	V_LOOKUP,	/* the worker looks up "id-a" first (found: serial 777) */
+};
+
+static const struct {
+	const char *what;
+	uint32_t type, auth;
+	enum vstep step;
+	bool no_ktls;
+	uint32_t n_remote, remote[2];
+	int status;		/* the DONE's */
+	uint32_t done_remote;	/* the DONE's one REMOTE_AUTH value, or 0 for none */
+} verdicts[] = {
+	{ "anonymous client, kTLS on", CLIENT, KTLS_HANDSHAKE_AUTH_UNAUTH, V_NONE, false, 0, { 0 },
+	  0, 0 },
+	{ "anonymous client, no kTLS on the socket", CLIENT, KTLS_HANDSHAKE_AUTH_UNAUTH, V_NONE,
+	  true, 0, { 0 }, EIO, 0 },
+	{ "anonymous client claims a verified peer", CLIENT, KTLS_HANDSHAKE_AUTH_UNAUTH, V_NONE,
+	  false, 1, { VERIFIED }, EACCES, 0 },
+	{ "x509 server, verified client, CertificateVerify made", SERVER,
+	  KTLS_HANDSHAKE_AUTH_X509, V_SIGN, false, 1, { VERIFIED }, 0, VERIFIED },
+	{ "x509 server, verified client, no CertificateVerify made", SERVER,
+	  KTLS_HANDSHAKE_AUTH_X509, V_NONE, false, 1, { VERIFIED }, EACCES, 0 },
+	{ "x509 server, verified client, no kTLS", SERVER, KTLS_HANDSHAKE_AUTH_X509, V_SIGN, true,
+	  1, { VERIFIED }, EIO, 0 },
+	{ "x509 server claims a key serial", SERVER, KTLS_HANDSHAKE_AUTH_X509, V_SIGN, false, 1,
+	  { 777 }, EACCES, 0 },
+	{ "x509 client claims a verified peer", CLIENT, KTLS_HANDSHAKE_AUTH_X509, V_NONE, false,
+	  1, { VERIFIED }, EACCES, 0 },
+	{ "PSK server, the key the monitor looked up", SERVER, KTLS_HANDSHAKE_AUTH_PSK, V_LOOKUP,
+	  false, 1, { 777 }, 0, 777 },
+	{ "PSK server, another key of the keyring", SERVER, KTLS_HANDSHAKE_AUTH_PSK, V_LOOKUP,
+	  false, 1, { 778 }, EACCES, 0 },
+	{ "PSK server, a key without a lookup", SERVER, KTLS_HANDSHAKE_AUTH_PSK, V_NONE, false, 1,
+	  { 777 }, EACCES, 0 },
+	{ "PSK server, success with no key", SERVER, KTLS_HANDSHAKE_AUTH_PSK, V_LOOKUP, false, 0,
+	  { 0 }, EACCES, 0 },
+	{ "PSK server, the key and another", SERVER, KTLS_HANDSHAKE_AUTH_PSK, V_LOOKUP, false, 2,
+	  { 777, 778 }, EACCES, 0 },
+	{ "PSK client, the kernel's key", CLIENT, KTLS_HANDSHAKE_AUTH_PSK, V_NONE, false, 1,
+	  { 501 }, 0, 501 },
+	{ "PSK client, a key the kernel did not name", CLIENT, KTLS_HANDSHAKE_AUTH_PSK, V_NONE,
+	  false, 1, { 777 }, EACCES, 0 },
+	{ "PSK client, the sentinel", CLIENT, KTLS_HANDSHAKE_AUTH_PSK, V_NONE, false, 1,
+	  { VERIFIED }, EACCES, 0 },
+};
+
+/* Send @type/@payload as the worker and wait for the answer of @want for @id. */
+static bool worker_ask(struct fx *f, uint16_t type, uint64_t id, const void *payload,
+		       size_t len, uint16_t want, struct wmsg *w)
+{
+	int i;
+
+	ck_assert_int_eq(kp_send(f->wsock, type, id, payload, len, -1, 0), 0);
+	for (i = 0; i < 1000; i++) {
+		(void)monitor_round(f->m, 10);
+		while (worker_read(f, w, 0))
+			if (w->hdr.type == want && w->hdr.id == id)
+				return true;
+	}
+	return false;
+}
+
+static void lookup_msg(struct kp_psk_lookup *l, const char *identity)
+{
+	memset(l, 0, sizeof(*l));
+	l->identity_len = (uint16_t)strlen(identity);
+	memcpy(l->identity, identity, l->identity_len);
+}
+
+START_TEST(test_monitor_verdict)
+{
+	struct kp_result res;
+	struct kp_sign s;
+	struct kp_psk_lookup l;
+	struct wmsg w;
+	uint64_t id;
+	struct fx f;
+	int i, q;
+
+	fx_start(&f, 16, 64);
+	snprintf(f.cfg.server.certificate, sizeof(f.cfg.server.certificate), "%s", srv_cert.cert);
+	snprintf(f.cfg.server.private_key, sizeof(f.cfg.server.private_key), "%s", srv_cert.key);
+	snprintf(f.cfg.client.certificate, sizeof(f.cfg.client.certificate), "%s", srv_cert.cert);
+	snprintf(f.cfg.client.private_key, sizeof(f.cfg.client.private_key), "%s", srv_cert.key);
+	fx_go(&f);
+	stub_add_psk(40, 777, "id-a", 0x11);
+	stub_add_psk(40, 778, "id-b", 0x22);
+	stub_add_psk(41, 501, "id-c", 0x33);
+	q = stub_queue(verdicts[_i].type, verdicts[_i].auth, 5000);
+	stub.reqs[q].no_ktls = verdicts[_i].no_ktls;
+	stub.reqs[q].keyring = 40;
+	if (verdicts[_i].type == CLIENT && verdicts[_i].auth == KTLS_HANDSHAKE_AUTH_PSK) {
+		stub.reqs[q].peer_ids[0] = 501;
+		stub.reqs[q].n_peer_ids = 1;
+	}
+	monitor_accept(f.m);
+	ck_assert(worker_read(&f, &w, 1000));
+	ck_assert_uint_eq(w.hdr.type, KP_REQUEST);
+	id = w.hdr.id;
+	if (verdicts[_i].step == V_SIGN) {
+		struct ktls_credential *c;
+
+		memset(&s, 0, sizeof(s));
+		ck_assert_int_eq(ktls_credential_load_pem(srv_cert.cert, srv_cert.key, &c), 0);
+		ck_assert_int_eq(ktls_credential_fingerprint(c, s.leaf_sha256), 0);
+		ktls_credential_free(c);
+		s.scheme = KTLS_SIG_ECDSA_SECP256R1_SHA256;
+		s.th_len = 32;
+		ck_assert(worker_ask(&f, KP_SIGN, id, &s, sizeof(s), KP_SIGNED, &w));
+		ck_assert_int_eq(w.u.sig.status, 0);
+	} else if (verdicts[_i].step == V_LOOKUP) {
+		lookup_msg(&l, "id-a");
+		ck_assert(worker_ask(&f, KP_PSK_LOOKUP, id, &l, sizeof(l), KP_PSK, &w));
+		ck_assert_int_eq(((struct kp_psk_answer *)w.u.raw)->status, 0);
+	}
+	memset(&res, 0, sizeof(res));
+	res.alert_sent = res.alert_received = -1;
+	res.n_remote = verdicts[_i].n_remote;
+	memcpy(res.remote, verdicts[_i].remote, sizeof(res.remote));
+	ck_assert_int_eq(kp_send(f.wsock, KP_RESULT, id, &res, sizeof(res), -1, 0), 0);
+	for (i = 0; i < 100 && !stub.reqs[q].n_done; i++)
+		(void)monitor_round(f.m, 10);
+	ck_assert_uint_eq(stub.reqs[q].n_done, 1);
+	ck_assert_msg(stub.reqs[q].status == verdicts[_i].status, "%s: DONE status %d, not %d",
+		      verdicts[_i].what, stub.reqs[q].status, verdicts[_i].status);
+	if (verdicts[_i].done_remote) {
+		ck_assert_uint_eq(stub.reqs[q].n_remote, 1);
+		ck_assert_uint_eq(stub.reqs[q].remote[0], verdicts[_i].done_remote);
+	} else {
+		ck_assert_uint_eq(stub.reqs[q].n_remote, 0);
+	}
+	/* A success was checked on the socket itself. */
+	if (!verdicts[_i].status || verdicts[_i].status == EIO)
+		ck_assert_uint_gt(stub.tls_probes, 0);
+	/* A worker that lied is killed; one that told the truth serves on. */
+	if (verdicts[_i].status) {
+		ck_assert_msg(worker_killed(&f), "%s: the worker lives on", verdicts[_i].what);
+	} else {
+		for (i = 0; i < 5; i++)
+			(void)monitor_round(f.m, 5);
+		ck_assert_int_eq(recv(f.wsock, &i, sizeof(i), MSG_DONTWAIT), -1);
+		ck_assert_int_eq(errno, EAGAIN);
+	}
+	fx_end(&f);
+}
+END_TEST
+
+/* ---- PSK lookups: only a server PSK request's, only its keyring, exact, bounded ---- */
+
+static const struct {
+	const char *what;
+	uint32_t type, auth;
+	int32_t keyring;
+	const char *identity;
+	unsigned int before;	/* lookups of an unknown identity first */
+	bool other_id;		/* ask with an id the worker was never given */
+	int status;		/* the answer's */
+	uint32_t serial;	/* of the key it carries, when found */
+	bool kills;		/* no answer: the worker is killed */
+} lookups[] = {
+	{ "its own keyring, exact identity", SERVER, KTLS_HANDSHAKE_AUTH_PSK, 40, "id-a", 0, false,
+	  0, 777, false },
+	{ "another request's keyring", SERVER, KTLS_HANDSHAKE_AUTH_PSK, 40, "id-c", 0, false,
+	  KTLS_E_ALERT_unknown_psk_identity, 0, false },
+	{ "a prefix of an identity", SERVER, KTLS_HANDSHAKE_AUTH_PSK, 40, "id-", 0, false,
+	  KTLS_E_ALERT_unknown_psk_identity, 0, false },
+	{ "an empty identity", SERVER, KTLS_HANDSHAKE_AUTH_PSK, 40, "", 0, false,
+	  KTLS_E_ALERT_unknown_psk_identity, 0, false },
+	{ "a client PSK request, its own identity", CLIENT, KTLS_HANDSHAKE_AUTH_PSK, 41, "id-c",
+	  0, false, KTLS_E_ALERT_unknown_psk_identity, 0, true },
+	{ "an x509 server request", SERVER, KTLS_HANDSHAKE_AUTH_X509, 40, "id-a", 0, false,
+	  KTLS_E_ALERT_unknown_psk_identity, 0, true },
+	{ "an anonymous client request", CLIENT, KTLS_HANDSHAKE_AUTH_UNAUTH, 40, "id-a", 0, false,
+	  KTLS_E_ALERT_unknown_psk_identity, 0, true },
+	{ "a request it does not hold", SERVER, KTLS_HANDSHAKE_AUTH_PSK, 40, "id-a", 0, true,
+	  KTLS_E_ALERT_unknown_psk_identity, 0, false },
+	{ "the last lookup allowed", SERVER, KTLS_HANDSHAKE_AUTH_PSK, 40, "id-a",
+	  MREQ_MAX_PSK_LOOKUPS - 1, false, 0, 777, false },
+	{ "one lookup too many", SERVER, KTLS_HANDSHAKE_AUTH_PSK, 40, "id-a", MREQ_MAX_PSK_LOOKUPS,
+	  false, KTLS_E_ALERT_unknown_psk_identity, 0, true },
+	{ "no keyring: not the process keyring", SERVER, KTLS_HANDSHAKE_AUTH_PSK, 0, "id-a", 0,
+	  false, KTLS_E_ALERT_unknown_psk_identity, 0, false },
+};
+
+START_TEST(test_monitor_psk_lookup_bounded)
+{
+	const struct kp_psk_answer *a;
+	struct kp_psk_lookup l;
+	struct wmsg w;
+	uint64_t id;
+	unsigned int i;
+	struct fx f;
+	int q;
+
+	fx_start(&f, 16, 64);
+	snprintf(f.cfg.server.certificate, sizeof(f.cfg.server.certificate), "%s", srv_cert.cert);
+	snprintf(f.cfg.server.private_key, sizeof(f.cfg.server.private_key), "%s", srv_cert.key);
+	fx_go(&f);
+	stub_add_psk(40, 777, "id-a", 0x11);
+	stub_add_psk(41, 501, "id-c", 0x33);
+	q = stub_queue(lookups[_i].type, lookups[_i].auth, 5000);
+	stub.reqs[q].keyring = lookups[_i].keyring;
+	if (lookups[_i].type == CLIENT && lookups[_i].auth == KTLS_HANDSHAKE_AUTH_PSK) {
+		stub.reqs[q].peer_ids[0] = 501;
+		stub.reqs[q].n_peer_ids = 1;
+	}
+	monitor_accept(f.m);
+	ck_assert(worker_read(&f, &w, 1000));
+	ck_assert_uint_eq(w.hdr.type, KP_REQUEST);
+	id = w.hdr.id + (lookups[_i].other_id ? 1 : 0);
+	for (i = 0; i < lookups[_i].before; i++) {
+		lookup_msg(&l, "nope");
+		ck_assert(worker_ask(&f, KP_PSK_LOOKUP, id, &l, sizeof(l), KP_PSK, &w));
+		ck_assert_int_eq(((struct kp_psk_answer *)w.u.raw)->status,
+				 KTLS_E_ALERT_unknown_psk_identity);
+	}
+	lookup_msg(&l, lookups[_i].identity);
+	if (lookups[_i].kills) {
+		ck_assert_int_eq(kp_send(f.wsock, KP_PSK_LOOKUP, id, &l, sizeof(l), -1, 0), 0);
+		ck_assert_msg(worker_killed(&f), "%s: the worker lives on", lookups[_i].what);
+		ck_assert_uint_eq(stub.reqs[q].n_done, 1);
+		fx_end(&f);
+		return;
+	}
+	ck_assert(worker_ask(&f, KP_PSK_LOOKUP, id, &l, sizeof(l), KP_PSK, &w));
+	a = (const void *)w.u.raw;
+	ck_assert_msg(a->status == lookups[_i].status, "%s: status %d", lookups[_i].what,
+		      a->status);
+	if (!lookups[_i].status) {
+		ck_assert_uint_eq(a->psk.serial, lookups[_i].serial);
+		ck_assert_uint_eq(a->psk.key_len, 32);
+	} else {
+		/* No byte of any key comes back. */
+		uint8_t zero[sizeof(a->psk.key)] = { 0 };
+
+		ck_assert_uint_eq(a->psk.key_len, 0);
+		ck_assert_mem_eq(a->psk.key, zero, sizeof(zero));
+		ck_assert_uint_eq(a->psk.serial, 0);
+	}
+	/* Never the process keyring, never another request's. */
+	if (stub.psk_searches)
+		ck_assert_int_eq(stub.last_search_ring, lookups[_i].keyring);
 	fx_end(&f);
 }
 END_TEST
@@ -762,7 +1207,7 @@ START_TEST(test_monitor_signer_queue_bounded_client_first)
 	ck_assert_int_eq(ktls_credential_fingerprint(c, s.leaf_sha256), 0);
 	ktls_credential_free(c);
 	s.scheme = KTLS_SIG_ECDSA_SECP256R1_SHA256;
-	s.tbs_len = 64;
+	s.th_len = 32;
 	signer_hold(monitor_signer(f.m), true);
 	for (i = 0; i < n; i++) {
 		ck_assert_int_eq(kp_send(f.wsock, KP_SIGN, ids[i], &s, sizeof(s), -1, 0), 0);
@@ -894,8 +1339,16 @@ static Suite *monitor_suite(void)
 	tcase_add_test(tc, test_monitor_accepts_bounded_per_round);
 	tcase_add_test(tc, test_monitor_worker_messages_bounded_per_round);
 	tcase_add_test(tc, test_monitor_signer_does_not_hold_the_loop);
-	tcase_add_test(tc, test_monitor_second_sign_refused);
+	tcase_add_loop_test(tc, test_monitor_second_sign_kills, 0, 2);
 	tcase_add_test(tc, test_monitor_sign_wrong_request_or_cert_refused);
+	tcase_add_loop_test(tc, test_monitor_sign_builds_cv_content, 0,
+			    sizeof(honest_sign) / sizeof(honest_sign[0]));
+	tcase_add_loop_test(tc, test_monitor_sign_only_tls13_cv, 0,
+			    sizeof(bad_sign) / sizeof(bad_sign[0]));
+	tcase_add_test(tc, test_monitor_sign_old_layout_ignored);
+	tcase_add_loop_test(tc, test_monitor_verdict, 0, sizeof(verdicts) / sizeof(verdicts[0]));
+	tcase_add_loop_test(tc, test_monitor_psk_lookup_bounded, 0,
+			    sizeof(lookups) / sizeof(lookups[0]));
 	tcase_add_test(tc, test_monitor_signer_queue_bounded_client_first);
 	tcase_add_test(tc, test_monitor_delay_done_is_a_timer);
 	tcase_add_test(tc, test_monitor_stats_socket_0660_bounded);

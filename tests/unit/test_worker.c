@@ -259,8 +259,8 @@ static void monitor_io(struct fake_monitor *fm, struct outcome *out, size_t n_ou
 
 			ck_assert_int_eq(ktls_credential_fingerprint(srv_key, fp), 0);
 			ck_assert_mem_eq(fp, s->leaf_sha256, 32);
-			r.status = ktls_credential_sign(srv_key, s->scheme, s->tbs, s->tbs_len,
-							r.sig, &len);
+			r.status = ktls_credential_sign_cv(srv_key, KTLS_ROLE_SERVER, s->scheme,
+							   s->th, s->th_len, r.sig, &len);
 			r.sig_len = (uint16_t)len;
 			ck_assert_int_eq(kp_send(fm->sock, KP_SIGNED, hdr.id, &r, sizeof(r), -1, 0), 0);
 		} else if (hdr.type == KP_PSK_LOOKUP) {

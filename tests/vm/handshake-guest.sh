@@ -242,6 +242,22 @@ t_true "found $nw workers (nobody is '$nobody'); not nobody:${wbad:- none}" \
 	test "$nw" -ge 1 -a -z "$wbad" -a -n "$nobody"
 t_end
 
+# ... and sandboxed: a seccomp filter in every worker (which refuses
+# socket(), keyctl, fork; tests/unit/test_sandbox.c checks what it does),
+# none in the monitor, which must still open sockets and read keyrings.
+t_begin "setup: every ktlsd worker has a seccomp filter, the monitor none"
+nw=0
+wbad=
+for d in $(ktlsd_workers); do
+	nw=$((nw + 1))
+	sc=$(awk '/^Seccomp:/ { print $2 }' "$d/status")
+	[ "$sc" = 2 ] || wbad="$wbad ${d#/proc/}:${sc:-?}"
+done
+msc=$(awk '/^Seccomp:/ { print $2 }' "/proc/$ktlsd_pid/status" 2>/dev/null)
+t_true "found $nw workers; without a filter (Seccomp: mode):${wbad:- none}; monitor's mode '${msc:-?}'" \
+	test "$nw" -ge 1 -a -z "$wbad" -a "${msc:-x}" = 0
+t_end
+
 tx0=$(tls_stat TlsTxSw)
 rx0=$(tls_stat TlsRxSw)
 ok_sessions=0

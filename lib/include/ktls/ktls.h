@@ -85,6 +85,12 @@ enum ktls_role {
  *	KTLS_E_PENDING and call ktls_signature_done() later (the key may live
  *	in another process). NULL means sign in-process with the key loaded
  *	in @cred.
+ * @sign_hash: like @sign, but given only the transcript hash @th
+ *	(@th_len bytes, the suite's hash length) and the role whose
+ *	CertificateVerify this is: the signer builds the content itself
+ *	(RFC 8446 §4.4.3, ktls_credential_sign_cv()), so a signer in another
+ *	process signs nothing but a TLS 1.3 CertificateVerify. Takes
+ *	precedence over @sign when set; complete with ktls_signature_done().
  */
 struct ktls_ops {
 	void *ctx;
@@ -93,6 +99,10 @@ struct ktls_ops {
 	int (*sign)(void *ctx, const struct ktls_credential *cred,
 		    uint16_t scheme, const uint8_t *tbs, size_t tbs_len,
 		    uint8_t *sig, size_t *sig_len);
+	int (*sign_hash)(void *ctx, const struct ktls_credential *cred,
+			 enum ktls_role role, uint16_t scheme,
+			 const uint8_t *th, size_t th_len,
+			 uint8_t *sig, size_t *sig_len);
 };
 
 /* ops backed by libcrypto's RAND_bytes, time(2) and in-process signing. */
@@ -198,6 +208,18 @@ KTLS_MUST_CHECK int ktls_credential_sign(const struct ktls_credential *cred,
 					 uint16_t scheme, const uint8_t *tbs,
 					 size_t tbs_len, uint8_t *sig,
 					 size_t *sig_len);
+/**
+ * ktls_credential_sign_cv() - sign the CertificateVerify of @role over the
+ * transcript hash @th, building the content here (64 spaces, the role's
+ * context string, 0, @th; RFC 8446 §4.4.3), for ops->sign_hash
+ * @th_len: 32 or 48 (SHA-256 or SHA-384 suites); anything else is refused
+ * @scheme: a TLS 1.3 scheme that fits the key, or KTLS_E_INVALID
+ * @sig_len: capacity in, length out
+ */
+KTLS_MUST_CHECK int ktls_credential_sign_cv(const struct ktls_credential *cred,
+					    enum ktls_role role, uint16_t scheme,
+					    const uint8_t *th, size_t th_len,
+					    uint8_t *sig, size_t *sig_len);
 /** ktls_credential_fingerprint() - SHA-256 of the leaf certificate */
 KTLS_MUST_CHECK int ktls_credential_fingerprint(const struct ktls_credential *cred,
 						uint8_t out[32]);
