@@ -15,6 +15,7 @@ struct stub_req {
 	bool accepted;
 	unsigned int n_done;	/* DONEs received: must end as exactly 1 */
 	int status;		/* of the DONE */
+	char peer[16];		/* IPv4 the socket is connected to; "" = an eventfd */
 };
 
 struct stub_kernel {
@@ -28,6 +29,12 @@ extern struct stub_kernel stub;
 void stub_reset(void);
 /* Queue a request; return its index. */
 int stub_queue(uint32_t message_type, uint32_t auth_mode, uint32_t timeout_ms);
+/*
+ * Queue a request whose socket's peer is @peer (a UDP socket connected to
+ * that IPv4 address, so that getpeername() names it); return its index.
+ */
+int stub_queue_from(uint32_t message_type, uint32_t auth_mode, uint32_t timeout_ms,
+		    const char *peer);
 /* Requests still in the "kernel" (not accepted). */
 unsigned int stub_pending(void);
 
