@@ -161,6 +161,10 @@ static const struct kcfg_key kcfg_keys[] = {
 	{ KG_BIT(KG_KTLSD), "control_socket", KT_SOCKET, true, AT_CFG(stats_socket) },
 	{ KG_BIT(KG_KTLSD), "control_group", KT_USER, true, AT_CFG(stats_group) },
 	/* --- end of control socket --- */
+	/* --- per-peer fairness (requests.c) --- */
+	{ KG_BIT(KG_KTLSD), "max_server_inflight_per_peer", KT_UINT, true,
+	  AT_CFG(max_server_inflight_per_peer), .min = 0, .max = KCFG_MAX_INFLIGHT },
+	/* --- end of per-peer fairness --- */
 };
 
 /*
@@ -909,6 +913,17 @@ unsigned int kcfg_server_inflight(const struct kcfg *cfg)
 		n = cfg->max_inflight - 1;
 	return n ? n : 1;
 }
+
+/* --- per-peer fairness --- */
+unsigned int kcfg_server_inflight_per_peer(const struct kcfg *cfg)
+{
+	unsigned int all = kcfg_server_inflight(cfg), n = cfg->max_server_inflight_per_peer;
+
+	if (!n)
+		n = all / 2 ? all / 2 : 1;
+	return n < all ? n : all;
+}
+/* --- end of per-peer fairness --- */
 /* --- end of budgets --- */
 
 unsigned int kcfg_workers(const struct kcfg *cfg)

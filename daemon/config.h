@@ -105,6 +105,12 @@ struct kcfg {
 	char stats_group[64];			/* group of the statistics socket;
 						 * "" = "ktlsd" if it exists, else root */
 	/* --- end of budgets --- */
+	/* --- per-peer fairness (monitor; ktlsd.conf(5)) --- */
+	unsigned int max_server_inflight_per_peer;	/* server handshakes in
+							 * flight for one peer
+							 * key; 0 = half of
+							 * the server share */
+	/* --- end of per-peer fairness --- */
 
 	/*
 	 * Things kcfg_load() accepted but the admin should hear about
@@ -145,6 +151,14 @@ unsigned int kcfg_workers(const struct kcfg *cfg);
  * own client handshakes keep a reserve no flood from the network can take.
  */
 unsigned int kcfg_server_inflight(const struct kcfg *cfg);
+
+/**
+ * kcfg_server_inflight_per_peer() - server handshakes one peer key may hold
+ * @cfg: the configuration
+ * Return: max_server_inflight_per_peer, or half of kcfg_server_inflight()
+ *	(at least 1) when it is unset; never more than kcfg_server_inflight().
+ */
+unsigned int kcfg_server_inflight_per_peer(const struct kcfg *cfg);
 /* --- end of budgets --- */
 
 /**

@@ -15,6 +15,7 @@
 #include "kernel.h"
 #include "ktls.h"
 #include "log.h"
+#include "requests.h"
 
 int kcfg_apply_cipher_mask(struct kcfg *cfg, unsigned int mask)
 {
@@ -167,4 +168,21 @@ bool kernel_tls_installed(int fd)
 int kernel_done(struct kernel *k, const struct ktls_done *done)
 {
 	return ktls_nl_done(k->req, done);
+}
+
+int kernel_peer_key(int fd, struct rq_peer *key)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+
+	/*
+	 * The socket the kernel passed with ACCEPT: already connected. A
+	 * peer gone since (ENOTCONN), or a socket that is not IP, shares
+	 * the one "unknown" key, which competes as one peer.
+	 */
+	if (getpeername(fd, (struct sockaddr *)&ss, &len) < 0) {
+		memset(key, 0, sizeof(*key));
+		return -1;
+	}
+	return rq_peer_from_sockaddr(&ss, len, key);
 }

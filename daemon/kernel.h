@@ -65,4 +65,16 @@ extern int (*kernel_tls_probe)(int fd);
 /* Send DONE. Return: 0 or -errno. */
 int kernel_done(struct kernel *k, const struct ktls_done *done);
 
+struct rq_peer;
+
+/**
+ * kernel_peer_key() - the peer key of an accepted request's socket
+ * @fd: the socket from ACCEPT
+ * @key: its peer's key (requests.h: rq_peer_from_sockaddr()), or the
+ *	shared "unknown" key
+ * Return: 0, or -1 when the key is "unknown" (getpeername() failed, or
+ *	not IPv4/IPv6).
+ */
+int kernel_peer_key(int fd, struct rq_peer *key);
+
 #endif /* KTLSD_KERNEL_H */

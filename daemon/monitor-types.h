@@ -59,6 +59,24 @@ enum rq_class {
 	RQ_CLASSES,
 };
 
+/*
+ * Who a server-side request comes from, for per-peer fairness
+ * (requests.c): an IPv4 address (/32), the /64 prefix of an IPv6 one
+ * (an IPv4-mapped IPv6 address counts as its IPv4 address), or "unknown"
+ * (all zero) when the socket's peer cannot be had. Bytes only: compared
+ * and hashed whole.
+ */
+enum rq_peer_family {
+	RQ_PEER_UNKNOWN,
+	RQ_PEER_IPV4,
+	RQ_PEER_IPV6,
+};
+
+struct rq_peer {
+	uint8_t family;		/* enum rq_peer_family */
+	uint8_t addr[8];	/* IPv4: 4 bytes; IPv6: the first 8; rest 0 */
+};
+
 /* One request from the kernel, from ACCEPT to DONE. */
 struct mreq {
 	bool used;
@@ -88,6 +106,9 @@ struct mreq {
 	uint8_t psk_lookups;		/* KP_PSK_LOOKUPs taken for it */
 	/* Each identity of a ClientHello, and again after HelloRetryRequest. */
 #define MREQ_MAX_PSK_LOOKUPS (2 * KTLS_MAX_PSKS)
+	struct rq_peer peer_key;	/* server: its peer (kernel_peer_key()) */
+	unsigned int peer;		/* server: its entry in the peer table,
+					 * index + 1, set by reqtab_push() */
 	struct kp_request *msg;		/* built request, until dispatched */
 	size_t msg_len;
 	/* delayed: the answer, kept until done_at_ms ([debug] delay_done) */

@@ -349,6 +349,7 @@ void monitor_accept(struct monitor *m)
 			continue;
 		}
 		r->fd = kreq.sockfd;
+		(void)kernel_peer_key(r->fd, &r->peer_key);	/* per-peer fairness */
 		r->kreq = kreq;
 		r->held_keyring = held;
 		r->accepted_ms = now_ms(m);
@@ -362,12 +363,15 @@ void monitor_accept(struct monitor *m)
 		reqtab_push(&m->t, r);
 		/*
 		 * A remote peer's request finds its own queue full (a flood
-		 * from the network): refused now, so that it holds neither an
-		 * entry nor a slot the client side needs.
+		 * from the network): one is refused now, so that it holds
+		 * neither an entry nor a slot the client side needs; the
+		 * newest of the peer with the most waiting, so that one
+		 * source's flood does not push out other peers' requests.
 		 */
 		if (r->cls == RQ_SERVER && m->t.n_queued[RQ_SERVER] > m->cfg->max_server_queued) {
 			dispatch(m);
-			if (r->queued) {
+			if (m->t.n_queued[RQ_SERVER] > m->cfg->max_server_queued &&
+			    (r = reqtab_server_victim(&m->t))) {
 				stats_inc(&m->stats, STAT_requests_busy);
 				req_done(m, r, EBUSY, NULL, "too many server-side requests waiting");
 			}

@@ -15,6 +15,17 @@
 typedef void (*reqtab_done_fn)(void *ctx, struct mreq *r, int status,
 			       const struct kp_result *res, const char *why);
 
+/*
+ * A peer key with server-side requests in the table: how many it holds
+ * (refs) and how many of those wait in the server FIFO (queued); the rest
+ * are in flight. Chained in a hash bucket, or on the free list.
+ */
+struct rq_peerent {
+	struct rq_peer key;
+	unsigned int refs, queued;
+	unsigned int hnext;		/* bucket chain / free list, index + 1 */
+};
+
 struct reqtab {
 	struct mreq *reqs;
 	unsigned int n, used;
@@ -24,6 +35,13 @@ struct reqtab {
 	unsigned int n_queued_all;
 	reqtab_done_fn done;
 	void *ctx;
+	/* per-peer fairness: one entry per peer key in use, at most n */
+	struct rq_peerent *peers;
+	unsigned int *buckets;		/* index + 1 of a chain's first entry */
+	unsigned int bucket_mask;	/* buckets: a power of two >= n */
+	unsigned int peer_free;		/* free list, index + 1 */
+	unsigned int n_peers;		/* peer keys in use */
+	uint64_t hash_key[2];		/* SipHash key, random per table */
 };
 
 /* What is due for a request at a given time (reqtab_next_due()). */
@@ -65,6 +83,44 @@ void reqtab_push(struct reqtab *t, struct mreq *r);
 
 /* The oldest request of class @cls, taken off its FIFO; NULL if none. */
 struct mreq *reqtab_pop(struct reqtab *t, enum rq_class cls);
+
+/**
+ * reqtab_pop_server() - the next server-side request, fairly among peers
+ * @t: the table
+ * @per_peer_cap: a peer key with this many in flight gets none more
+ *	(0: no cap)
+ *
+ * Of the queued server requests, the oldest of those whose peer key has
+ * the fewest in flight: a flood from one source cannot starve another
+ * peer's handshake past the next free slot. One pass over the server
+ * FIFO (oldest first), stopping at the first peer with none in flight.
+ * Return: the request, taken off its FIFO; NULL if none may go.
+ */
+struct mreq *reqtab_pop_server(struct reqtab *t, unsigned int per_peer_cap);
+
+/**
+ * reqtab_server_victim() - the queued server request to refuse first
+ * @t: the table
+ *
+ * When the server FIFO is over its bound: the newest queued request of
+ * the peer key with the most queued (the newest overall among equals),
+ * so a flood from one source fills its own share, not other peers'.
+ * Return: the request (still queued), or NULL if none is queued.
+ */
+struct mreq *reqtab_server_victim(struct reqtab *t);
+
+/* Server requests of @r's peer key in flight (used, not queued); 0 if none. */
+unsigned int reqtab_peer_inflight(const struct reqtab *t, const struct mreq *r);
+
+/**
+ * rq_peer_from_sockaddr() - the peer key for a socket's peer address
+ * @sa: from getpeername(), or NULL
+ * @len: its length
+ * @key: the key: IPv4 /32, IPv6 /64 (IPv4-mapped IPv6 as IPv4), else
+ *	"unknown" (all zero), shared by all that have no address
+ * Return: 0, or -1 when the key is "unknown".
+ */
+int rq_peer_from_sockaddr(const void *sa, size_t len, struct rq_peer *key);
 
 /* Take @r off its FIFO (it is answered while it waits). */
 void reqtab_unqueue(struct reqtab *t, struct mreq *r);

@@ -334,17 +334,20 @@ unsigned int workers_inflight_server(const struct wpool *p)
 
 /*
  * The next request to hand out: this host's own first, then a remote
- * peer's while server-side handshakes have slots of their own left. An
- * old generation still draining after a reload counts against both
- * limits, so the bounds (and the memory they stand for) hold across a
- * reload.
+ * peer's while server-side handshakes have slots of their own left, and
+ * of those the oldest of the peer with the fewest in flight (and under
+ * max_server_inflight_per_peer), so that one source's flood holds back
+ * only itself. An old generation still draining after a reload counts
+ * against both limits, so the bounds (and the memory they stand for) hold
+ * across a reload.
  */
-static struct mreq *next_request(struct reqtab *t, unsigned int server, unsigned int server_max)
+static struct mreq *next_request(struct reqtab *t, const struct kcfg *cfg, unsigned int server,
+				 unsigned int server_max)
 {
 	struct mreq *r = reqtab_pop(t, RQ_CLIENT);
 
 	if (!r && server < server_max)
-		r = reqtab_pop(t, RQ_SERVER);
+		r = reqtab_pop_server(t, kcfg_server_inflight_per_peer(cfg));
 	return r;
 }
 
@@ -357,7 +360,7 @@ struct mreq *workers_dispatch(struct wpool *p, struct reqtab *t, const struct kc
 	int best, wi, ret;
 
 	while (total < cfg->max_inflight && (best = least_busy(p, cfg, *skip)) >= 0 &&
-	       (r = next_request(t, server, server_max))) {
+	       (r = next_request(t, cfg, server, server_max))) {
 		wi = p->gen[best];
 		ret = workers_send(p, wi, KP_REQUEST, reqtab_id(t, r), r->msg, r->msg_len, r->fd);
 		explicit_bzero(r->msg, r->msg_len);

@@ -128,6 +128,8 @@ check "every file of each package is on disk" bash -c '
 		done || exit 1
 	done'
 check "ktlsd --version" /usr/sbin/ktlsd --version
+check "ktlsctl installed with its manual" bash -c \
+	'/usr/sbin/ktlsctl -h 2>&1 | grep -q "^usage: ktlsctl" && [ -f /usr/share/man/man8/ktlsctl.8.gz ]'
 if [ "${tlshd_free:-0}" = 1 ]; then
 	check "first install wrote /etc/ktlsd/ktlsd.conf (the default)" \
 		cmp /usr/share/ktlsd/ktlsd.conf /etc/ktlsd/ktlsd.conf
@@ -191,7 +193,7 @@ fi
 
 echo "--- remove: the configuration stays, the programs go"
 check "dpkg --remove" env DEBIAN_FRONTEND=noninteractive dpkg --remove "${pkgs[@]}"
-check "programs removed" bash -c '! [ -e /usr/sbin/ktlsd ] && ! [ -e /usr/bin/ktls-peer ] &&
+check "programs removed" bash -c '! [ -e /usr/sbin/ktlsd ] && ! [ -e /usr/sbin/ktlsctl ] && ! [ -e /usr/bin/ktls-peer ] &&
 	! ls /usr/lib/*/libktls.so* >/dev/null 2>&1'
 if [ "${tlshd_free:-0}" = 1 ]; then
 	check "configuration kept after remove" test -f /etc/ktlsd/ktlsd.conf

@@ -4,13 +4,18 @@
  * real monitor (daemon/monitor.c and its parts): the "kernel" is a list of
  * requests the test queues; ACCEPT takes the next one, DONE is recorded
  * against the request whose fd it names, so a test can check that every
- * request got exactly one DONE and with which status.
+ * request got exactly one DONE and with which status. A request's socket
+ * is an eventfd (getpeername() fails: the "unknown" peer), or a UDP socket
+ * connected to the IPv4 address the test names, for per-peer fairness.
  */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "kernel.h"
@@ -71,6 +76,27 @@ void stub_add_psk(int32_t ring, int32_t serial, const char *identity, uint8_t fi
 	memset(p->key, fill, sizeof(p->key));
 }
 
+int stub_queue_from(uint32_t message_type, uint32_t auth_mode, uint32_t timeout_ms,
+		    const char *peer)
+{
+	int i = stub_queue(message_type, auth_mode, timeout_ms);
+
+	snprintf(stub.reqs[i].peer, sizeof(stub.reqs[i].peer), "%s", peer);
+	return i;
+}
+
+/* A socket whose peer is @peer: UDP, connected (no packet is sent). */
+static int peer_socket(const char *peer)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(9) };
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0 || inet_pton(AF_INET, peer, &sin.sin_addr) != 1 ||
+	    connect(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0)
+		abort();
+	return fd;
+}
+
 unsigned int stub_pending(void)
 {
 	return stub.n - stub.next;
@@ -116,7 +142,7 @@ int ktls_nl_accept(struct ktls_nl *nl, struct ktls_request *req)
 		return -EAGAIN;
 	q = &stub.reqs[stub.next++];
 	memset(req, 0, sizeof(*req));
-	q->fd = eventfd(0, EFD_CLOEXEC);
+	q->fd = q->peer[0] ? peer_socket(q->peer) : eventfd(0, EFD_CLOEXEC);
 	if (q->fd < 0)
 		abort();
 	q->accepted = true;

@@ -22,6 +22,7 @@ struct stub_req {
 	unsigned int n_peer_ids;
 	unsigned int n_done;	/* DONEs received: must end as exactly 1 */
 	int status;		/* of the DONE */
+	char peer[16];		/* IPv4 the socket is connected to; "" = an eventfd */
 	unsigned int n_remote;	/* its REMOTE_AUTH values */
 	uint32_t remote[2];
 };
@@ -51,6 +52,12 @@ void stub_reset(void);
 int stub_queue(uint32_t message_type, uint32_t auth_mode, uint32_t timeout_ms);
 /* Put a PSK (a 32-byte key of @fill) into keyring @ring. */
 void stub_add_psk(int32_t ring, int32_t serial, const char *identity, uint8_t fill);
+/*
+ * Queue a request whose socket's peer is @peer (a UDP socket connected to
+ * that IPv4 address, so that getpeername() names it); return its index.
+ */
+int stub_queue_from(uint32_t message_type, uint32_t auth_mode, uint32_t timeout_ms,
+		    const char *peer);
 /* Requests still in the "kernel" (not accepted). */
 unsigned int stub_pending(void);
 

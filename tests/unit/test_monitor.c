@@ -8,6 +8,11 @@
  *    while the table is full, nothing crashes;
  *  - server-side slots all busy or their queue full: a client request is
  *    still dispatched at once, the flood beyond the queue gets EBUSY;
+ *  - per-peer fairness: with every server slot held by one peer and 100
+ *    more of its requests waiting, another peer's request is dispatched at
+ *    the next free slot, and the queue's overflow is refused from the
+ *    flood's own requests; the peer keys from real sockets, a socket
+ *    without a peer in the shared "unknown" key;
  *  - the signer thread: ACCEPT and DONE go on while a signature is
  *    outstanding, a second KP_SIGN for a request is refused, the thread
  *    is not real-time;
@@ -20,6 +25,8 @@
 #include <grp.h>
 #include <poll.h>
 #include <sched.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +44,7 @@
 #include "config.h"
 #include "control.h"
 #include "handshake-uapi.h"
+#include "kernel.h"
 #include "log.h"
 #include "monitor.h"
 #include "privsep.h"
@@ -107,6 +115,9 @@ struct wmsg {
 	} u;
 };
 
+/* The IPv4 peer of the socket the last message passed, or "". */
+static char last_peer[INET_ADDRSTRLEN];
+
 /* As the worker: read one message (closing a passed fd). Return: false if none. */
 static bool worker_read(struct fx *f, struct wmsg *w, int wait_ms)
 {
@@ -125,8 +136,16 @@ static bool worker_read(struct fx *f, struct wmsg *w, int wait_ms)
 	if (n <= 0)
 		return false;
 	fd = kp_take_fd(&mh);
-	if (fd >= 0)
+	last_peer[0] = 0;
+	if (fd >= 0) {
+		struct sockaddr_in sin;
+		socklen_t sl = sizeof(sin);
+
+		/* Who the request came from, for the fairness tests. */
+		if (!getpeername(fd, (struct sockaddr *)&sin, &sl) && sin.sin_family == AF_INET)
+			inet_ntop(AF_INET, &sin.sin_addr, last_peer, sizeof(last_peer));
 		close(fd);
+	}
 	ck_assert_int_eq(kp_parse(buf, (size_t)n, &w->hdr), 0);
 	memcpy(&w->u, buf + sizeof(w->hdr), w->hdr.len);
 	return true;
@@ -259,6 +278,7 @@ START_TEST(test_monitor_client_dispatched_with_server_slots_busy)
 
 	fx_start(&f, 4, 64);
 	f.cfg.max_server_inflight = 2;
+	f.cfg.max_server_inflight_per_peer = 2;	/* one peer here ("unknown") */
 	fx_go(&f);
 	for (i = 0; i < 10; i++)
 		stub_queue(SERVER, KTLS_HANDSHAKE_AUTH_PSK, 5000);
@@ -306,6 +326,142 @@ START_TEST(test_monitor_server_queue_full_is_ebusy)
 	ck_assert_uint_eq(monitor_stats(f.m)->v[STAT_queued_server], 3);
 	ck_assert_uint_eq(stub.reqs[20].n_done, 0);
 	fx_end(&f);
+}
+END_TEST
+
+/* Accept until the stub is empty (MON_ACCEPTS_PER_ROUND a call). */
+static void accept_all_pending(struct fx *f)
+{
+	unsigned int i;
+
+	for (i = 0; i < 100 && stub_pending(); i++)
+		monitor_accept(f->m);
+	ck_assert_uint_eq(stub_pending(), 0);
+}
+
+/*
+ * The VM flood in small: peer A (127.0.0.2) holds every server slot and
+ * has 100 more waiting; peer B's (127.0.0.3) comes last. When one of A's
+ * ends, B's is the one dispatched, not A's oldest; A's next come after.
+ */
+START_TEST(test_monitor_fair_other_peer_at_next_free_slot)
+{
+	uint64_t a_ids[4];
+	unsigned int i, n = 0, clients;
+	struct fx f;
+	struct wmsg w;
+
+	fx_start(&f, 4, 256);
+	f.cfg.max_server_inflight = 3;
+	f.cfg.max_server_inflight_per_peer = 3;	/* A may hold them all */
+	fx_go(&f);
+	for (i = 0; i < 103; i++)
+		stub_queue_from(SERVER, KTLS_HANDSHAKE_AUTH_PSK, 60000, "127.0.0.2");
+	accept_all_pending(&f);
+	while (worker_read(&f, &w, 0))
+		if (w.hdr.type == KP_REQUEST) {
+			ck_assert_str_eq(last_peer, "127.0.0.2");
+			ck_assert_uint_lt(n, 4);
+			a_ids[n++] = w.hdr.id;
+		}
+	ck_assert_uint_eq(n, 3);
+	ck_assert_uint_eq(monitor_stats(f.m)->v[STAT_queued_server], 100);
+	stub_queue_from(SERVER, KTLS_HANDSHAKE_AUTH_PSK, 60000, "127.0.0.3");
+	accept_all_pending(&f);
+	ck_assert_uint_eq(worker_requests(&f, &clients), 0);	/* no slot yet */
+	/* One of A's ends: the slot goes to B. */
+	worker_result(&f, a_ids[0], 0);
+	for (i = 0; i < 20 && !worker_read(&f, &w, 50); i++)
+		(void)monitor_round(f.m, 0);
+	ck_assert_uint_eq(w.hdr.type, KP_REQUEST);
+	ck_assert_str_eq(last_peer, "127.0.0.3");
+	ck_assert_uint_eq(stub.reqs[0].n_done, 1);
+	ck_assert_uint_eq(stub.reqs[103].n_done, 0);
+	/* The next free slot: A's oldest waiting (request 3). */
+	worker_result(&f, a_ids[1], 0);
+	for (i = 0; i < 20 && !worker_read(&f, &w, 50); i++)
+		(void)monitor_round(f.m, 0);
+	ck_assert_uint_eq(w.hdr.type, KP_REQUEST);
+	ck_assert_str_eq(last_peer, "127.0.0.2");
+	ck_assert_uint_eq(monitor_stats(f.m)->v[STAT_queued_server], 99);
+	fx_end(&f);
+}
+END_TEST
+
+/*
+ * The default per-peer cap (half the server share) keeps slots free for
+ * others even before one ends; and a full server queue refuses the
+ * flood's newest, not the other peer's request.
+ */
+START_TEST(test_monitor_fair_cap_and_overflow_refuse_the_flood)
+{
+	unsigned int i, busy = 0, clients;
+	struct fx f;
+	struct wmsg w;
+
+	fx_start(&f, 8, 256);
+	f.cfg.max_server_inflight = 4;	/* per peer: 2 by default */
+	f.cfg.max_server_queued = 10;
+	fx_go(&f);
+	for (i = 0; i < 40; i++)
+		stub_queue_from(SERVER, KTLS_HANDSHAKE_AUTH_PSK, 60000, "127.0.0.2");
+	accept_all_pending(&f);
+	ck_assert_uint_eq(worker_requests(&f, &clients), 2);	/* A at its cap */
+	ck_assert_uint_eq(monitor_stats(f.m)->v[STAT_queued_server], 10);
+	/* B's comes into a full queue: B goes at once (a free slot). */
+	stub_queue_from(SERVER, KTLS_HANDSHAKE_AUTH_PSK, 60000, "127.0.0.3");
+	accept_all_pending(&f);
+	ck_assert(worker_read(&f, &w, 0));
+	ck_assert_uint_eq(w.hdr.type, KP_REQUEST);
+	ck_assert_str_eq(last_peer, "127.0.0.3");
+	/* Two of C's: one goes (a slot), one waits; then A's overflow. */
+	stub_queue_from(SERVER, KTLS_HANDSHAKE_AUTH_PSK, 60000, "127.0.0.4");
+	stub_queue_from(SERVER, KTLS_HANDSHAKE_AUTH_PSK, 60000, "127.0.0.4");
+	stub_queue_from(SERVER, KTLS_HANDSHAKE_AUTH_PSK, 60000, "127.0.0.2");
+	accept_all_pending(&f);
+	ck_assert_uint_eq(worker_requests(&f, &clients), 1);
+	ck_assert_uint_eq(stub.reqs[42].n_done, 0);	/* C's second still waits */
+	for (i = 0; i < stub.n; i++)
+		if (stub.reqs[i].n_done) {
+			ck_assert_int_eq(stub.reqs[i].status, EBUSY);
+			ck_assert_str_eq(stub.reqs[i].peer, "127.0.0.2");
+			busy++;
+		}
+	ck_assert_uint_eq(busy, 40 - 2 - 10 + 1 + 1);
+	ck_assert_uint_eq(monitor_stats(f.m)->v[STAT_requests_busy], busy);
+	fx_end(&f);
+}
+END_TEST
+
+/* kernel_peer_key() on real sockets; without a peer, the shared "unknown" key. */
+START_TEST(test_monitor_peer_key_from_socket_or_unknown)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(9) };
+	struct rq_peer k, zero;
+	int fd;
+
+	memset(&zero, 0, sizeof(zero));
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	ck_assert_int_ge(fd, 0);
+	/* Not connected: getpeername() fails (ENOTCONN). */
+	memset(&k, 0xff, sizeof(k));
+	ck_assert_int_eq(kernel_peer_key(fd, &k), -1);
+	ck_assert(!memcmp(&k, &zero, sizeof(k)));
+	inet_pton(AF_INET, "127.0.0.5", &sin.sin_addr);
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	ck_assert_int_eq(kernel_peer_key(fd, &k), 0);
+	ck_assert_int_eq(k.family, RQ_PEER_IPV4);
+	ck_assert(!memcmp(k.addr, "\x7f\0\0\x05\0\0\0\0", 8));
+	close(fd);
+	/* A bad fd, and a socket that is not IP. */
+	memset(&k, 0xff, sizeof(k));
+	ck_assert_int_eq(kernel_peer_key(-1, &k), -1);
+	ck_assert(!memcmp(&k, &zero, sizeof(k)));
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	memset(&k, 0xff, sizeof(k));
+	ck_assert_int_eq(kernel_peer_key(fd, &k), -1);
+	ck_assert(!memcmp(&k, &zero, sizeof(k)));
+	close(fd);
 }
 END_TEST
 
@@ -1326,6 +1482,49 @@ START_TEST(test_monitor_config_budget_keys)
 }
 END_TEST
 
+/* max_server_inflight_per_peer: its default, its bounds, never above the server share. */
+START_TEST(test_monitor_config_per_peer_key)
+{
+	static const struct {
+		const char *text;
+		int ok;
+		unsigned int per_peer;
+	} rows[] = {
+		{ "[ktlsd]\n", 1, 384 },
+		{ "[ktlsd]\nmax_inflight = 8\n", 1, 3 },
+		{ "[ktlsd]\nmax_inflight = 1\n", 1, 1 },
+		{ "[ktlsd]\nmax_inflight = 2\n", 1, 1 },
+		{ "[ktlsd]\nmax_inflight = 8\nmax_server_inflight_per_peer = 2\n", 1, 2 },
+		{ "[ktlsd]\nmax_inflight = 8\nmax_server_inflight_per_peer = 100\n", 1, 6 },
+		{ "[ktlsd]\nmax_server_inflight_per_peer = 0\n", 1, 384 },
+		{ "[ktlsd]\nmax_server_inflight_per_peer = 65537\n", 0, 0 },
+		{ "[ktlsd]\nmax_server_inflight_per_peer = -1\n", 0, 0 },
+		{ "[ktlsd]\nmax_server_inflight_per_peer = many\n", 0, 0 },
+	};
+	char dir[] = "/tmp/ktlsd-cfg-XXXXXX", path[64], err[KCFG_ERR_MAX];
+	static struct kcfg cfg;
+	size_t i;
+	FILE *fp;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/k.conf", dir);
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		fp = fopen(path, "w");
+		ck_assert_ptr_nonnull(fp);
+		fputs(rows[i].text, fp);
+		fclose(fp);
+		if (!rows[i].ok) {
+			ck_assert_msg(kcfg_load(path, &cfg, err) == -1, "row %zu loaded", i);
+			continue;
+		}
+		ck_assert_msg(kcfg_load(path, &cfg, err) == 0, "row %zu: %s", i, err);
+		ck_assert_uint_eq(kcfg_server_inflight_per_peer(&cfg), rows[i].per_peer);
+	}
+	unlink(path);
+	rmdir(dir);
+}
+END_TEST
+
 static Suite *monitor_suite(void)
 {
 	Suite *s = suite_create("monitor");
@@ -1336,6 +1535,9 @@ static Suite *monitor_suite(void)
 	tcase_add_test(tc, test_monitor_flood_mixed_answers_one_done_each);
 	tcase_add_test(tc, test_monitor_client_dispatched_with_server_slots_busy);
 	tcase_add_test(tc, test_monitor_server_queue_full_is_ebusy);
+	tcase_add_test(tc, test_monitor_fair_other_peer_at_next_free_slot);
+	tcase_add_test(tc, test_monitor_fair_cap_and_overflow_refuse_the_flood);
+	tcase_add_test(tc, test_monitor_peer_key_from_socket_or_unknown);
 	tcase_add_test(tc, test_monitor_accepts_bounded_per_round);
 	tcase_add_test(tc, test_monitor_worker_messages_bounded_per_round);
 	tcase_add_test(tc, test_monitor_signer_does_not_hold_the_loop);
@@ -1355,6 +1557,7 @@ static Suite *monitor_suite(void)
 	tcase_add_test(tc, test_monitor_control_slow_clients_do_not_hold);
 	tcase_add_test(tc, test_monitor_stats_socket_unknown_group);
 	tcase_add_test(tc, test_monitor_config_budget_keys);
+	tcase_add_test(tc, test_monitor_config_per_peer_key);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -9,11 +9,13 @@
  * RPC-with-TLS probe (a NULL call with AUTH_TLS, RFC 9289 §4.1) and waits
  * for STARTTLS, since nfsd asks for a handshake only after it. With
  * --psk-identity the hello offers that PSK with a random binder, which
- * makes a PSK server look the identity up and then refuse it.
+ * makes a PSK server look the identity up and then refuse it. With --bind
+ * every connection comes from that source address (e.g. 127.0.0.2), so a
+ * server that tells peers apart sees the flood as one peer of its own.
  *
  *   flood-peer flood --connect HOST:PORT --count N --rate PER_SEC
  *	[--mode whole|half|slow] [--max-open N] [--hold SEC] [--duration SEC]
- *	[--rpc-tls] [--psk-identity ID]
+ *	[--rpc-tls] [--psk-identity ID] [--bind SOURCE_ADDR]
  *   flood-peer stats PATH
  *	Prints what ktlsd's statistics socket PATH answers.
  *
@@ -29,6 +31,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,7 +56,7 @@ void tool_usage(FILE *f)
 	fprintf(f,
 		"usage: %s flood --connect HOST:PORT --count N --rate PER_SEC\n"
 		"\t[--mode whole|half|slow] [--max-open N] [--hold SEC] [--duration SEC]\n"
-		"\t[--rpc-tls] [--psk-identity ID]\n"
+		"\t[--rpc-tls] [--psk-identity ID] [--bind SOURCE_ADDR]\n"
 		"       %s stats PATH\n", tool_name, tool_name);
 }
 
@@ -78,6 +82,8 @@ static struct {
 	enum mode mode;
 	long count, rate, max_open, hold, duration;
 	bool rpc_tls;
+	const char *src_name;		/* --bind */
+	struct addrinfo *src;
 	const char *psk_identity;
 	struct addrinfo *ai;
 	int ep;
@@ -187,6 +193,12 @@ static void conn_open(void)
 	fd = socket(g.ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		tool_die("socket: %s", strerror(errno));
+	if (g.src) {
+		/* The port comes with connect(): binding does not use one up. */
+		(void)!setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &(int){ 1 }, sizeof(int));
+		if (bind(fd, g.src->ai_addr, g.src->ai_addrlen) < 0)
+			tool_die("bind %s: %s", g.src_name, strerror(errno));
+	}
 	g.opened++;
 	if (connect(fd, g.ai->ai_addr, g.ai->ai_addrlen) < 0 && errno != EINPROGRESS) {
 		g.connect_failed++;
@@ -334,6 +346,7 @@ static int flood(int argc, char **argv)
 		{ "duration", required_argument, NULL, 'd' },
 		{ "rpc-tls", no_argument, NULL, 'R' },
 		{ "psk-identity", required_argument, NULL, 'i' },
+		{ "bind", required_argument, NULL, 'b' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -354,6 +367,7 @@ static int flood(int argc, char **argv)
 		case 'd': g.duration = tool_parse_num("--duration", optarg, 1, 3600); break;
 		case 'R': g.rpc_tls = true; break;
 		case 'i': g.psk_identity = optarg; break;
+		case 'b': g.src_name = optarg; break;
 		}
 	}
 	if (!addr || !g.count || !g.rate)
@@ -362,6 +376,13 @@ static int flood(int argc, char **argv)
 		tool_misuse("--psk-identity: 1 to 512 bytes");
 	if (tool_resolve(addr, AI_NUMERICSERV, &g.ai, &why))
 		tool_die("%s: %s", addr, why);
+	if (g.src_name) {
+		struct addrinfo hints = { .ai_family = g.ai->ai_family, .ai_socktype = SOCK_STREAM,
+					  .ai_flags = AI_NUMERICHOST };
+
+		if (getaddrinfo(g.src_name, NULL, &hints, &g.src) || !g.src)
+			tool_misuse("--bind: a numeric address of the --connect address's family");
+	}
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
 		rl.rlim_cur = rl.rlim_max;
 		setrlimit(RLIMIT_NOFILE, &rl);

@@ -7,7 +7,13 @@
 # local NFS mount (xprtsec=tls) and NVMe connect (TLS PSK) timed without a
 # flood, then again while flood-peer sends paced ClientHellos (half of one
 # to the second nvmet port, whole ones and two stalled half ones to nfsd
-# after the RPC-with-TLS probe, one byte a second); once with an ECDSA
+# after the RPC-with-TLS probe, one byte a second), all from a source
+# address of its own (127.0.0.2, the local mount and connect 127.0.0.1),
+# under a budget tight enough that the flood fills the server share
+# (max_inflight = 64: 48 server slots, each flood handshake holding its
+# slot until the flood closes it): so the mount's nfsd end and the
+# connect's nvmet end, server requests on the same ktlsd, get through
+# only by per-peer fairness, not by a budget too large to fill; once with an ECDSA
 # P-256 server key and once with RSA-2048. Checks: the mount and connect
 # succeed within twice their normal time, the monitor keeps its pid and no
 # worker restarts, the peak RSS of monitor and workers stays bounded;
@@ -27,6 +33,7 @@
 #   KTLSD_FLOOD_KEYS=LIST    server keys to run with (p256 rsa)
 #   KTLSD_FLOOD_RSS_MAX_KB=N the bound on each process's peak RSS (65536)
 #   KTLSD_FLOOD_CONF=TEXT    more [ktlsd] keys (e.g. budgets), \n-separated
+#                            (default 'max_inflight = 64'; '' for none)
 #   KTLSD_FLOOD_LOGLEVEL=N   ktlsd's [debug] loglevel (default 0)
 #   KTLSD_FLOOD_SHOW_LOG=1   print ktlsd's log even when everything passed
 #   KTLSD_VM_MEM            guest memory in MiB (default 8192 here)
@@ -73,7 +80,7 @@ LD_LIBRARY_PATH=$nfslibs "$vm_src/run-vm.sh" -t "${KTLSD_VM_TIMEOUT:-300}" \
 	-e "KTLSD_FLOOD_SECONDS=${KTLSD_FLOOD_SECONDS:-20}" \
 	-e "KTLSD_FLOOD_KEYS=${KTLSD_FLOOD_KEYS:-p256 rsa}" \
 	-e "KTLSD_FLOOD_RSS_MAX_KB=${KTLSD_FLOOD_RSS_MAX_KB:-65536}" \
-	-e "KTLSD_FLOOD_CONF=${KTLSD_FLOOD_CONF:-}" \
+	-e "KTLSD_FLOOD_CONF=${KTLSD_FLOOD_CONF-max_inflight = 64}" \
 	-e "KTLSD_FLOOD_LOGLEVEL=${KTLSD_FLOOD_LOGLEVEL:-0}" \
 	-e "KTLSD_FLOOD_SHOW_LOG=${KTLSD_FLOOD_SHOW_LOG:-0}" \
 	"$vm_src/guest-flood.sh" || rc=$?
