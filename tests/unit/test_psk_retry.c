@@ -448,6 +448,22 @@ static uint8_t *hello_ext(uint8_t *msg, size_t len, bool ch, uint16_t type, size
 }
 
 /*
+ * Copy the server's hello @msg to @out and find extension @type in the
+ * copy, which must carry it: the start of each SH or HRR edit below that
+ * rewrites one extension.
+ */
+static uint8_t *copy_server_ext(uint8_t *out, const uint8_t *msg, size_t len, uint16_t type,
+				size_t *blen)
+{
+	uint8_t *b;
+
+	memcpy(out, msg, len);
+	b = hello_ext(out, len, false, type, blen);
+	ck_assert_ptr_nonnull(b);
+	return b;
+}
+
+/*
  * Recompute every binder of the ClientHello in @msg with @key over the
  * transcript the server holds after its HelloRetryRequest.
  */
@@ -1009,9 +1025,7 @@ static size_t edit_hrr_cookie(struct rig *r, int dir, int flight, const uint8_t 
 
 	if (dir != 1 || flight != 1)
 		return 0;
-	memcpy(out, msg, len);
-	b = hello_ext(out, len, false, KTLS_EXT_COOKIE, &blen);
-	ck_assert_ptr_nonnull(b);
+	b = copy_server_ext(out, msg, len, KTLS_EXT_COOKIE, &blen);
 	b[blen - 1] ^= 1;
 	return len;
 }
@@ -1057,9 +1071,7 @@ static size_t edit_hrr_group(struct rig *r, int dir, int flight, const uint8_t *
 
 	if (dir != 1 || flight != 1)
 		return 0;
-	memcpy(out, msg, len);
-	b = hello_ext(out, len, false, KTLS_EXT_KEY_SHARE, &blen);
-	ck_assert_ptr_nonnull(b);
+	b = copy_server_ext(out, msg, len, KTLS_EXT_KEY_SHARE, &blen);
 	ck_assert_uint_eq(blen, 2);
 	b[0] = 0x00;
 	b[1] = 0x1e;	/* x448 */
@@ -1130,9 +1142,7 @@ static size_t edit_sh_group(struct rig *r, int dir, int flight, const uint8_t *m
 
 	if (dir != 1 || flight != 2)
 		return 0;
-	memcpy(out, msg, len);
-	b = hello_ext(out, len, false, KTLS_EXT_KEY_SHARE, &blen);
-	ck_assert_ptr_nonnull(b);
+	b = copy_server_ext(out, msg, len, KTLS_EXT_KEY_SHARE, &blen);
 	b[0] = 0x00;
 	b[1] = 0x1d;	/* x25519: shared in CH1, not in CH2 */
 	return len;
@@ -1146,9 +1156,7 @@ static size_t edit_sh_psk_index(struct rig *r, int dir, int flight, const uint8_
 
 	if (dir != 1 || flight != 2)
 		return 0;
-	memcpy(out, msg, len);
-	b = hello_ext(out, len, false, KTLS_EXT_PRE_SHARED_KEY, &blen);
-	ck_assert_ptr_nonnull(b);
+	b = copy_server_ext(out, msg, len, KTLS_EXT_PRE_SHARED_KEY, &blen);
 	b[1] = 1;	/* CH2 offered one identity */
 	return len;
 }
@@ -1171,9 +1179,7 @@ static size_t edit_hrr_nothing(struct rig *r, int dir, int flight, const uint8_t
 
 	if (dir != 1 || flight != 1)
 		return 0;
-	memcpy(out, msg, len);
-	b = hello_ext(out, len, false, KTLS_EXT_KEY_SHARE, &blen);
-	ck_assert_ptr_nonnull(b);
+	b = copy_server_ext(out, msg, len, KTLS_EXT_KEY_SHARE, &blen);
 	b[0] = 0x00;
 	b[1] = 0x1d;
 	return len;
@@ -1197,9 +1203,7 @@ static size_t edit_hrr_unoffered(struct rig *r, int dir, int flight, const uint8
 
 	if (dir != 1 || flight != 1)
 		return 0;
-	memcpy(out, msg, len);
-	b = hello_ext(out, len, false, KTLS_EXT_KEY_SHARE, &blen);
-	ck_assert_ptr_nonnull(b);
+	b = copy_server_ext(out, msg, len, KTLS_EXT_KEY_SHARE, &blen);
 	b[0] = 0x01;
 	b[1] = 0x00;	/* ffdhe2048 */
 	return len;
