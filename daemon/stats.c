@@ -370,9 +370,46 @@ static void prom_labelled(struct rout *o, const char *name, const char *key1,
 		rfmt(o, "%s{%s=\"%s\"} %" PRIu64 "\n", name, key1, val1, v);
 }
 
+/*
+ * One cumulative histogram bucket: @cum samples at most @le ms, or all of
+ * them (the +Inf bucket) when @le is NULL.
+ */
+typedef void (*bucket_fn)(struct rout *o, const char *name, const uint64_t *le, uint64_t cum);
+
+/* Walk @h's buckets cumulatively, the +Inf one last, calling @emit for each. */
+static void each_bucket(struct rout *o, const struct stat_hist *h, const char *name,
+			bucket_fn emit)
+{
+	uint64_t cum = 0;
+	size_t b;
+
+	for (b = 0; b <= STAT_HIST_NB; b++) {
+		cum += h->bucket[b];
+		emit(o, name, b < STAT_HIST_NB ? &hist_bounds[b] : NULL, cum);
+	}
+}
+
+static void text_bucket(struct rout *o, const char *name, const uint64_t *le, uint64_t cum)
+{
+	if (le)
+		rfmt(o, "%s.le_%" PRIu64 "=%" PRIu64 "\n", name, *le, cum);
+	else
+		rfmt(o, "%s.le_inf=%" PRIu64 "\n", name, cum);
+}
+
+/* Prometheus buckets are in seconds: the ms bound as s.mmm. */
+static void prom_bucket(struct rout *o, const char *name, const uint64_t *le, uint64_t cum)
+{
+	if (le)
+		rfmt(o, "%s_bucket{le=\"%" PRIu64 ".%03" PRIu64 "\"} %" PRIu64 "\n",
+		     name, *le / 1000, *le % 1000, cum);
+	else
+		rfmt(o, "%s_bucket{le=\"+Inf\"} %" PRIu64 "\n", name, cum);
+}
+
 static void render_text(struct rout *o, const struct stats *s)
 {
-	size_t i, f, b;
+	size_t i, f;
 
 	for (i = 0; i < STAT_COUNT; i++)
 		rfmt(o, "%s=%" PRIu64 "\n", stat_fields[i].key, s->v[i]);
@@ -388,15 +425,8 @@ static void render_text(struct rout *o, const struct stats *s)
 			break;
 		default: {
 			const struct stat_hist *h = fam_hist(s, f);
-			uint64_t cum = 0;
 
-			for (b = 0; b <= STAT_HIST_NB; b++) {
-				cum += h->bucket[b];
-				if (b < STAT_HIST_NB)
-					rfmt(o, "%s.le_%" PRIu64 "=%" PRIu64 "\n", k, hist_bounds[b], cum);
-				else
-					rfmt(o, "%s.le_inf=%" PRIu64 "\n", k, cum);
-			}
+			each_bucket(o, h, k, text_bucket);
 			rfmt(o, "%s.sum=%" PRIu64 "\n%s.count=%" PRIu64 "\n", k, h->sum, k, h->count);
 			break;
 		}
@@ -473,7 +503,7 @@ static void prom_head(struct rout *o, const char *name, const char *help, const 
 static void render_prom(struct rout *o, const struct stats *s)
 {
 	char name[96];
-	size_t i, f, b;
+	size_t i, f;
 
 	for (i = 0; i < STAT_COUNT; i++) {
 		prom_name(name, sizeof(name), &stat_fields[i]);
@@ -498,16 +528,8 @@ static void render_prom(struct rout *o, const struct stats *s)
 			break;
 		default: {
 			const struct stat_hist *h = fam_hist(s, f);
-			uint64_t cum = 0;
 
-			for (b = 0; b <= STAT_HIST_NB; b++) {
-				cum += h->bucket[b];
-				if (b < STAT_HIST_NB)
-					rfmt(o, "%s_bucket{le=\"%" PRIu64 ".%03" PRIu64 "\"} %" PRIu64 "\n",
-					     name, hist_bounds[b] / 1000, hist_bounds[b] % 1000, cum);
-				else
-					rfmt(o, "%s_bucket{le=\"+Inf\"} %" PRIu64 "\n", name, cum);
-			}
+			each_bucket(o, h, name, prom_bucket);
 			rfmt(o, "%s_sum %" PRIu64 ".%03" PRIu64 "\n%s_count %" PRIu64 "\n", name,
 			     h->sum / 1000, h->sum % 1000, name, h->count);
 			break;
