@@ -846,7 +846,8 @@ static int sign_later(void *ctx, const struct ktls_credential *cred, uint16_t sc
 static void start_with_server_ops(struct pair *p, const struct ktls_ops *ops)
 {
 	pair_init_cert(p);
-	ck_assert_int_eq(ktls_conn_new(&p->cli.cfg, &ktls_default_ops, KTLS_ROLE_CLIENT, &p->cli.c), 0);
+	ck_assert_int_eq(ktls_conn_new(&p->cli.cfg, &ktls_default_ops, KTLS_ROLE_CLIENT,
+					&p->cli.c), 0);
 	ck_assert_int_eq(ktls_conn_new(&p->srv.cfg, ops, KTLS_ROLE_SERVER, &p->srv.c), 0);
 	ck_assert_int_eq(ktls_conn_set_peer_name(p->cli.c, "server.test"), 0);
 	ck_assert_int_eq(ktls_start(p->cli.c), 0);
