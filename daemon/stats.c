@@ -304,11 +304,112 @@ static const uint64_t *fam_alerts(const struct stats *s, size_t fam)
 	return fam == STAT_FAM_alerts_sent_by_type ? s->alerts_sent : s->alerts_received;
 }
 
-static void render_text(struct rout *o, const struct stats *s)
+/*
+ * One sample of a labelled counter family: @key1=@val1 and, for a family
+ * with two labels, @key2=@val2 (else NULL), with its count @v.
+ */
+typedef void (*labelled_fn)(struct rout *o, const char *name, const char *key1,
+			    const char *val1, const char *key2, const char *val2, uint64_t v);
+
+/*
+ * Walk the labelled counter family @f, calling @emit for each non-zero
+ * sample (and, with @zeros, each zero one of handshakes_by_mode): the one
+ * walk the text and Prometheus renderings share, so their series agree.
+ */
+static void each_labelled(struct rout *o, const struct stats *s, size_t f, const char *name,
+			  bool zeros, labelled_fn emit)
 {
 	char tmp[32];
-	size_t i, f, b;
+	size_t i, b;
 	int a;
+
+	switch (f) {
+	case STAT_FAM_handshakes_by_mode:
+		for (i = 0; i < 2; i++)
+			for (b = 0; b < STAT_AUTHS; b++)
+				if (zeros || s->by_mode[i][b])
+					emit(o, name, "role", role_names[i], "auth", auth_names[b],
+					     s->by_mode[i][b]);
+		break;
+	case STAT_FAM_failures_by_errno:
+		for (i = 0; i <= STAT_ERRNO_NAMES; i++)
+			if (s->by_errno[i])
+				emit(o, name, "errno",
+				     i < STAT_ERRNO_NAMES ? errno_names[i].name : "other",
+				     NULL, NULL, s->by_errno[i]);
+		break;
+	case STAT_FAM_alerts_sent_by_type:
+	case STAT_FAM_alerts_received_by_type:
+		for (a = 0; a < 256; a++)
+			if (fam_alerts(s, f)[a])
+				emit(o, name, "alert", alert_label(a, tmp, sizeof(tmp)), NULL, NULL,
+				     fam_alerts(s, f)[a]);
+		break;
+	}
+}
+
+/* Text: name.val1[.val2]=v; the label keys are implied by the family. */
+static void text_labelled(struct rout *o, const char *name, const char *key1,
+			  const char *val1, const char *key2, const char *val2, uint64_t v)
+{
+	(void)key1;
+	(void)key2;
+	if (val2)
+		rfmt(o, "%s.%s.%s=%" PRIu64 "\n", name, val1, val2, v);
+	else
+		rfmt(o, "%s.%s=%" PRIu64 "\n", name, val1, v);
+}
+
+/* Prometheus: name{key1="val1"[,key2="val2"]} v. */
+static void prom_labelled(struct rout *o, const char *name, const char *key1,
+			  const char *val1, const char *key2, const char *val2, uint64_t v)
+{
+	if (key2)
+		rfmt(o, "%s{%s=\"%s\",%s=\"%s\"} %" PRIu64 "\n", name, key1, val1, key2, val2, v);
+	else
+		rfmt(o, "%s{%s=\"%s\"} %" PRIu64 "\n", name, key1, val1, v);
+}
+
+/*
+ * One cumulative histogram bucket: @cum samples at most @le ms, or all of
+ * them (the +Inf bucket) when @le is NULL.
+ */
+typedef void (*bucket_fn)(struct rout *o, const char *name, const uint64_t *le, uint64_t cum);
+
+/* Walk @h's buckets cumulatively, the +Inf one last, calling @emit for each. */
+static void each_bucket(struct rout *o, const struct stat_hist *h, const char *name,
+			bucket_fn emit)
+{
+	uint64_t cum = 0;
+	size_t b;
+
+	for (b = 0; b <= STAT_HIST_NB; b++) {
+		cum += h->bucket[b];
+		emit(o, name, b < STAT_HIST_NB ? &hist_bounds[b] : NULL, cum);
+	}
+}
+
+static void text_bucket(struct rout *o, const char *name, const uint64_t *le, uint64_t cum)
+{
+	if (le)
+		rfmt(o, "%s.le_%" PRIu64 "=%" PRIu64 "\n", name, *le, cum);
+	else
+		rfmt(o, "%s.le_inf=%" PRIu64 "\n", name, cum);
+}
+
+/* Prometheus buckets are in seconds: the ms bound as s.mmm. */
+static void prom_bucket(struct rout *o, const char *name, const uint64_t *le, uint64_t cum)
+{
+	if (le)
+		rfmt(o, "%s_bucket{le=\"%" PRIu64 ".%03" PRIu64 "\"} %" PRIu64 "\n",
+		     name, *le / 1000, *le % 1000, cum);
+	else
+		rfmt(o, "%s_bucket{le=\"+Inf\"} %" PRIu64 "\n", name, cum);
+}
+
+static void render_text(struct rout *o, const struct stats *s)
+{
+	size_t i, f;
 
 	for (i = 0; i < STAT_COUNT; i++)
 		rfmt(o, "%s=%" PRIu64 "\n", stat_fields[i].key, s->v[i]);
@@ -317,37 +418,15 @@ static void render_text(struct rout *o, const struct stats *s)
 
 		switch (f) {
 		case STAT_FAM_handshakes_by_mode:
-			for (i = 0; i < 2; i++)
-				for (b = 0; b < STAT_AUTHS; b++)
-					if (s->by_mode[i][b])
-						rfmt(o, "%s.%s.%s=%" PRIu64 "\n", k, role_names[i],
-						     auth_names[b], s->by_mode[i][b]);
-			break;
 		case STAT_FAM_failures_by_errno:
-			for (i = 0; i <= STAT_ERRNO_NAMES; i++)
-				if (s->by_errno[i])
-					rfmt(o, "%s.%s=%" PRIu64 "\n", k,
-					     i < STAT_ERRNO_NAMES ? errno_names[i].name : "other",
-					     s->by_errno[i]);
-			break;
 		case STAT_FAM_alerts_sent_by_type:
 		case STAT_FAM_alerts_received_by_type:
-			for (a = 0; a < 256; a++)
-				if (fam_alerts(s, f)[a])
-					rfmt(o, "%s.%s=%" PRIu64 "\n", k,
-					     alert_label(a, tmp, sizeof(tmp)), fam_alerts(s, f)[a]);
+			each_labelled(o, s, f, k, false, text_labelled);
 			break;
 		default: {
 			const struct stat_hist *h = fam_hist(s, f);
-			uint64_t cum = 0;
 
-			for (b = 0; b <= STAT_HIST_NB; b++) {
-				cum += h->bucket[b];
-				if (b < STAT_HIST_NB)
-					rfmt(o, "%s.le_%" PRIu64 "=%" PRIu64 "\n", k, hist_bounds[b], cum);
-				else
-					rfmt(o, "%s.le_inf=%" PRIu64 "\n", k, cum);
-			}
+			each_bucket(o, h, k, text_bucket);
 			rfmt(o, "%s.sum=%" PRIu64 "\n%s.count=%" PRIu64 "\n", k, h->sum, k, h->count);
 			break;
 		}
@@ -423,9 +502,8 @@ static void prom_head(struct rout *o, const char *name, const char *help, const 
 
 static void render_prom(struct rout *o, const struct stats *s)
 {
-	char name[96], tmp[32];
-	size_t i, f, b;
-	int a;
+	char name[96];
+	size_t i, f;
 
 	for (i = 0; i < STAT_COUNT; i++) {
 		prom_name(name, sizeof(name), &stat_fields[i]);
@@ -442,37 +520,16 @@ static void render_prom(struct rout *o, const struct stats *s)
 		prom_head(o, name, fd->help, stat_kind_name(fd->kind));
 		switch (f) {
 		case STAT_FAM_handshakes_by_mode:
-			for (i = 0; i < 2; i++)
-				for (b = 0; b < STAT_AUTHS; b++)
-					rfmt(o, "%s{role=\"%s\",auth=\"%s\"} %" PRIu64 "\n", name,
-					     role_names[i], auth_names[b], s->by_mode[i][b]);
-			break;
 		case STAT_FAM_failures_by_errno:
-			for (i = 0; i <= STAT_ERRNO_NAMES; i++)
-				if (s->by_errno[i])
-					rfmt(o, "%s{errno=\"%s\"} %" PRIu64 "\n", name,
-					     i < STAT_ERRNO_NAMES ? errno_names[i].name : "other",
-					     s->by_errno[i]);
-			break;
 		case STAT_FAM_alerts_sent_by_type:
 		case STAT_FAM_alerts_received_by_type:
-			for (a = 0; a < 256; a++)
-				if (fam_alerts(s, f)[a])
-					rfmt(o, "%s{alert=\"%s\"} %" PRIu64 "\n", name,
-					     alert_label(a, tmp, sizeof(tmp)), fam_alerts(s, f)[a]);
+			/* Prometheus: every role and auth series, zeros too. */
+			each_labelled(o, s, f, name, true, prom_labelled);
 			break;
 		default: {
 			const struct stat_hist *h = fam_hist(s, f);
-			uint64_t cum = 0;
 
-			for (b = 0; b <= STAT_HIST_NB; b++) {
-				cum += h->bucket[b];
-				if (b < STAT_HIST_NB)
-					rfmt(o, "%s_bucket{le=\"%" PRIu64 ".%03" PRIu64 "\"} %" PRIu64 "\n",
-					     name, hist_bounds[b] / 1000, hist_bounds[b] % 1000, cum);
-				else
-					rfmt(o, "%s_bucket{le=\"+Inf\"} %" PRIu64 "\n", name, cum);
-			}
+			each_bucket(o, h, name, prom_bucket);
 			rfmt(o, "%s_sum %" PRIu64 ".%03" PRIu64 "\n%s_count %" PRIu64 "\n", name,
 			     h->sum / 1000, h->sum % 1000, name, h->count);
 			break;

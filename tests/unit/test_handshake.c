@@ -839,6 +839,21 @@ static int sign_later(void *ctx, const struct ktls_credential *cred, uint16_t sc
 	return KTLS_E_PENDING;
 }
 
+/*
+ * A certificate pair whose server runs @ops (the client the default ops),
+ * started and pumped until the server's first asynchronous step holds it.
+ */
+static void start_with_server_ops(struct pair *p, const struct ktls_ops *ops)
+{
+	pair_init_cert(p);
+	ck_assert_int_eq(ktls_conn_new(&p->cli.cfg, &ktls_default_ops, KTLS_ROLE_CLIENT,
+					&p->cli.c), 0);
+	ck_assert_int_eq(ktls_conn_new(&p->srv.cfg, ops, KTLS_ROLE_SERVER, &p->srv.c), 0);
+	ck_assert_int_eq(ktls_conn_set_peer_name(p->cli.c, "server.test"), 0);
+	ck_assert_int_eq(ktls_start(p->cli.c), 0);
+	pump(p->cli.c, p->srv.c, 0);
+}
+
 /* After an asynchronous step was answered: a few rounds each way, and both are done. */
 static void finish_after_pending(struct pair *p)
 {
@@ -862,12 +877,7 @@ START_TEST(test_handshake_async_sign)
 
 	ops.sign = sign_later;
 	memset(&pend, 0, sizeof(pend));
-	pair_init_cert(&p);
-	ck_assert_int_eq(ktls_conn_new(&p.cli.cfg, &ktls_default_ops, KTLS_ROLE_CLIENT, &p.cli.c), 0);
-	ck_assert_int_eq(ktls_conn_new(&p.srv.cfg, &ops, KTLS_ROLE_SERVER, &p.srv.c), 0);
-	ck_assert_int_eq(ktls_conn_set_peer_name(p.cli.c, "server.test"), 0);
-	ck_assert_int_eq(ktls_start(p.cli.c), 0);
-	pump(p.cli.c, p.srv.c, 0);
+	start_with_server_ops(&p, &ops);
 	ck_assert(ktls_status(p.srv.c) & KTLS_PENDING);
 	ck_assert_int_eq(pend.calls, 1);
 	ck_assert_uint_eq(pend.scheme, KTLS_SIG_ECDSA_SECP256R1_SHA256);
@@ -917,12 +927,7 @@ START_TEST(test_handshake_async_sign_hash)
 	ops.sign_hash = sign_hash_later;
 	memset(&pend, 0, sizeof(pend));
 	memset(&pend_hash, 0, sizeof(pend_hash));
-	pair_init_cert(&p);
-	ck_assert_int_eq(ktls_conn_new(&p.cli.cfg, &ktls_default_ops, KTLS_ROLE_CLIENT, &p.cli.c), 0);
-	ck_assert_int_eq(ktls_conn_new(&p.srv.cfg, &ops, KTLS_ROLE_SERVER, &p.srv.c), 0);
-	ck_assert_int_eq(ktls_conn_set_peer_name(p.cli.c, "server.test"), 0);
-	ck_assert_int_eq(ktls_start(p.cli.c), 0);
-	pump(p.cli.c, p.srv.c, 0);
+	start_with_server_ops(&p, &ops);
 	ck_assert(ktls_status(p.srv.c) & KTLS_PENDING);
 	ck_assert_int_eq(pend.calls, 0);
 	ck_assert_int_eq(pend_hash.calls, 1);
@@ -956,12 +961,7 @@ START_TEST(test_handshake_async_sign_hash_wrong_role)
 
 	ops.sign_hash = sign_hash_later;
 	memset(&pend_hash, 0, sizeof(pend_hash));
-	pair_init_cert(&p);
-	ck_assert_int_eq(ktls_conn_new(&p.cli.cfg, &ktls_default_ops, KTLS_ROLE_CLIENT, &p.cli.c), 0);
-	ck_assert_int_eq(ktls_conn_new(&p.srv.cfg, &ops, KTLS_ROLE_SERVER, &p.srv.c), 0);
-	ck_assert_int_eq(ktls_conn_set_peer_name(p.cli.c, "server.test"), 0);
-	ck_assert_int_eq(ktls_start(p.cli.c), 0);
-	pump(p.cli.c, p.srv.c, 0);
+	start_with_server_ops(&p, &ops);
 	ck_assert_int_eq(pend_hash.calls, 1);
 	ck_assert_int_eq(ktls_credential_sign_cv(p.srv.cred, KTLS_ROLE_CLIENT, pend_hash.scheme,
 						 pend_hash.th, pend_hash.th_len, sig, &sig_len), 0);

@@ -448,6 +448,22 @@ static uint8_t *hello_ext(uint8_t *msg, size_t len, bool ch, uint16_t type, size
 }
 
 /*
+ * Copy the server's hello @msg to @out and find extension @type in the
+ * copy, which must carry it: the start of each SH or HRR edit below that
+ * rewrites one extension.
+ */
+static uint8_t *copy_server_ext(uint8_t *out, const uint8_t *msg, size_t len, uint16_t type,
+				size_t *blen)
+{
+	uint8_t *b;
+
+	memcpy(out, msg, len);
+	b = hello_ext(out, len, false, type, blen);
+	ck_assert_ptr_nonnull(b);
+	return b;
+}
+
+/*
  * Recompute every binder of the ClientHello in @msg with @key over the
  * transcript the server holds after its HelloRetryRequest.
  */
@@ -537,16 +553,27 @@ START_TEST(test_psk_retry_wrong_key)
 }
 END_TEST
 
-/* Right binders in CH1, a wrong key's binders in CH2. */
-START_TEST(test_psk_retry_wrong_key_second_hello)
+/*
+ * CH1 offers the right key's binders; edit_rebind then makes CH2's binders
+ * with @key of @key_len bytes. The server must look CH2 up afresh and fail
+ * the binder check with decrypt_error. The rig is left for the caller's
+ * own checks and rig_free().
+ */
+static void rebind_refused(bool async, const uint8_t *key, size_t key_len)
 {
 	struct ktls_psk o = offer_of(ID_A, key_a, 32, KTLS_HASH_SHA256);
 
-	rig_init(&rig, _i, &o, 1);
+	rig_init(&rig, async, &o, 1);
 	rig.edit = edit_rebind;
-	rig.rebind_key = key_wrong;
-	rig.rebind_key_len = 32;
+	rig.rebind_key = key;
+	rig.rebind_key_len = key_len;
 	expect_alert(&rig, 1, KTLS_E_ALERT_decrypt_error, "binder");
+}
+
+/* Right binders in CH1, a wrong key's binders in CH2. */
+START_TEST(test_psk_retry_wrong_key_second_hello)
+{
+	rebind_refused(_i, key_wrong, 32);
 	ck_assert_int_eq(rig.lookups[1], 1);
 	rig_free(&rig);
 }
@@ -558,13 +585,7 @@ END_TEST
  */
 START_TEST(test_psk_retry_empty_key_second_hello)
 {
-	struct ktls_psk o = offer_of(ID_A, key_a, 32, KTLS_HASH_SHA256);
-
-	rig_init(&rig, _i, &o, 1);
-	rig.edit = edit_rebind;
-	rig.rebind_key = NULL;
-	rig.rebind_key_len = 0;
-	expect_alert(&rig, 1, KTLS_E_ALERT_decrypt_error, "binder");
+	rebind_refused(_i, NULL, 0);
 	ck_assert_int_eq(rig.lookups[0], 1);
 	ck_assert_int_eq(rig.lookups[1], 1);
 	rig_free(&rig);
@@ -574,13 +595,7 @@ END_TEST
 /* The same, with binders of a 15-byte key. */
 START_TEST(test_psk_retry_short_key_second_hello)
 {
-	struct ktls_psk o = offer_of(ID_A, key_a, 32, KTLS_HASH_SHA256);
-
-	rig_init(&rig, _i, &o, 1);
-	rig.edit = edit_rebind;
-	rig.rebind_key = key_a;
-	rig.rebind_key_len = KTLS_MIN_PSK_KEY - 1;
-	expect_alert(&rig, 1, KTLS_E_ALERT_decrypt_error, "binder");
+	rebind_refused(_i, key_a, KTLS_MIN_PSK_KEY - 1);
 	rig_free(&rig);
 }
 END_TEST
@@ -1010,9 +1025,7 @@ static size_t edit_hrr_cookie(struct rig *r, int dir, int flight, const uint8_t 
 
 	if (dir != 1 || flight != 1)
 		return 0;
-	memcpy(out, msg, len);
-	b = hello_ext(out, len, false, KTLS_EXT_COOKIE, &blen);
-	ck_assert_ptr_nonnull(b);
+	b = copy_server_ext(out, msg, len, KTLS_EXT_COOKIE, &blen);
 	b[blen - 1] ^= 1;
 	return len;
 }
@@ -1058,9 +1071,7 @@ static size_t edit_hrr_group(struct rig *r, int dir, int flight, const uint8_t *
 
 	if (dir != 1 || flight != 1)
 		return 0;
-	memcpy(out, msg, len);
-	b = hello_ext(out, len, false, KTLS_EXT_KEY_SHARE, &blen);
-	ck_assert_ptr_nonnull(b);
+	b = copy_server_ext(out, msg, len, KTLS_EXT_KEY_SHARE, &blen);
 	ck_assert_uint_eq(blen, 2);
 	b[0] = 0x00;
 	b[1] = 0x1e;	/* x448 */
@@ -1131,9 +1142,7 @@ static size_t edit_sh_group(struct rig *r, int dir, int flight, const uint8_t *m
 
 	if (dir != 1 || flight != 2)
 		return 0;
-	memcpy(out, msg, len);
-	b = hello_ext(out, len, false, KTLS_EXT_KEY_SHARE, &blen);
-	ck_assert_ptr_nonnull(b);
+	b = copy_server_ext(out, msg, len, KTLS_EXT_KEY_SHARE, &blen);
 	b[0] = 0x00;
 	b[1] = 0x1d;	/* x25519: shared in CH1, not in CH2 */
 	return len;
@@ -1147,9 +1156,7 @@ static size_t edit_sh_psk_index(struct rig *r, int dir, int flight, const uint8_
 
 	if (dir != 1 || flight != 2)
 		return 0;
-	memcpy(out, msg, len);
-	b = hello_ext(out, len, false, KTLS_EXT_PRE_SHARED_KEY, &blen);
-	ck_assert_ptr_nonnull(b);
+	b = copy_server_ext(out, msg, len, KTLS_EXT_PRE_SHARED_KEY, &blen);
 	b[1] = 1;	/* CH2 offered one identity */
 	return len;
 }
@@ -1172,9 +1179,7 @@ static size_t edit_hrr_nothing(struct rig *r, int dir, int flight, const uint8_t
 
 	if (dir != 1 || flight != 1)
 		return 0;
-	memcpy(out, msg, len);
-	b = hello_ext(out, len, false, KTLS_EXT_KEY_SHARE, &blen);
-	ck_assert_ptr_nonnull(b);
+	b = copy_server_ext(out, msg, len, KTLS_EXT_KEY_SHARE, &blen);
 	b[0] = 0x00;
 	b[1] = 0x1d;
 	return len;
@@ -1198,9 +1203,7 @@ static size_t edit_hrr_unoffered(struct rig *r, int dir, int flight, const uint8
 
 	if (dir != 1 || flight != 1)
 		return 0;
-	memcpy(out, msg, len);
-	b = hello_ext(out, len, false, KTLS_EXT_KEY_SHARE, &blen);
-	ck_assert_ptr_nonnull(b);
+	b = copy_server_ext(out, msg, len, KTLS_EXT_KEY_SHARE, &blen);
 	b[0] = 0x01;
 	b[1] = 0x00;	/* ffdhe2048 */
 	return len;
