@@ -242,7 +242,7 @@ echo "#   good requests alone: p99 ${base_p99:-?} ms; with the bad peers: p99 ${
 # hold it. 12 of the 16 client slots: ktlsctl still gets in meanwhile.
 n=b-ctl-stall
 t_begin "(b) 12 control clients that never read or drip a byte a second during a storm of $N64: all succeed, p99 within 2x + 1000 ms of the storm alone, ktlsctl still answers"
-/usr/bin/ctl-stall -s "$W/ktlsd.stats" -n 12 -t 12 >"$W/$n.stall" 2>&1 </dev/null &
+/usr/bin/ctl-stall -s "$W/ktlsd.stats" -n 12 -t 6 >"$W/$n.stall" 2>&1 </dev/null &
 stall_pid=$!
 sleep 1
 storm_client "$n" -n "$N64" --auth x509 --retry-eagain --timeout-ms 60000 --wait-ms 90000
