@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "stats.h"
 
@@ -645,6 +646,41 @@ START_TEST(test_stats_manpage)
 }
 END_TEST
 
+/*
+ * The same output through promtool itself ("promtool check metrics", from
+ * Debian's prometheus package), when it is on PATH: the format checker
+ * above is ours, promtool is the reference. Its verdict and complaints go
+ * to stderr. Without promtool the case passes, unless KTLS_TEST_STRICT=1.
+ */
+START_TEST(test_stats_render_prometheus_promtool)
+{
+	const char *strict = getenv("KTLS_TEST_STRICT");
+	char path[] = "/tmp/test_stats-prom-XXXXXX", cmd[128];
+	struct stats s;
+	FILE *f;
+	int fd, rc;
+
+	if (system("command -v promtool >/dev/null 2>&1") != 0) {
+		ck_assert_msg(!(strict && strict[0] == '1'),
+			      "promtool not found (install prometheus) and KTLS_TEST_STRICT=1");
+		fprintf(stderr, "test_stats: promtool not found, promtool check skipped\n");
+		return;
+	}
+	sample_stats(&s);
+	render_all(&s, STAT_FMT_PROMETHEUS, 4096, big_a, sizeof(big_a));
+	fd = mkstemp(path);
+	ck_assert_int_ge(fd, 0);
+	f = fdopen(fd, "w");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_uint_eq(fwrite(big_a, 1, strlen(big_a), f), strlen(big_a));
+	ck_assert_int_eq(fclose(f), 0);
+	snprintf(cmd, sizeof(cmd), "promtool check metrics <%s >&2", path);
+	rc = system(cmd);
+	unlink(path);
+	ck_assert_msg(rc == 0, "promtool check metrics refused the rendering (status %d)", rc);
+}
+END_TEST
+
 static Suite *stats_suite(void)
 {
 	Suite *s = suite_create("stats");
@@ -660,6 +696,7 @@ static Suite *stats_suite(void)
 	tcase_add_loop_test(tc, test_stats_render_resumable, 0, 3);
 	tcase_add_test(tc, test_stats_render_text_and_json);
 	tcase_add_test(tc, test_stats_render_prometheus_format);
+	tcase_add_test(tc, test_stats_render_prometheus_promtool);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -211,6 +211,13 @@ done
 t_file "$W/keys.out"
 t_end || finish
 
+# The control socket's readers (issue 11): group ktlsd, which ktlsd gives
+# the socket when it exists at start, with ktlsreader in it; ktlsother is
+# in no such group. busybox su, run by root, asks no password.
+echo "ktlsd:x:990:ktlsreader" >>/etc/group
+echo "ktlsreader:x:1001:1001:reader:/:/bin/sh" >>/etc/passwd
+echo "ktlsother:x:1000:1000:other:/:/bin/sh" >>/etc/passwd
+
 # ktlsd with configured certificates for both roles; the keyring ones differ
 # (P-384 instead of P-256), so the peer's sigalg shows which was used.
 cat >"$W/ktlsd.conf" <<EOF
@@ -630,6 +637,38 @@ t_true "a line that is not in the text exposition format" awk '
 	{ print "bad: " $0; bad = 1 }
 	END { exit bad }' "$W/ctl-stats-prom"
 t_end
+# For the host's promtool (test-vm-handshake.sh): the exposition, each line
+# behind a marker the host greps the console log for.
+grep -v '^exit=' "$W/ctl-stats-prom" | sed 's/^/KTLSD-PROM: /'
+
+# ctl_as USER NAME ARGS...: ktlsctl as USER (busybox su), into $W/ctl-NAME.
+ctl_as()
+{
+	cu=$1
+	cn=$2
+	shift 2
+	su -s /bin/sh "$cu" -c "exec $CTL $*" >"$W/ctl-$cn" 2>&1 </dev/null
+	echo "exit=$?" >>"$W/ctl-$cn"
+}
+t_begin "ktlsctl as non-root: outside the control group refused, inside it may read but not reload or clear"
+ls -l /run/ktlsd/control >"$W/ctl-sockmode" 2>&1
+t_want "$W/ctl-sockmode" "srw-rw---- +1 root +ktlsd .*/run/ktlsd/control"
+ctl_as ktlsother other-status status
+t_wants "$W/ctl-other-status" "exit=1" "ktlsctl: .*[Pp]ermission denied.*"
+t_reject "$W/ctl-other-status" "pid: .*"
+ctl_as ktlsreader reader-status status
+t_wants "$W/ctl-reader-status" "exit=0" "pid: $ktlsd_pid" "mode: ktlsd"
+ctl_as ktlsreader reader-stats stats
+t_wants "$W/ctl-reader-stats" "exit=0" "handshakes_ok=[0-9]+"
+ctl_as ktlsreader reader-reload reload
+t_wants "$W/ctl-reader-reload" "exit=1" "ktlsctl: .*permission denied.*"
+ctl_as ktlsreader reader-clear stats --clear
+t_wants "$W/ctl-reader-clear" "exit=1" "ktlsctl: .*permission denied.*"
+ctl stats-after-clear stats
+t_want "$W/ctl-stats-after-clear" "handshakes_ok=$ok_n"
+ctl status-after-reader status
+t_want "$W/ctl-status-after-reader" "generation: 1"
+t_end
 
 t_begin "ktlsctl handshakes: a request held by a silent peer shows as handshaking"
 timeout $((T + 10)) "$HS" --role client --auth psk --psk "$PSKC_A" --silent-peer \
@@ -674,6 +713,48 @@ ctl back status
 t_wants "$W/ctl-moveback" "exit=0"
 t_wants "$W/ctl-back" "exit=0" "generation: 4"
 t_true "/run/ktlsd/control2 is still there" test ! -e /run/ktlsd/control2
+t_end
+
+# [authenticate] keyrings: a PSK server request that names no keyring has
+# its identity looked up in .nvme and the configured keyrings, so what a
+# reload links is what the next handshake finds (issue 11).
+# kr_conf NAME: the good configuration with keyrings = NAME.
+kr_conf()
+{
+	cp "$W/ktlsd.conf.good" "$W/ktlsd.conf"
+	printf '\n[authenticate]\nkeyrings = %s\n' "$1" >>"$W/ktlsd.conf"
+}
+# kr_psk NAME HEX MESSAGE: a module PSK server request without a keyring,
+# ktls-peer its client with key HEX.
+kr_psk()
+{
+	next_port
+	hs_server_bg "$1" --auth psk --expect "$3" --echo
+	peer_client "$1" --psk-identity "$ID" --psk-hex "$2" --psk-hash sha256 --send "$3"
+}
+t_begin "ktlsctl reload: a changed [authenticate] keyrings takes effect: status lists it, handshakes find keys in it"
+kr_conf ktlsd-test-a
+ctl kr-reload-a reload
+ctl kr-status-a status
+t_wants "$W/ctl-kr-reload-a" "exit=0" "ok: .*"
+t_wants "$W/ctl-kr-status-a" "exit=0" "generation: 5" "keyrings: .nfs .nfsd .nvme ktlsd-test-a"
+kr_psk kr-a "$PSK_A" "ring a"
+t_wants "$W/kr-a.hs" "errno=0" "peerid=$PSKS_A" "expect=ok"
+kr_conf ktlsd-test-b
+ctl kr-reload-b reload
+ctl kr-status-b status
+t_wants "$W/ctl-kr-reload-b" "exit=0" "ok: .*"
+t_wants "$W/ctl-kr-status-b" "exit=0" "generation: 6" "keyrings: .nfs .nfsd .nvme ktlsd-test-b"
+# The same identity now resolves to ring b's key: a's key fails its binder.
+kr_psk kr-b-old "$PSK_A" "old key"
+t_want "$W/kr-b-old.hs" "errno=E[A-Z]+"
+t_reject "$W/kr-b-old.hs" "errno=0"
+kr_psk kr-b "$PSK_B" "ring b"
+t_wants "$W/kr-b.hs" "errno=0" "peerid=$PSKS_B" "expect=ok"
+t_want "$W/kr-b.peer" "echo=ring b"
+cp "$W/ktlsd.conf.good" "$W/ktlsd.conf"
+ctl kr-back reload
+t_wants "$W/ctl-kr-back" "exit=0"
 t_end
 
 # For the record (the issue's closing note): what an admin sees.

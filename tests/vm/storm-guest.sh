@@ -235,6 +235,31 @@ t_true "good requests slowed down: p99 ${n_p99:-?} ms vs ${base_p99:-?} ms alone
 t_end
 echo "#   good requests alone: p99 ${base_p99:-?} ms; with the bad peers: p99 ${n_p99:-?} ms, max ${n_max:-?} ms; silent ${s_ms:-?} ms, garbage ${g_ms:-?} ms"
 
+# Control clients that hold their connections (ctl-stall: half never read
+# their reply, half send the request a byte a second; reopened as the
+# monitor closes them) during a storm: the monitor serves the control
+# socket from the loop that answers ACCEPT and DONE, so nothing they do may
+# hold it. 12 of the 16 client slots: ktlsctl still gets in meanwhile.
+n=b-ctl-stall
+t_begin "(b) 12 control clients that never read or drip a byte a second during a storm of $N64: all succeed, p99 within 2x + 1000 ms of the storm alone, ktlsctl still answers"
+/usr/bin/ctl-stall -s "$W/ktlsd.stats" -n 12 -t 6 >"$W/$n.stall" 2>&1 </dev/null &
+stall_pid=$!
+sleep 1
+storm_client "$n" -n "$N64" --auth x509 --retry-eagain --timeout-ms 60000 --wait-ms 90000
+timeout 10 /usr/sbin/ktlsctl -s "$W/ktlsd.stats" status >"$W/$n.status" 2>&1 </dev/null
+echo "exit=$?" >>"$W/$n.status"
+wait "$stall_pid"
+echo "exit=$?" >>"$W/$n.stall"
+c_p99=$(field "$W/$n.out" p99_ms)
+t_wants "$W/$n.out" "normal_requests=$N64 ok=$N64" "exit=0"
+t_wants "$W/$n.status" "exit=0" "pid: $ktlsd_pid"
+t_wants "$W/$n.stall" "exit=0" "connections=(1[2-9]|[2-9][0-9]|[0-9]{3,})" \
+	"closed_by_server=[1-9][0-9]*" "connect_errors=0"
+t_true "the storm slowed down: p99 ${c_p99:-?} ms vs ${base_p99:-?} ms alone (limit 2x + 1000)" \
+	le "${c_p99:-99999}" "$(awk -v b="${base_p99:-0}" 'BEGIN { print 2 * b + 1000 }')"
+t_end
+echo "#   storm alone: p99 ${base_p99:-?} ms; with 12 stalling control clients: p99 ${c_p99:-?} ms; $(tr '\n' ' ' <"$W/$n.stall")"
+
 n=b-kill
 old_kpid=$ktlsd_pid
 old_workers=$(workers_of "$ktlsd_pid")

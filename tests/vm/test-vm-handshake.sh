@@ -8,7 +8,8 @@
 # and runs handshake-guest.sh there: the four ciphers in both roles, data
 # through kernel TLS, DONE statuses and peer ids, keyring material, bad
 # requests and the kernel's TLS counters. One PASS/FAIL line per check and
-# a closing "N passed, N failed" line come from the guest.
+# a closing "N passed, N failed" line come from the guest. The guest's
+# `ktlsctl stats --prometheus` goes through promtool check metrics here.
 #
 # Skips (77) without qemu, busybox-static, gcc-12, keyctl, openssl or a
 # downloadable kernel, unless KTLS_TEST_STRICT=1 (then they are failures).
@@ -68,5 +69,28 @@ rc=0
 	-e "KTLSD_HS_SHOW_LOG=${KTLSD_HS_SHOW_LOG:-0}" \
 	"$vm_src/handshake-guest.sh" || rc=$?
 t2=$(date +%s)
+
+# The guest's `ktlsctl stats --prometheus`, lines behind "KTLSD-PROM: " on
+# the console, through promtool (Debian's prometheus package) here: the
+# guest has no promtool. Missing output fails; missing promtool skips the
+# check, a failure under KTLS_TEST_STRICT=1.
+tr -d '\r' <"$work/console.log" | sed -n 's/^KTLSD-PROM: //p' >"$work/stats.prom"
+if [ ! -s "$work/stats.prom" ]; then
+	echo "FAIL promtool check metrics: the guest printed no Prometheus output"
+	rc=1
+elif ! command -v promtool >/dev/null 2>&1; then
+	if [ "${KTLS_TEST_STRICT:-0}" = 1 ]; then
+		echo "FAIL promtool check metrics: promtool not found (install prometheus)"
+		rc=1
+	else
+		echo "SKIP promtool check metrics: promtool not found (install prometheus)"
+	fi
+elif promtool check metrics <"$work/stats.prom" >"$work/promtool.out" 2>&1; then
+	echo "PASS promtool check metrics: the guest's ktlsctl stats --prometheus ($(wc -l <"$work/stats.prom") lines)"
+else
+	echo "FAIL promtool check metrics: the guest's ktlsctl stats --prometheus"
+	sed 's/^/# | /' "$work/promtool.out"
+	rc=1
+fi
 echo "test-vm-handshake: module build $((t1 - t0)) s, total $((t2 - t0)) s, exit $rc"
 exit $rc

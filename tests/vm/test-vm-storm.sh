@@ -7,7 +7,8 @@
 # keyctl, and runs storm-guest.sh there: storms of hundreds of concurrent
 # requests (all succeed, kernel TLS carries data, tls_stat counts them),
 # faults (ktlsd SIGKILLed mid-storm and restarted, requests left queued by a
-# dead daemon, no daemon at all, silent and garbage peers next to a storm)
+# dead daemon, no daemon at all, silent and garbage peers next to a storm,
+# control socket clients that never read next to a storm)
 # and reloads under load (SIGHUP; a bad configuration kept out). One
 # PASS/FAIL line per check and a closing "N passed, N failed" line come
 # from the guest.
@@ -16,7 +17,7 @@
 # downloadable kernel, unless KTLS_TEST_STRICT=1 (then they are failures).
 # Environment (make check sets the first ones; run by hand, they default to
 # a build tree in the current directory's ../..):
-#   KTLSD, STORM, STORM_PEER        the programs
+#   KTLSD, KTLSCTL, STORM, STORM_PEER, CTL_STALL   the programs
 #   KTLS_KMOD_SRC, KTLS_KMOD_BUILD  the module's sources and build directory
 #   KTLS_MKCERTS                    tests/interop/mkcerts.sh
 #   KTLSD_STORM_N=256               the big storm's size (KTLSD_STORM_NB,
@@ -31,7 +32,7 @@ vm_src=$(cd "$vm_src" && pwd)
 . "$vm_src/vm-lib.sh"
 vm_test_env
 
-vm_need_elf "$KTLSD" "$STORM" "$STORM_PEER"
+vm_need_elf "$KTLSD" "$KTLSCTL" "$STORM" "$STORM_PEER" "$CTL_STALL"
 vm_need_cmd openssl qemu-system-x86_64
 keyctl=$(command -v keyctl 2>/dev/null || true)
 [ -n "$keyctl" ] || vm_skip "keyctl not found (install keyutils)"
@@ -54,6 +55,7 @@ rc=0
 	-m "$KTLS_KMOD_BUILD" \
 	-b "$KTLSD:/usr/sbin/ktlsd" -b "$STORM:/usr/bin/storm" \
 	-b "$STORM_PEER:/usr/bin/storm-peer" -b "$keyctl:/usr/bin/keyctl" \
+	-b "$KTLSCTL:/usr/sbin/ktlsctl" -b "$CTL_STALL:/usr/bin/ctl-stall" \
 	-a "$pki:/opt/ktlsd-test/pki" \
 	-e "KTLSD_STORM_DIR=/opt/ktlsd-test" -e "KTLSD_STORM_PSK=$psk" \
 	-e "KTLSD_STORM_N=${KTLSD_STORM_N:-256}" -e "KTLSD_STORM_NB=${KTLSD_STORM_NB:-128}" \

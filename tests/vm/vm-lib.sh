@@ -102,6 +102,7 @@ vm_test_env()
 	KTLS_CONNECT=${KTLS_CONNECT:-$PWD/ktls-connect}
 	STORM=${STORM:-$PWD/storm}
 	STORM_PEER=${STORM_PEER:-$PWD/storm-peer}
+	CTL_STALL=${CTL_STALL:-$PWD/ctl-stall}
 	FLOOD_PEER=${FLOOD_PEER:-$PWD/flood-peer}
 	PSK_HRR_CLIENT=${PSK_HRR_CLIENT:-$PWD/psk-hrr-client}
 	KTLS_KMOD_SRC=${KTLS_KMOD_SRC:-$top_src/kmod-glue/kmod}
