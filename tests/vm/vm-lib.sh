@@ -293,7 +293,10 @@ vm_deb_ktlsd()
 {
 	local deb f rel
 	deb_files=()
-	deb=$(ls "${KTLS_DEB_DIR:-/nonexistent}"/ktlsd_*.deb 2>/dev/null | head -n 1 || true)
+	deb=''
+	for f in "${KTLS_DEB_DIR:-/nonexistent}"/ktlsd_*.deb; do
+		[ -f "$f" ] && deb=$f && break
+	done
 	if [ -z "$deb" ]; then
 		if [ "${KTLS_TEST_STRICT:-0}" = 1 ]; then
 			vm_log "FAIL (KTLS_TEST_STRICT=1): no ktlsd_*.deb in KTLS_DEB_DIR='${KTLS_DEB_DIR:-}' (tests/pkg/build-debs.sh builds it)"
