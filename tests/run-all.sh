@@ -15,7 +15,10 @@
 # KTLS_CHECK_DIRS (run make check only in these build subdirectories),
 # KTLS_CONFIGURE_ARGS (more configure arguments), KTLS_JOBS (default 2),
 # KTLS_TEST_STRICT=1 (a test that would skip for a missing tool fails),
-# and CC, CFLAGS, LDFLAGS as configure takes them.
+# KTLS_DEB_DIR (the Debian packages built by tests/pkg/build-debs.sh, which
+# the NFS and NVMe VM tests run: unset, and the VM tests are to run, they
+# are built first from `make dist` into BUILD/debs, once per source), and
+# CC, CFLAGS, LDFLAGS as configure takes them.
 set -euo pipefail
 
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -24,7 +27,7 @@ for arg in "$@"; do
 	case $arg in
 	--install-deps) install=1 ;;
 	-h | --help)
-		sed -n '4,18s/^# \{0,1\}//p' "$0"
+		sed -n '4,21s/^# \{0,1\}//p' "$0"
 		exit 0
 		;;
 	*)
@@ -64,6 +67,22 @@ section "configure --enable-werror ${KTLS_CONFIGURE_ARGS:-} (in $build)"
 
 section "make -j$jobs"
 make -j"$jobs"
+
+# The VM tests of NFS and NVMe run the files of the ktlsd .deb: build the
+# packages (cached on the source) unless given, or unless only some
+# directories other than tests/vm are checked.
+case " ${KTLS_CHECK_DIRS:-tests/vm} " in
+*" tests/vm "*)
+	if [ -z "${KTLS_DEB_DIR:-}" ]; then
+		section "Debian packages for the VM tests: tests/pkg/build-debs.sh (in $build/debs)"
+		if bash "$top/tests/pkg/build-debs.sh" -b "$build" "$build/debs"; then
+			export KTLS_DEB_DIR=$build/debs
+		else
+			echo "warning: no .debs: the VM tests fall back to the build tree, or fail under KTLS_TEST_STRICT=1" >&2
+		fi
+	fi
+	;;
+esac
 
 stamp=$build/.check-stamp
 touch "$stamp"

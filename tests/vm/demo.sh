@@ -5,7 +5,8 @@
 #
 #     bash tests/vm/demo.sh
 #
-# Installs what it needs with apt-get, builds ktlsd, and boots a Debian 6.12
+# Installs what it needs with apt-get, builds ktlsd and its Debian packages
+# (tests/pkg/build-debs.sh), and boots a Debian 6.12
 # kernel under qemu (no KVM needed) twice to show ktlsd doing real kernel
 # TLS handshakes, both ends each time:
 #   1. NFS over TLS (RFC 9289): the in-kernel NFS server exports tmpfs
@@ -19,13 +20,16 @@
 #      over a memory-backed null_blk disk, the host connecting through
 #      /dev/nvme-fabrics, a block written and read back, a wrong PSK and a
 #      plain connect refused (tests/vm/test-vm-nvme.sh).
+# The guest runs the files of the ktlsd .deb (dpkg -x), started as the
+# package's systemd unit starts them: what is shown is what users install.
 # Each step prints what happens, ktlsd's one log line per finished
 # handshake, and PASS/FAIL. The first run downloads the guest kernel
 # (~100 MB) and nfs-utils (.debs, unpacked, never installed) into
 # /var/cache/ktlsd-vm; later runs take about a minute.
 #
 # Environment: KTLS_DEMO_NO_INSTALL=1 skips apt-get; KTLS_BUILD_DIR builds
-# elsewhere than build-vm-demo/; KTLS_DEMO_LOG=1 keeps the full console
+# elsewhere than build-vm-demo/; KTLS_DEB_DIR uses packages built already
+# (default: built into BUILD/debs, once per source); KTLS_DEMO_LOG=1 keeps the full console
 # output (kernel messages included) instead of the filtered view.
 # Exit status: 0 when both scenarios passed.
 set -euo pipefail
@@ -38,10 +42,12 @@ start=$SECONDS
 # Debian packages: the build (compiler, autotools, libcrypto, libnl,
 # keyutils, liburing), the VM test bed (qemu, static busybox, cpio, xz,
 # kmod, iproute2) and the tests (openssl for the certificates, keyctl,
-# chrt from util-linux).
+# chrt from util-linux) and the packages (dpkg-dev, debhelper, and check for
+# the unit tests the package build runs).
 packages="build-essential autoconf automake libtool pkg-config libssl-dev
 	libnl-genl-3-dev libkeyutils-dev keyutils liburing-dev qemu-system-x86
-	busybox-static cpio xz-utils kmod iproute2 openssl util-linux ca-certificates"
+	busybox-static cpio xz-utils kmod iproute2 openssl util-linux ca-certificates
+	dpkg-dev debhelper check"
 
 step()
 {
@@ -99,6 +105,14 @@ ktlsd=$build/daemon/ktlsd
 [ -x "$ktlsd" ] || die "$ktlsd was not built (libnl-genl-3, keyutils or liburing missing?)"
 echo "built $ktlsd ($("$ktlsd" -v))"
 
+if [ -z "${KTLS_DEB_DIR:-}" ]; then
+	step "building the Debian packages in $build/debs (tests/pkg/build-debs.sh)"
+	bash "$top/tests/pkg/build-debs.sh" -b "$build" "$build/debs" || die "the package build failed"
+	KTLS_DEB_DIR=$build/debs
+fi
+ls "$KTLS_DEB_DIR"/ktlsd_*.deb >/dev/null 2>&1 || die "no ktlsd .deb in $KTLS_DEB_DIR"
+echo "packages: $(cd "$KTLS_DEB_DIR" && echo ./*.deb)"
+
 step "fetching the guest kernel (Debian's 6.12 cloud kernel; cached after the first run)"
 kver=$("$top/tests/vm/kernel.sh" --kver) || die "could not get the guest kernel"
 echo "guest kernel: $kver"
@@ -112,7 +126,7 @@ view()
 	else
 		tr -d '\r' | grep --line-buffered -E \
 			-e '^(PASS|FAIL|SKIP)' -e '^# ' -e '^#   ' -e '^[0-9]+ passed, [0-9]+ failed' \
-			-e '^[a-z-]+\.sh: ' -e '^test-vm-[a-z]+: ' -e 'KTLSD-VM-TIMEOUT' |
+			-e '^[a-z-]+\.sh: ' -e '^test-vm-[a-z]+: ' -e '^build-debs: ' -e 'KTLSD-VM-TIMEOUT' |
 			grep --line-buffered -v -E -e '^# \| \[' -e '^#   \| \['
 	fi
 }
@@ -124,7 +138,7 @@ run()
 	local rc
 	mkdir -p "$build/tests/vm"
 	set +e
-	(cd "$build/tests/vm" && KTLS_TEST_STRICT=1 KTLSD=$ktlsd \
+	(cd "$build/tests/vm" && KTLS_TEST_STRICT=1 KTLSD=$ktlsd KTLS_DEB_DIR=$KTLS_DEB_DIR \
 		srcdir=$top/tests/vm bash "$top/tests/vm/$1" 2>&1) | view
 	rc=${PIPESTATUS[0]}
 	set -e

@@ -41,6 +41,8 @@ mkdir -p "$W"
 
 # shellcheck source-path=SCRIPTDIR source=guest-lib.sh
 . /ktlsd/guest-lib.sh
+# shellcheck source-path=SCRIPTDIR source=guest-unit.sh
+. /ktlsd/guest-unit.sh
 
 # ---- helpers -------------------------------------------------------------------
 
@@ -116,33 +118,40 @@ say "setting up: kernel modules, ktlsd, nfsd with three exports"
 echo 10 >/proc/fs/nfsd/nfsv4leasetime 2>>"$W/setup.out"
 echo 10 >/proc/fs/nfsd/nfsv4gracetime 2>>"$W/setup.out"
 
-cat >"$W/ktlsd.conf" <<EOF
+# The configuration where the package's ktlsd reads it (no -c), as an
+# administrator would edit the copy postinst makes of the default.
+mkdir -p /etc/ktlsd
+cat >/etc/ktlsd/ktlsd.conf <<EOF
 [debug]
 loglevel = ${KTLSD_NFS_LOGLEVEL:-0}
 
 $(ktlsd_conf client server)
 EOF
-# The monitor runs SCHED_FIFO priority 1, as with systemd's
-# CPUSchedulingPolicy=fifo; chrt is not told to reset on fork, so it is
-# ktlsd itself that makes the workers doing the TLS work ordinary processes
-# (checked below). The kernel refuses
+# ktlsd starts as the unit starts it (guest-unit.sh): its monitor runs
+# SCHED_FIFO priority 1, the unit's CPUSchedulingPolicy=fifo; chrt is not
+# told to reset on fork, so it is ktlsd itself that makes the workers doing
+# the TLS work ordinary processes (checked below). The kernel refuses
 # a handshake request outright (EAGAIN) while 3 are un-accepted (1 GiB
 # guest); under TCG, busy kernel threads (nfsd, the RPC client's workers)
 # can keep a normal-priority monitor off the CPU for 10-20 ms, long enough
 # for a burst of requests to hit that cap. KTLSD_NFS_FIFO=0 starts ktlsd
-# plainly instead.
-sched=
-if [ "${KTLSD_NFS_FIFO:-1}" != 0 ] && [ -x "$CHRT" ]; then
-	sched="$CHRT -f 1"
-	say "ktlsd's monitor runs under chrt -f 1 (SCHED_FIFO 1)"
+# without the scheduling lines instead.
+nofifo=0
+[ "${KTLSD_NFS_FIFO:-1}" != 0 ] || nofifo=1
+if ! unit_wrapper "$W/ktlsd-start" $nofifo; then
+	bad "setup: ktlsd's command from the unit's ExecStart= and CPUScheduling*=" \
+		"no usable ExecStart= or no chrt" "$UNIT_FILE"
+	finish
 fi
+sched=$uw_sched
 p=$(sed -n 's/.*(\([a-z]*\)).*/\1/p' /sys/kernel/debug/sched/preempt 2>/dev/null)
 say "guest kernel preemption: ${p:-unknown}"
-# shellcheck disable=SC2086 # $sched is a command prefix, or nothing
-if ktlsd_start "$W/ktlsd.log" 10 $sched "$KTLSD" -s -c "$W/ktlsd.conf"; then
-	ok "setup: ktlsd -s starts and reports ready"
+if ktlsd_start "$W/ktlsd.log" 10 "$W/ktlsd-start" -s &&
+	grep -q 'ready: /etc/ktlsd/ktlsd.conf' "$W/ktlsd.log"; then
+	ok "setup: ktlsd, started as the unit starts it, reads /etc/ktlsd/ktlsd.conf and reports ready"
 else
-	bad "setup: ktlsd -s starts and reports ready" "no 'ready' line" "$W/ktlsd.log"
+	bad "setup: ktlsd, started as the unit starts it, reads /etc/ktlsd/ktlsd.conf and reports ready" \
+		"no 'ready: /etc/ktlsd/ktlsd.conf' line" "$W/ktlsd.log"
 	finish
 fi
 # Scheduling policy (field 41 of /proc/PID/stat): 1 SCHED_FIFO, 0 normal.

@@ -33,6 +33,8 @@ mkdir -p "$W"
 
 # shellcheck source-path=SCRIPTDIR source=guest-lib.sh
 . /ktlsd/guest-lib.sh
+# shellcheck source-path=SCRIPTDIR source=guest-unit.sh
+. /ktlsd/guest-unit.sh
 
 # ---- helpers -------------------------------------------------------------------
 
@@ -158,11 +160,19 @@ keyrings=.nvme
 
 [authenticate.server]
 EOF
-ktlsd_start "$W/ktlsd.log" 10 "$KTLSD" -s
+# ktlsd starts as the package's unit starts it (guest-unit.sh): ExecStart=
+# has no -c, so with no /etc/ktlsd/ktlsd.conf it falls back to tlshd's file.
+if ! unit_wrapper "$W/ktlsd-start"; then
+	bad "setup: ktlsd's command from the unit's ExecStart= and CPUScheduling*=" \
+		"no usable ExecStart= or no chrt" "$UNIT_FILE"
+	finish
+fi
+ktlsd_start "$W/ktlsd.log" 10 "$W/ktlsd-start" -s
 if grep -q 'ready: /etc/tlshd/config' "$W/ktlsd.log"; then
-	ok "setup: ktlsd -s starts with tlshd's /etc/tlshd/config (no ktlsd.conf, no -c) and reports ready"
+	ok "setup: ktlsd, started as the unit starts it, reads tlshd's /etc/tlshd/config (no ktlsd.conf) and reports ready"
 else
-	bad "setup: ktlsd -s starts and reports ready" "no 'ready' line" "$W/ktlsd.log"
+	bad "setup: ktlsd, started as the unit starts it, reads tlshd's /etc/tlshd/config and reports ready" \
+		"no 'ready: /etc/tlshd/config' line" "$W/ktlsd.log"
 	finish
 fi
 

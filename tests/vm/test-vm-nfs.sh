@@ -30,7 +30,11 @@
 # the PASS line, when the kernel did refuse requests: see README.md.
 #
 # Environment:
-#   KTLSD                  the daemon (default: ../../daemon/ktlsd from here)
+#   KTLS_DEB_DIR           the built packages (tests/pkg/build-debs.sh): the
+#                          guest runs the ktlsd .deb's files, started as its
+#                          unit starts them (vm_deb_ktlsd in vm-lib.sh)
+#   KTLSD                  without a .deb, outside KTLS_TEST_STRICT=1: the
+#                          daemon (default: ../../daemon/ktlsd from here)
 #   KTLSD_NFS_LOGLEVEL=N   ktlsd's [debug] loglevel (default 0)
 #   KTLSD_NFS_SHOW_LOG=1   print ktlsd's log even when everything passed
 #   KTLSD_NFS_KEEP=1       keep the work directory
@@ -50,11 +54,11 @@ vm_src=$(cd "$vm_src" && pwd)
 . "$vm_src/vm-lib.sh"
 vm_test_env
 
-vm_need_elf "$KTLSD"
 vm_need_cmd openssl qemu-system-x86_64 dpkg-deb ldd
 
 t0=$(date +%s)
 vm_work_dir ktlsd-vm-nfs "${KTLSD_NFS_KEEP:-0}"
+vm_deb_ktlsd
 
 # ---- nfs-utils from the archive, unpacked into the cache (vm-lib.sh) ---
 
@@ -110,7 +114,7 @@ rc=0
 preempt=${KTLSD_NFS_PREEMPT:-}
 LD_LIBRARY_PATH=$nfslibs "$vm_src/run-vm.sh" -t "${KTLSD_VM_TIMEOUT:-300}" -l "$log" \
 	${preempt:+-k "preempt=$preempt"} \
-	-b "$KTLSD:/usr/sbin/ktlsd" "${nfs_bins[@]}" \
+	"${deb_files[@]}" -a "$vm_src/guest-unit.sh:/ktlsd/guest-unit.sh" "${nfs_bins[@]}" \
 	-a "$pki:/opt/ktlsd-test/pki" \
 	-e "KTLSD_NFS_DIR=/opt/ktlsd-test" \
 	-e "KTLSD_NFS_LOGLEVEL=${KTLSD_NFS_LOGLEVEL:-0}" \

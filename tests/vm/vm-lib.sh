@@ -277,3 +277,52 @@ vm_nfs_utils()
 		nfs_bins+=(-a "$l:/usr/lib/x86_64-linux-gnu/${l##*/}")
 	done
 }
+
+# ---- the built .deb (test-vm-nfs.sh, test-vm-nvme.sh, demo.sh) ------------
+#
+# vm_deb_ktlsd: the files of the ktlsd package in $KTLS_DEB_DIR (made by
+# tests/pkg/build-debs.sh), unpacked with `dpkg -x` into $work/deb and
+# given to the guest at their installed paths, so the guest runs what users
+# install: /usr/sbin/ktlsd, the unit lib/systemd/system/ktlsd.service (the
+# payload derives ktlsd's command line and scheduling from its ExecStart=
+# and CPUScheduling*= lines) and the default /usr/share/ktlsd/ktlsd.conf.
+# Sets the array deb_files (run-vm.sh -b/-a arguments) and KTLSD (the
+# unpacked daemon, for the host's checks). Without a .deb: a failure under
+# KTLS_TEST_STRICT=1, else the build tree's daemon with a clear message
+# (deb_files then carries the source tree's unit file).
+vm_deb_ktlsd()
+{
+	local deb f rel
+	deb_files=()
+	deb=''
+	for f in "${KTLS_DEB_DIR:-/nonexistent}"/ktlsd_*.deb; do
+		[ -f "$f" ] && deb=$f && break
+	done
+	if [ -z "$deb" ]; then
+		if [ "${KTLS_TEST_STRICT:-0}" = 1 ]; then
+			vm_log "FAIL (KTLS_TEST_STRICT=1): no ktlsd_*.deb in KTLS_DEB_DIR='${KTLS_DEB_DIR:-}' (tests/pkg/build-debs.sh builds it)"
+			exit 1
+		fi
+		vm_need_elf "$KTLSD"
+		vm_log "warning: no ktlsd .deb (KTLS_DEB_DIR='${KTLS_DEB_DIR:-}'): testing the build tree's $KTLSD instead"
+		deb_files=(-b "$KTLSD:/usr/sbin/ktlsd"
+			-a "$vm_dir/../../systemd/ktlsd.service:/lib/systemd/system/ktlsd.service")
+		return 0
+	fi
+	vm_need_cmd dpkg
+	rm -rf "$work/deb"
+	dpkg -x "$deb" "$work/deb" || vm_die "dpkg -x $deb failed"
+	vm_log "testing the package: ${deb##*/} (dpkg -x into the guest)"
+	while IFS= read -r f; do
+		rel=${f#"$work/deb"}
+		if head -c 4 "$f" | grep -q 'ELF'; then
+			deb_files+=(-b "$f:$rel")
+		else
+			deb_files+=(-a "$f:$rel")
+		fi
+	done < <(find "$work/deb" -type f | sort)
+	KTLSD=$work/deb/usr/sbin/ktlsd
+	[ -x "$KTLSD" ] || vm_die "${deb##*/} has no /usr/sbin/ktlsd"
+	[ -f "$work/deb/lib/systemd/system/ktlsd.service" ] ||
+		vm_die "${deb##*/} has no /lib/systemd/system/ktlsd.service"
+}
