@@ -373,20 +373,6 @@ static const char *level_name(int l)
 	return l >= 0 && l <= 3 ? level_names[l] : "info";
 }
 
-static const char *auth_str(uint32_t a)
-{
-	switch (a) {
-	case KTLS_HANDSHAKE_AUTH_UNAUTH:
-		return "anon";
-	case KTLS_HANDSHAKE_AUTH_PSK:
-		return "psk";
-	case KTLS_HANDSHAKE_AUTH_X509:
-		return "x509";
-	default:
-		return "unknown";
-	}
-}
-
 /* ---------- commands ---------- */
 
 static enum ctl_step help_step(struct control *c, struct ctl_client *cl)
@@ -564,12 +550,12 @@ static enum ctl_step handshakes_step(struct control *c, struct ctl_client *cl)
 			ok = out_printf(cl, "%s{\"id\":%" PRIu64 ",\"role\":\"%s\",\"auth\":\"%s\","
 					"\"peer\":\"%s\",\"state\":\"%s\",\"age_ms\":%" PRIu64
 					",\"worker_pid\":%d}", cl->count ? "," : "", id, role,
-					auth_str(r->kreq.auth_mode),
+					rq_auth_name(r->kreq.auth_mode),
 					json_esc(r->kreq.peername, esc, sizeof(esc)), rq_state(r), age,
 					(int)wpid);
 		else
 			ok = out_printf(cl, "%-12" PRIu64 " %-11s %-6s %-4s %8" PRIu64 " %7d %s\n", id,
-					rq_state(r), role, auth_str(r->kreq.auth_mode), age, (int)wpid,
+					rq_state(r), role, rq_auth_name(r->kreq.auth_mode), age, (int)wpid,
 					r->kreq.peername[0] ?
 					text_esc(r->kreq.peername, esc, sizeof(esc)) : "-");
 		if (!ok)

@@ -88,20 +88,6 @@ static uint64_t now_ms(const struct monitor *m)
 	return m->clock();
 }
 
-static const char *auth_name(uint32_t a)
-{
-	switch (a) {
-	case KTLS_HANDSHAKE_AUTH_UNAUTH:
-		return "anon";
-	case KTLS_HANDSHAKE_AUTH_PSK:
-		return "psk";
-	case KTLS_HANDSHAKE_AUTH_X509:
-		return "x509";
-	default:
-		return "unknown";
-	}
-}
-
 static const char *alert_str(int a)
 {
 	const char *n = a >= 0 ? ktls_alert_name(a) : NULL;
@@ -196,7 +182,7 @@ static void req_done_hook(void *ctx, struct mreq *r, int status,
 	/* One line per finished handshake. */
 	log_info("handshake role=%s auth=%s peer=%s result=%s errno=%d alert_sent=%s "
 		 "alert_received=%s duration_ms=%u version=%s cipher=%s group=%s%s%s",
-		 r->role == KTLS_ROLE_SERVER ? "server" : "client", auth_name(r->kreq.auth_mode),
+		 r->role == KTLS_ROLE_SERVER ? "server" : "client", rq_auth_name(r->kreq.auth_mode),
 		 r->kreq.peername[0] ? r->kreq.peername : "-", status ? "failed" : "ok", status,
 		 alert_str(res ? res->alert_sent : -1), alert_str(res ? res->alert_received : -1),
 		 res ? res->usec / 1000 : (unsigned int)(now_ms(m) - r->accepted_ms),

@@ -457,3 +457,17 @@ void reqtab_finish(struct reqtab *t, struct mreq *r, int status,
 	r->worker = -1;
 	t->used--;
 }
+
+const char *rq_auth_name(uint32_t auth_mode)
+{
+	switch (auth_mode) {
+	case KTLS_HANDSHAKE_AUTH_UNAUTH:
+		return "anon";
+	case KTLS_HANDSHAKE_AUTH_PSK:
+		return "psk";
+	case KTLS_HANDSHAKE_AUTH_X509:
+		return "x509";
+	default:
+		return "unknown";
+	}
+}

@@ -158,4 +158,12 @@ uint64_t reqtab_next_deadline(const struct reqtab *t, uint64_t backstop_ms);
 void reqtab_finish(struct reqtab *t, struct mreq *r, int status,
 		   const struct kp_result *res, const char *why);
 
+/**
+ * rq_auth_name() - the name of a handshake's auth mode in logs and replies
+ * @auth_mode: ACCEPT's AUTH_MODE (enum handshake_auth)
+ *
+ * Return: "anon", "psk", "x509", or "unknown" for any other value.
+ */
+const char *rq_auth_name(uint32_t auth_mode);
+
 #endif /* KTLSD_REQUESTS_H */
