@@ -1440,6 +1440,25 @@ START_TEST(test_monitor_worker_messages_bounded_per_round)
 }
 END_TEST
 
+/* kcfg_load() of @text, written to a file of its own and removed again. */
+static int load_conf_text(const char *text, struct kcfg *cfg, char *err)
+{
+	char dir[] = "/tmp/ktlsd-cfg-XXXXXX", path[64];
+	FILE *fp;
+	int ret;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/k.conf", dir);
+	fp = fopen(path, "w");
+	ck_assert_ptr_nonnull(fp);
+	fputs(text, fp);
+	fclose(fp);
+	ret = kcfg_load(path, cfg, err);
+	unlink(path);
+	rmdir(dir);
+	return ret;
+}
+
 /* The budget keys: defaults, the reserve kept for clients, bad values refused. */
 START_TEST(test_monitor_config_budget_keys)
 {
@@ -1460,29 +1479,21 @@ START_TEST(test_monitor_config_budget_keys)
 		{ "[ktlsd]\nstats_group = adm\n", 1, 768, 1024, "adm" },
 		{ "[ktlsd]\nstats_group = a/b\n", 0, 0, 0, "" },
 	};
-	char dir[] = "/tmp/ktlsd-cfg-XXXXXX", path[64], err[KCFG_ERR_MAX];
+	char err[KCFG_ERR_MAX];
 	static struct kcfg cfg;
 	size_t i;
-	FILE *fp;
 
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/k.conf", dir);
 	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
-		fp = fopen(path, "w");
-		ck_assert_ptr_nonnull(fp);
-		fputs(rows[i].text, fp);
-		fclose(fp);
 		if (!rows[i].ok) {
-			ck_assert_msg(kcfg_load(path, &cfg, err) == -1, "row %zu loaded", i);
+			ck_assert_msg(load_conf_text(rows[i].text, &cfg, err) == -1,
+				      "row %zu loaded", i);
 			continue;
 		}
-		ck_assert_msg(kcfg_load(path, &cfg, err) == 0, "row %zu: %s", i, err);
+		ck_assert_msg(load_conf_text(rows[i].text, &cfg, err) == 0, "row %zu: %s", i, err);
 		ck_assert_uint_eq(kcfg_server_inflight(&cfg), rows[i].server_inflight);
 		ck_assert_uint_eq(cfg.max_server_queued, rows[i].server_queued);
 		ck_assert_str_eq(cfg.stats_group, rows[i].group);
 	}
-	unlink(path);
-	rmdir(dir);
 }
 END_TEST
 
@@ -1505,27 +1516,19 @@ START_TEST(test_monitor_config_per_peer_key)
 		{ "[ktlsd]\nmax_server_inflight_per_peer = -1\n", 0, 0 },
 		{ "[ktlsd]\nmax_server_inflight_per_peer = many\n", 0, 0 },
 	};
-	char dir[] = "/tmp/ktlsd-cfg-XXXXXX", path[64], err[KCFG_ERR_MAX];
+	char err[KCFG_ERR_MAX];
 	static struct kcfg cfg;
 	size_t i;
-	FILE *fp;
 
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/k.conf", dir);
 	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
-		fp = fopen(path, "w");
-		ck_assert_ptr_nonnull(fp);
-		fputs(rows[i].text, fp);
-		fclose(fp);
 		if (!rows[i].ok) {
-			ck_assert_msg(kcfg_load(path, &cfg, err) == -1, "row %zu loaded", i);
+			ck_assert_msg(load_conf_text(rows[i].text, &cfg, err) == -1,
+				      "row %zu loaded", i);
 			continue;
 		}
-		ck_assert_msg(kcfg_load(path, &cfg, err) == 0, "row %zu: %s", i, err);
+		ck_assert_msg(load_conf_text(rows[i].text, &cfg, err) == 0, "row %zu: %s", i, err);
 		ck_assert_uint_eq(kcfg_server_inflight_per_peer(&cfg), rows[i].per_peer);
 	}
-	unlink(path);
-	rmdir(dir);
 }
 END_TEST
 
